@@ -1,0 +1,132 @@
+"""Database access: which database, the engine (connection pool), checks and per-transaction context.
+
+``resolve_database_url`` decides between ``DATABASE_URL`` and the embedded cluster; everything
+else takes an engine or a connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from flaechenpool.errors import ConfigurationError, DatabaseUnavailable
+from flaechenpool.settings import Settings
+
+ROLE_DB_ROLES = {
+    "public": "flaechenpool_public",
+    "planner": "flaechenpool_planner",
+    "land_manager": "flaechenpool_land_manager",
+    "admin": "flaechenpool_admin",
+}
+
+
+def resolve_database_url(settings: Settings, *, echo: Callable[[str], None] = lambda m: None) -> str:
+    """The SQLAlchemy URL to use: ``DATABASE_URL`` if set, else the embedded cluster (started if needed)."""
+    if settings.database_url is not None:
+        return settings.database_url
+    from flaechenpool.cluster import EmbeddedCluster
+
+    return EmbeddedCluster(settings.cluster, echo=echo).url()
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparsable DATABASE_URL>"
+
+
+def create_engine_for(url: str, settings: Settings | None = None) -> Engine:
+    """An engine (connection pool) for ``url`` with the configured pool size and timeouts."""
+    settings = settings or Settings()
+    try:
+        return create_engine(
+            url,
+            pool_size=settings.db.pool_size,
+            max_overflow=settings.db.max_overflow,
+            pool_pre_ping=True,
+            connect_args={
+                "connect_timeout": settings.db.connect_timeout_s,
+                "application_name": "flaechenpool",
+                "options": f"-c statement_timeout={settings.db.statement_timeout_ms}",
+            },
+        )
+    except (ArgumentError, ValueError) as exc:
+        raise ConfigurationError(f"DATABASE_URL is not a valid database URL: {describe_url(url)}") from exc
+
+
+def check_database(engine: Engine) -> dict[str, Any]:
+    """Connect once and check that PostGIS is installed; raise ``DatabaseUnavailable`` naming the cause."""
+    where = describe_url(engine.url.render_as_string(hide_password=False))
+    try:
+        with engine.connect() as conn:
+            server = conn.execute(text("SHOW server_version")).scalar_one()
+            postgis = conn.execute(
+                text("SELECT extversion FROM pg_extension WHERE extname = 'postgis'")
+            ).scalar_one_or_none()
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection failed"
+        raise DatabaseUnavailable(f"cannot connect to the database {where}: {reason}") from exc
+    if postgis is None:
+        raise DatabaseUnavailable(
+            f"the database {where} has no PostGIS extension; run CREATE EXTENSION postgis as its owner "
+            "(the package postgresql-15-postgis-3 provides it)"
+        )
+    return {"server_version": server, "postgis_version": postgis}
+
+
+@contextmanager
+def acting(
+    conn: Connection, *, actor: str, role: str = "admin", reason: str | None = None
+) -> Iterator[Connection]:
+    """Run the enclosed statements as ``actor`` with the database role of ``role``, in one transaction.
+
+    Sets ``flaechenpool.actor`` (read by the audit triggers) and ``SET LOCAL ROLE`` so the database
+    enforces what the role may see. Commits at the end unless the caller manages the transaction.
+    """
+    if role not in ROLE_DB_ROLES:
+        raise ValueError(f"unknown role {role!r}")
+    own_tx = not conn.in_transaction()
+    tx = conn.begin() if own_tx else conn.begin_nested()
+    try:
+        set_context(conn, actor=actor, role=role, reason=reason)
+        yield conn
+        reset_role(conn)
+    except BaseException:
+        tx.rollback()
+        raise
+    tx.commit()
+
+
+def set_context(conn: Connection, *, actor: str, role: str, reason: str | None = None) -> None:
+    """Set actor, reason and database role for the current transaction."""
+    conn.execute(
+        text(
+            "SELECT set_config('flaechenpool.actor', :actor, true), "
+            "set_config('flaechenpool.reason', :reason, true)"
+        ),
+        {"actor": actor, "reason": reason or ""},
+    )
+    conn.exec_driver_sql(f"SET LOCAL ROLE {ROLE_DB_ROLES[role]}")
+
+
+def reset_role(conn: Connection) -> None:
+    """Back to the connecting user's role (within the current transaction)."""
+    conn.exec_driver_sql("RESET ROLE")
+
+
+def load_sql(name: str) -> str:
+    """The text of ``flaechenpool/sql/NAME.sql``."""
+    return resources.files("flaechenpool.sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def is_driver_error(exc: BaseException) -> bool:
+    """True for errors raised by the database driver (their text never reaches a caller)."""
+    return isinstance(exc, DBAPIError)

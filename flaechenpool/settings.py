@@ -1,0 +1,97 @@
+"""One settings class for the whole service, read from the environment.
+
+Every setting has the prefix ``FLAECHENPOOL_`` except the standard ``DATABASE_URL``.
+Nothing reads the environment at import time: callers build ``Settings()`` and pass it on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ClusterSettings(BaseModel):
+    """The embedded PostgreSQL/PostGIS cluster used when no ``DATABASE_URL`` is set."""
+
+    root: Path | None = Field(
+        default=None,
+        description="Folder holding data/, sock/ and log of the embedded cluster; "
+        "default: .flaechenpool/ in the checkout, or a folder under /var/tmp when the "
+        "postgres user cannot reach the checkout.",
+    )
+    port: int = Field(default=54329, ge=1024, le=65535, description="First TCP port tried on 127.0.0.1.")
+    pg_bin: Path = Field(default=Path("/usr/lib/postgresql/15/bin"), description="PostgreSQL binaries.")
+    database: str = Field(default="flaechenpool", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class ApiSettings(BaseModel):
+    """HTTP service settings."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    default_limit: int = Field(default=100, ge=1)
+    max_limit: int = Field(default=10000, ge=1)
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _limits(self) -> ApiSettings:
+        if self.default_limit > self.max_limit:
+            raise ValueError("api.default_limit must not exceed api.max_limit")
+        return self
+
+
+class DatabaseSettings(BaseModel):
+    """Connection pool and statement limits."""
+
+    pool_size: int = Field(default=10, ge=1)
+    max_overflow: int = Field(default=10, ge=0)
+    statement_timeout_ms: int = Field(default=30_000, ge=100)
+    connect_timeout_s: int = Field(default=5, ge=1)
+
+
+class Settings(BaseSettings):
+    """All configuration of Flächenpool.
+
+    ``DATABASE_URL`` (e.g. ``postgresql://user:pw@host:5432/db``) selects an external PostGIS
+    server; without it the embedded cluster under ``cluster.root`` is used.
+    Nested values are set with a double underscore, e.g. ``FLAECHENPOOL_API__PORT=8080``.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="FLAECHENPOOL_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_URL", "FLAECHENPOOL_DATABASE_URL"),
+    )
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", description="Demo data and their licences.")
+    load_demo: bool = Field(default=True, description="`serve` loads the demo data into an empty database.")
+    cluster: ClusterSettings = ClusterSettings()
+    api: ApiSettings = ApiSettings()
+    db: DatabaseSettings = DatabaseSettings()
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str | None) -> str | None:
+        """Accept the usual ``postgres://`` and ``postgresql://`` forms, use the psycopg 3 driver."""
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix) :]
+        if not value.startswith("postgresql+psycopg://"):
+            raise ValueError("DATABASE_URL must start with postgresql:// (or postgres://)")
+        return value
+
+    @property
+    def external_database(self) -> bool:
+        """True when ``DATABASE_URL`` points at a server the project does not manage."""
+        return self.database_url is not None
