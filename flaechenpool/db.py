@@ -15,7 +15,15 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
-from flaechenpool.errors import ConfigurationError, DatabaseUnavailable
+from flaechenpool.errors import (
+    ConfigurationError,
+    Conflict,
+    DatabaseUnavailable,
+    FlaechenpoolError,
+    InputError,
+    PermissionDenied,
+    UnprocessableError,
+)
 from flaechenpool.settings import Settings
 
 ROLE_DB_ROLES = {
@@ -130,3 +138,47 @@ def load_sql(name: str) -> str:
 def is_driver_error(exc: BaseException) -> bool:
     """True for errors raised by the database driver (their text never reaches a caller)."""
     return isinstance(exc, DBAPIError)
+
+
+# SQLSTATEs raised by the schema's triggers and constraints → domain errors (texts written by us).
+_SQLSTATE_ERRORS: dict[str, type[FlaechenpoolError]] = {
+    "FPW01": Conflict,          # mobilisation workflow: move not allowed
+    "FPW02": Conflict,          # retired site changed
+    "FPD01": Conflict,          # delete instead of retire
+    "FPP01": Conflict,          # sale of land not held
+    "FPP02": Conflict,          # purchase of land already held
+    "FPA01": InputError,        # personal data read without purpose
+    "23505": Conflict,          # unique violation
+    "23503": UnprocessableError,  # foreign key violation
+    "23514": UnprocessableError,  # check violation
+    "23502": UnprocessableError,  # not null violation
+    "22P02": InputError,        # invalid text representation
+    "22023": InputError,        # invalid parameter value (e.g. PostGIS)
+    "XX000": InputError,        # PostGIS parse errors of user geometry
+    "42501": PermissionDenied,  # insufficient privilege
+}
+
+
+def translate_db_error(exc: DBAPIError) -> FlaechenpoolError | None:
+    """A domain error for database errors the caller can act on, else None (a 5xx to log).
+
+    Only messages raised by our own triggers are passed on; for constraint violations the
+    constraint's name is given, never the server's text.
+    """
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    cls = _SQLSTATE_ERRORS.get(sqlstate or "")
+    if cls is None:
+        return None
+    diag = getattr(orig, "diag", None)
+    if sqlstate and sqlstate.startswith("FP"):
+        return cls(str(getattr(diag, "message_primary", "") or "rejected by the database"))
+    constraint = getattr(diag, "constraint_name", None)
+    table = getattr(diag, "table_name", None)
+    if sqlstate == "42501":
+        return cls("this role may not access that data")
+    if sqlstate in ("22P02", "22023", "XX000"):
+        return cls("a value could not be interpreted (wrong type or malformed geometry)")
+    what = {"23505": "duplicate key", "23503": "reference to a missing record", "23514": "constraint violated",
+            "23502": "required value missing"}[sqlstate or ""]
+    return cls(f"{what}: {constraint or 'unnamed constraint'}" + (f" on {table}" if table else ""))

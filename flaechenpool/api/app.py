@@ -1,0 +1,73 @@
+"""The FastAPI application factory. Nothing is built at import time.
+
+``create_app(settings)`` returns an app whose lifespan opens the connection pool, checks the
+database (reachable, PostGIS, schema revision) so a bad ``DATABASE_URL`` fails at start with one
+clear message, keeps the engine on ``app.state`` and disposes it on exit.
+Run it with ``flaechenpool serve`` or ``uvicorn --factory flaechenpool.api.app:app_factory``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from flaechenpool import __version__
+from flaechenpool.api.problems import add_problem_handlers
+from flaechenpool.api.routes import health, public
+from flaechenpool.db import check_database, create_engine_for, resolve_database_url
+from flaechenpool.errors import DatabaseUnavailable
+from flaechenpool.migrations import current_revision, head_revision
+from flaechenpool.settings import Settings
+
+
+def _open_engine(settings: Settings, database_url: str | None) -> Engine:
+    url = database_url or resolve_database_url(settings)
+    engine = create_engine_for(url, settings)
+    try:
+        check_database(engine)
+        with engine.connect() as conn:
+            revision = current_revision(conn)
+        head = head_revision()
+        if revision != head:
+            raise DatabaseUnavailable(
+                f"the database schema is at revision {revision or '(empty)'}, this code needs {head}: "
+                "run 'flaechenpool db migrate'"
+            )
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def create_app(settings: Settings | None = None, *, database_url: str | None = None) -> FastAPI:
+    """Build the application. ``database_url`` overrides the settings' choice of database."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.engine = _open_engine(settings, database_url)
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Flächenpool",
+        version=__version__,
+        description="Land-management GIS service for German municipalities: parcels (Flurstücke), sites "
+        "(Potenzialflächen), the municipal land pool and reference layers in PostGIS.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    add_problem_handlers(app)
+    app.include_router(health.router)
+    app.include_router(public.router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """Zero-argument factory for ``uvicorn --factory``: settings from the environment."""
+    return create_app(Settings())

@@ -1,0 +1,33 @@
+"""Request dependencies: one database connection per request, in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection
+
+from flaechenpool.db import set_context
+from flaechenpool.errors import DatabaseUnavailable
+
+
+def get_connection(request: Request) -> Iterator[Connection]:
+    """A pooled connection with a transaction that commits when the route returns normally."""
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:
+        raise DatabaseUnavailable("the service has no database connection")
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+ConnectionDep = Annotated[Connection, Depends(get_connection)]
+
+
+def get_public_connection(conn: Annotated[Connection, Depends(get_connection)]) -> Connection:
+    """The request's connection switched to the anonymous public role (published data only)."""
+    set_context(conn, actor="anonymous", role="public")
+    return conn
+
+
+PublicConnectionDep = Annotated[Connection, Depends(get_public_connection)]

@@ -1,0 +1,95 @@
+"""The demo data set: real open data from ``data/`` plus reproducible illustrative records.
+
+``load_demo`` runs in one transaction and is idempotent: a loaded demo is recorded in
+``core.import_runs`` (kind ``demo``) and not loaded twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Connection, text
+
+from flaechenpool.demo import landpool, parcels, reference
+
+ERFURT_SOURCE = "© GeoBasis-DE / TLBG 2025, dl-de/by-2-0"
+SEED = 20261123
+
+
+@dataclass
+class DemoReport:
+    loaded: bool
+    counts: dict[str, object] = field(default_factory=dict)
+
+
+def demo_loaded(conn: Connection) -> bool:
+    """True when the demo data set is in the database."""
+    return bool(conn.execute(text("SELECT EXISTS (SELECT 1 FROM core.import_runs WHERE kind = 'demo')")).scalar())
+
+
+def database_empty(conn: Connection) -> bool:
+    """True when no municipality is stored yet (a fresh database)."""
+    return not conn.execute(text("SELECT EXISTS (SELECT 1 FROM core.municipalities)")).scalar()
+
+
+def load_demo(conn: Connection, data_dir: Path, *, echo: Callable[[str], None] = lambda m: None) -> DemoReport:
+    """Load the demo into the database in one transaction (nothing stays on error)."""
+    with conn.begin_nested() if conn.in_transaction() else conn.begin():
+        if demo_loaded(conn):
+            return DemoReport(loaded=False)
+        conn.execute(text("SELECT set_config('flaechenpool.actor', 'demo', true), "
+                          "set_config('flaechenpool.bulk', 'on', true)"))
+        counts: dict[str, object] = {}
+        rng = np.random.default_rng(SEED)
+        echo("municipalities, counties and the Thüringer Becken association (BKG VG5000)")
+        counts["municipalities"] = reference.load_municipalities(conn, data_dir)
+        echo("railway stations (DB Station&Service)")
+        counts["stations"] = reference.load_stations(conn, data_dir)
+        echo("Gemarkungen of Thuringia")
+        counts["gemarkungen"] = reference.load_gemarkungen(conn, data_dir)
+        echo("Jena: land use, districts, nature reserves, water, tram (OpenStreetMap 2014)")
+        counts.update(reference.load_jena_osm(conn, data_dir))
+        echo("Erfurt: 10 real ALKIS parcels (TLBG)")
+        counts["real_parcels"] = _import_erfurt(conn, data_dir)
+        echo("illustrative parcels and buildings for Jena and Ilmenau")
+        counts["jena"] = parcels.generate_jena(conn, rng)
+        ilmenau = parcels.generate_ilmenau(conn, rng)
+        counts["ilmenau"] = {k: v for k, v in ilmenau.items() if k != "areas"}
+        becken = parcels.generate_becken_buildings(conn, rng)
+        conn.execute(text("ANALYZE core.parcels, core.buildings, ref.land_use, core.districts"))
+        echo("illustrative sites, estates, zoning plans, flood zone, owners, pool transactions, vacancies")
+        landpool.generate_reference(conn)
+        counts["ilmenau_sites"] = landpool.generate_ilmenau_sites(conn, ilmenau["areas"])
+        counts["jena_sites"] = landpool.generate_jena_sites(conn, rng)
+        counts["owners"] = landpool.generate_owners_and_pool(conn, rng, ilmenau["areas"])
+        counts["vacancies"] = landpool.generate_vacancies(conn, rng, becken)
+        conn.execute(text("SELECT set_config('flaechenpool.bulk', 'off', true)"))
+        conn.execute(
+            text("INSERT INTO core.import_runs (kind, file_name, finished_at, source, counts) "
+                 "VALUES ('demo', :f, clock_timestamp(), :s, CAST(:c AS jsonb))"),
+            {"f": str(data_dir), "s": "data/README.md", "c": json.dumps(counts, default=str)},
+        )
+        conn.execute(
+            text("INSERT INTO audit.log (actor, action, table_name, after, reason) "
+                 "VALUES ('demo', 'import', 'demo', CAST(:c AS jsonb), 'demo data set loaded')"),
+            {"c": json.dumps(counts, default=str)},
+        )
+    return DemoReport(loaded=True, counts=counts)
+
+
+def _import_erfurt(conn: Connection, data_dir: Path) -> int:
+    from flaechenpool.importing.parcels import import_parcels
+
+    report = import_parcels(
+        conn,
+        data_dir / "parcels" / "erfurt_melchendorf_alkis_wfs.gml",
+        municipality=reference.ERFURT,
+        provenance="official",
+        source=ERFURT_SOURCE,
+        actor="demo",
+    )
+    return report.inserted
