@@ -95,3 +95,19 @@ class Settings(BaseSettings):
     def external_database(self) -> bool:
         """True when ``DATABASE_URL`` points at a server the project does not manage."""
         return self.database_url is not None
+
+
+def load_settings() -> Settings:
+    """Settings from the environment; an impossible value becomes one ``ConfigurationError``."""
+    from pydantic import ValidationError
+
+    from flaechenpool.errors import ConfigurationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg'].removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise ConfigurationError(f"invalid configuration: {problems}") from None

@@ -1,0 +1,254 @@
+"""The ``flaechenpool`` command line: thin wrappers over the library that turn domain errors into
+one message and exit code 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from flaechenpool.errors import FlaechenpoolError
+from flaechenpool.settings import Settings, load_settings
+
+app = typer.Typer(help="Flächenpool: land-management GIS service for German municipalities.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+db_app = typer.Typer(help="The database: embedded PostGIS cluster or DATABASE_URL.", no_args_is_help=True)
+demo_app = typer.Typer(help="The demo data set (real open data + illustrative land pool).", no_args_is_help=True)
+import_app = typer.Typer(help="Import cadastre data and layers.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(demo_app, name="demo")
+app.add_typer(import_app, name="import")
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def info(message: str) -> None:
+    err.print(f"[dim]flaechenpool:[/dim] {message}", highlight=False)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """One clear message and exit code 1 for every error the caller can act on."""
+    try:
+        yield
+    except FlaechenpoolError as exc:
+        err.print(f"[bold red]Error:[/bold red] {exc.detail}", highlight=False)
+        raise typer.Exit(1) from exc
+    except KeyboardInterrupt as exc:
+        err.print("[bold red]Interrupted[/bold red]: nothing was changed by the unfinished step")
+        raise typer.Exit(130) from exc
+
+
+def _run(func: Callable[[], Any]) -> Any:
+    with _errors():
+        return func()
+
+
+def _settings() -> Settings:
+    return _run(load_settings)
+
+
+# --- db -----------------------------------------------------------------------------------------
+
+def _cluster(settings: Settings) -> Any:
+    from flaechenpool.cluster import EmbeddedCluster
+    from flaechenpool.errors import ConfigurationError
+
+    if settings.external_database:
+        raise ConfigurationError(
+            "DATABASE_URL is set: the project uses that server and does not manage a local cluster; "
+            "unset DATABASE_URL to use the embedded one")
+    return EmbeddedCluster(settings.cluster, echo=info)
+
+
+def _print_status(status: Any, database: str) -> None:
+    table = Table(show_header=False, box=None)
+    table.add_row("cluster folder", str(status.root))
+    table.add_row("running", "yes" if status.running else "no")
+    table.add_row("pid", str(status.pid or "–"))
+    table.add_row("port (127.0.0.1)", str(status.port or "–"))
+    table.add_row("socket folder", str(status.socket_dir))
+    if status.running and status.port:
+        table.add_row("url", status.url(database))
+    out.print(table)
+
+
+@db_app.command("start")
+def db_start() -> None:
+    """Start the embedded PostGIS cluster (initdb on first use); idempotent."""
+    settings = _settings()
+    status = _run(lambda: _cluster(settings).start())
+    _print_status(status, settings.cluster.database)
+
+
+@db_app.command("stop")
+def db_stop() -> None:
+    """Stop the embedded cluster; idempotent."""
+    settings = _settings()
+    status = _run(lambda: _cluster(settings).stop())
+    _print_status(status, settings.cluster.database)
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Which database is used and whether it runs."""
+    settings = _settings()
+    if settings.external_database:
+        from flaechenpool.db import check_database, create_engine_for, describe_url
+
+        assert settings.database_url is not None
+        out.print(f"external database (DATABASE_URL): {describe_url(settings.database_url)}")
+        engine = create_engine_for(settings.database_url, settings)
+        try:
+            versions = _run(lambda: check_database(engine))
+        finally:
+            engine.dispose()
+        out.print(f"reachable: PostgreSQL {versions['server_version']}, PostGIS {versions['postgis_version']}")
+        return
+    status = _run(lambda: _cluster(settings).status())
+    _print_status(status, settings.cluster.database)
+    if not status.running:
+        raise typer.Exit(3)
+
+
+@db_app.command("url")
+def db_url() -> None:
+    """Print the SQLAlchemy URL of the database in use (starts the embedded cluster if needed)."""
+    from flaechenpool.db import resolve_database_url
+
+    settings = _settings()
+    out.print(_run(lambda: resolve_database_url(settings, echo=info)), highlight=False, soft_wrap=True)
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Bring the schema to the newest revision (Alembic, db/)."""
+    from flaechenpool.bootstrap import prepare_database
+
+    _run(lambda: prepare_database(_settings(), echo=info, demo=False))
+
+
+# --- demo ---------------------------------------------------------------------------------------
+
+@demo_app.command("load")
+def demo_load(
+    data_dir: Annotated[Path | None, typer.Option(help="Folder with the demo data (default: data/).")] = None,
+) -> None:
+    """Load the demo data (idempotent: a loaded demo is not loaded again)."""
+    from flaechenpool.bootstrap import prepare_database
+    from flaechenpool.db import create_engine_for
+    from flaechenpool.demo import load_demo
+
+    settings = _settings()
+
+    def load() -> Any:
+        url = prepare_database(settings, echo=info, demo=False)
+        engine = create_engine_for(url, settings)
+        try:
+            with engine.connect() as conn:
+                report = load_demo(conn, data_dir or settings.data_dir, echo=info)
+                conn.commit()
+        finally:
+            engine.dispose()
+        return report
+
+    report = _run(load)
+    if report.loaded:
+        out.print(json.dumps(report.counts, indent=2, ensure_ascii=False, default=str), highlight=False)
+        out.print("demo data loaded")
+    else:
+        out.print("demo data already loaded; nothing to do")
+
+
+# --- import -------------------------------------------------------------------------------------
+
+@import_app.command("parcels")
+def import_parcels_cmd(
+    file: Annotated[Path, typer.Argument(help="ALKIS GML/NAS, GeoPackage, Shapefile (.zip), GeoJSON, FlatGeobuf")],
+    municipality: Annotated[str | None, typer.Option(help="Official municipality key (AGS, 8 digits)")] = None,
+    crs: Annotated[str | None, typer.Option(help="CRS when the file declares none, e.g. EPSG:25832")] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file")] = None,
+    keep_missing: Annotated[bool, typer.Option(help="Do not retire current parcels missing from the file")] = False,
+) -> None:
+    """Import parcels (Flurstücke), upserting by Flurstückskennzeichen and keeping history."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flaechenpool.bootstrap import prepare_database
+    from flaechenpool.db import create_engine_for
+    from flaechenpool.importing.parcels import import_parcels
+
+    settings = _settings()
+
+    def run() -> Any:
+        url = prepare_database(settings, echo=info, demo=False)
+        engine = create_engine_for(url, settings)
+        try:
+            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          console=err, transient=True) as progress:
+                task = progress.add_task(f"importing {file.name}", total=None)
+
+                def advance(done: int, total: int | None) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                with engine.connect() as conn:
+                    report = import_parcels(conn, file, municipality=municipality, crs=crs, layer=layer,
+                                            retire_missing=not keep_missing, actor="cli", progress=advance)
+                    conn.commit()
+        finally:
+            engine.dispose()
+        return report
+
+    report = _run(run)
+    table = Table(title=f"Import of {file.name} (run {report.run_id})")
+    for column in ("read", "inserted", "changed", "unchanged", "retired", "repaired"):
+        table.add_column(column, justify="right")
+    table.add_row(*(str(v) for v in (report.read, report.inserted, report.changed, report.unchanged,
+                                     report.retired, len(report.repaired))))
+    out.print(table)
+    for repair in report.repaired:
+        out.print(f"repaired {repair.get('flurstueckskennzeichen')} (feature {repair.get('row')}): {repair.get('reason')}")
+
+
+# --- serve --------------------------------------------------------------------------------------
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default 8000)")] = None,
+    demo: Annotated[bool | None, typer.Option(help="Load the demo data into an empty database")] = None,
+) -> None:
+    """Start the service: database (embedded cluster unless DATABASE_URL), schema, demo data, HTTP."""
+    import uvicorn
+
+    from flaechenpool.api.app import create_app
+    from flaechenpool.bootstrap import ensure_port_free, prepare_database
+
+    settings = _settings()
+    host = host or settings.api.host
+    port = port or settings.api.port
+
+    def prepare() -> str:
+        ensure_port_free(host, port)
+        return prepare_database(settings, echo=info, demo=demo)
+
+    url = _run(prepare)
+    info(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(create_app(settings, database_url=url), host=host, port=port, log_level="info",
+                access_log=False)
+
+
+def main() -> None:
+    """Entry point of the ``flaechenpool`` command."""
+    try:
+        app()
+    except FlaechenpoolError as exc:  # errors outside a command's own handling
+        err.print(f"[bold red]Error:[/bold red] {exc.detail}", highlight=False)
+        sys.exit(1)
