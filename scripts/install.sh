@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what Flächenpool needs and is missing on this machine (Debian 12):
+#   Debian packages: PostgreSQL 15 with PostGIS 3, GDAL command-line tools (ALKIS NAS import);
+#   a virtual environment .venv with the package and its test dependencies.
+# Idempotent: does nothing when everything is in place. Runs without standard input (CI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+for pkg in postgresql-15 postgresql-15-postgis-3 gdal-bin; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
+done
+for pkg in "${@}"; do   # extra packages asked for by the caller (e.g. the test suite's browsers)
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
+done
+if [ ${#need_apt[@]} -gt 0 ]; then
+    echo "install.sh: installing Debian packages: ${need_apt[*]}"
+    SUDO=""
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null || { echo "install.sh: need root (or sudo) to install ${need_apt[*]}" >&2; exit 1; }
+        SUDO="sudo -n"
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -qq </dev/null
+    $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" </dev/null >/dev/null
+fi
+
+PYTHON="${PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+    echo "install.sh: creating the virtual environment .venv"
+    "$PYTHON" -m venv .venv
+fi
+stamp=".venv/.flaechenpool-$(sha256sum pyproject.toml | cut -c1-16)"
+if [ ! -f "$stamp" ] || ! .venv/bin/python -c "import flaechenpool.cli" 2>/dev/null; then
+    echo "install.sh: installing the Python package and its dependencies into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip </dev/null
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" </dev/null
+    rm -f .venv/.flaechenpool-*
+    touch "$stamp"
+fi

@@ -1,0 +1,75 @@
+"""The service: health, the public start page, problem+json errors."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+
+from flaechenpool.api.app import create_app
+from flaechenpool.errors import DatabaseUnavailable
+from flaechenpool.settings import Settings
+
+
+def test_health_reports_database_postgis_and_counts(client: TestClient, conn: Connection) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"]["postgis_version"].startswith("3.")
+    assert body["database"]["schema_revision"] == body["database"]["expected_revision"]
+    counts = body["counts"]
+    assert counts["municipalities"] == 8
+    assert counts["parcels"] == conn.execute(text("SELECT count(*) FROM core.parcels WHERE valid_to IS NULL")).scalar()
+    assert counts["stations"] == 312 and counts["sites"] > 10 and counts["vacancies"] > 10
+
+
+def test_start_page_is_german_and_lists_published_sites_without_personal_data(client: TestClient,
+                                                                             conn: Connection) -> None:
+    response = client.get("/")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert '<html lang="de">' in page
+    published = conn.execute(text("SELECT name FROM core.sites WHERE published AND retired_at IS NULL")).scalars().all()
+    unpublished = conn.execute(text("SELECT name FROM core.sites WHERE NOT published")).scalars().all()
+    assert published and all(name in page for name in published)
+    assert not any(name in page for name in unpublished)
+    assert "illustrativ" in page and "dl-de/by-2-0" in page and "OpenStreetMap" in page
+    personal = conn.execute(text("SELECT name FROM personal.parties WHERE kind <> 'public_body'")).scalars().all()
+    assert not any(name in page for name in personal)
+    assert "(fiktiv)" not in page
+
+
+def test_unknown_path_is_problem_json(client: TestClient) -> None:
+    response = client.get("/no/such/thing")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == 404 and body["instance"] == "/no/such/thing" and body["title"] == "Not found"
+
+
+def test_wrong_method_is_problem_json(client: TestClient) -> None:
+    response = client.post("/health")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_unreachable_database_fails_at_start_with_one_clear_message() -> None:
+    app = create_app(Settings(), database_url="postgresql+psycopg://nobody@127.0.0.1:9/none")
+    try:
+        with TestClient(app):
+            raise AssertionError("the lifespan should have failed")
+    except DatabaseUnavailable as exc:
+        assert "cannot connect to the database" in exc.detail and "127.0.0.1:9" in exc.detail
+
+
+def test_database_without_schema_is_refused_with_advice(server_url: str) -> None:
+    from tests.databases import recreate_database
+
+    url = recreate_database(server_url, "flaechenpool_test_noschema")
+    app = create_app(Settings(), database_url=url)
+    try:
+        with TestClient(app):
+            raise AssertionError("the lifespan should have failed")
+    except DatabaseUnavailable as exc:
+        assert "flaechenpool db migrate" in exc.detail
