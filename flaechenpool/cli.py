@@ -56,6 +56,31 @@ def _settings() -> Settings:
     return _run(load_settings)
 
 
+@contextmanager
+def _connection(settings: Settings) -> Iterator[Any]:
+    """A connection to the prepared database (schema migrated, no demo load); committed on success."""
+    from flaechenpool.bootstrap import prepare_database
+    from flaechenpool.db import create_engine_for
+
+    url = prepare_database(settings, echo=info, demo=False)
+    engine = create_engine_for(url, settings)
+    try:
+        with engine.connect() as conn:
+            yield conn
+            conn.commit()
+    finally:
+        engine.dispose()
+
+
+def _actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
 # --- db -----------------------------------------------------------------------------------------
 
 def _cluster(settings: Settings) -> Any:
@@ -143,22 +168,13 @@ def demo_load(
     data_dir: Annotated[Path | None, typer.Option(help="Folder with the demo data (default: data/).")] = None,
 ) -> None:
     """Load the demo data (idempotent: a loaded demo is not loaded again)."""
-    from flaechenpool.bootstrap import prepare_database
-    from flaechenpool.db import create_engine_for
     from flaechenpool.demo import load_demo
 
     settings = _settings()
 
     def load() -> Any:
-        url = prepare_database(settings, echo=info, demo=False)
-        engine = create_engine_for(url, settings)
-        try:
-            with engine.connect() as conn:
-                report = load_demo(conn, data_dir or settings.data_dir, echo=info)
-                conn.commit()
-        finally:
-            engine.dispose()
-        return report
+        with _connection(settings) as conn:
+            return load_demo(conn, data_dir or settings.data_dir, echo=info)
 
     report = _run(load)
     if report.loaded:
@@ -181,30 +197,21 @@ def import_parcels_cmd(
     """Import parcels (Flurstücke), upserting by Flurstückskennzeichen and keeping history."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from flaechenpool.bootstrap import prepare_database
-    from flaechenpool.db import create_engine_for
     from flaechenpool.importing.parcels import import_parcels
 
     settings = _settings()
 
     def run() -> Any:
-        url = prepare_database(settings, echo=info, demo=False)
-        engine = create_engine_for(url, settings)
-        try:
-            with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                          console=err, transient=True) as progress:
-                task = progress.add_task(f"importing {file.name}", total=None)
+        with _connection(settings) as conn, Progress(
+                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                console=err, transient=True) as progress:
+            task = progress.add_task(f"importing {file.name}", total=None)
 
-                def advance(done: int, total: int | None) -> None:
-                    progress.update(task, completed=done, total=total)
+            def advance(done: int, total: int | None) -> None:
+                progress.update(task, completed=done, total=total)
 
-                with engine.connect() as conn:
-                    report = import_parcels(conn, file, municipality=municipality, crs=crs, layer=layer,
-                                            retire_missing=not keep_missing, actor="cli", progress=advance)
-                    conn.commit()
-        finally:
-            engine.dispose()
-        return report
+            return import_parcels(conn, file, municipality=municipality, crs=crs, layer=layer,
+                                  retire_missing=not keep_missing, actor=_actor(), progress=advance)
 
     report = _run(run)
     table = Table(title=f"Import of {file.name} (run {report.run_id})")
@@ -215,6 +222,54 @@ def import_parcels_cmd(
     out.print(table)
     for repair in report.repaired:
         out.print(f"repaired {repair.get('flurstueckskennzeichen')} (feature {repair.get('row')}): {repair.get('reason')}")
+
+
+# --- users and tokens ---------------------------------------------------------------------------
+
+user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name (a-z, 0-9, . _ -)")],
+    role: Annotated[str, typer.Option(help="planner, land_manager or admin")],
+    municipality: Annotated[list[str] | None, typer.Option(help="AGS of a municipality the user works for")] = None,
+    display_name: Annotated[str | None, typer.Option(help="Full name")] = None,
+) -> None:
+    """Create a user with a role (and municipalities for land managers)."""
+    from flaechenpool.auth import add_user
+    from flaechenpool.db import acting
+
+    settings = _settings()
+
+    def run() -> int:
+        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason="user add"):
+            return add_user(conn, username, role=role, display_name=display_name, municipalities=municipality)
+
+    user_id = _run(run)
+    out.print(f"user {username} ({role}) created with id {user_id}")
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Argument(help="User the token belongs to")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. qgis-laptop")] = "default",
+    days: Annotated[int | None, typer.Option(help="Validity in days (default: unlimited)")] = None,
+) -> None:
+    """Create an API token; it is printed once (send it as Bearer token or as the Basic password)."""
+    from flaechenpool.auth import create_token
+    from flaechenpool.db import acting
+
+    settings = _settings()
+
+    def run() -> str:
+        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason="token create"):
+            return create_token(conn, username, name=name, valid_days=days)
+
+    out.print(_run(run), highlight=False)
 
 
 # --- serve --------------------------------------------------------------------------------------
@@ -252,3 +307,7 @@ def main() -> None:
     except FlaechenpoolError as exc:  # errors outside a command's own handling
         err.print(f"[bold red]Error:[/bold red] {exc.detail}", highlight=False)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -37,7 +37,10 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     if status >= 500:
         log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc.detail)
-    return problem(status, exc.title, exc.detail, request)
+    response = problem(status, exc.title, exc.detail, request)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="Flaechenpool", Basic realm="Flaechenpool"'
+    return response
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:

@@ -1,0 +1,62 @@
+"""Who is calling: API tokens as ``Authorization: Bearer …`` or as the password of HTTP Basic
+(QGIS and GDAL send Basic). Without credentials the caller is the anonymous public."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection
+
+from flaechenpool.api.deps import ConnectionDep
+from flaechenpool.auth import ANONYMOUS, Principal, authenticate
+from flaechenpool.db import set_context
+from flaechenpool.errors import AuthenticationRequired, PermissionDenied
+
+
+def _credentials(request: Request) -> tuple[str | None, str] | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return None, value
+    if scheme.lower() == "basic" and value:
+        try:
+            user, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise AuthenticationRequired("malformed Basic credentials") from exc
+        if password:
+            return (user or None), password
+    raise AuthenticationRequired("unsupported Authorization header: send 'Bearer <token>' or Basic with the token as password")
+
+
+def get_principal(request: Request, conn: ConnectionDep) -> Principal:
+    credentials = _credentials(request)
+    if credentials is None:
+        return ANONYMOUS
+    username, token = credentials
+    return authenticate(conn, token, username=username)
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def get_acting_connection(conn: ConnectionDep, principal: PrincipalDep) -> Connection:
+    """The request's connection, acting as the caller: the database role decides what is visible."""
+    set_context(conn, actor=principal.username, role=principal.role)
+    return conn
+
+
+ActingConnectionDep = Annotated[Connection, Depends(get_acting_connection)]
+
+
+def require_role(principal: Principal, *roles: str) -> None:
+    """401 for anonymous callers, 403 for roles not in ``roles``."""
+    if principal.is_anonymous:
+        raise AuthenticationRequired("this resource needs an API token")
+    if principal.role not in roles:
+        raise PermissionDenied(f"role {principal.role!r} may not do this")
