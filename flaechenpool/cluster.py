@@ -37,7 +37,7 @@ _UNSAFE_CHARS = '"\\$`'  # pg_ctl hands -o and -l to /bin/sh inside double quote
 _RETRYABLE = ("lock file", "shared memory block", "another server might be running")
 _POSTGIS_MISSING = (
     "PostGIS is not installed on this machine (package postgresql-15-postgis-3); "
-    "run scripts/setup.sh or apt-get install postgresql-15-postgis-3"
+    "run bash scripts/install.sh (or apt-get install postgresql-15-postgis-3)"
 )
 
 

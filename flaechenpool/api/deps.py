@@ -10,6 +10,7 @@ from sqlalchemy import Connection
 
 from flaechenpool.db import set_context
 from flaechenpool.errors import DatabaseUnavailable
+from flaechenpool.settings import Settings
 
 
 def get_connection(request: Request) -> Iterator[Connection]:
@@ -31,3 +32,11 @@ def get_public_connection(conn: Annotated[Connection, Depends(get_connection)]) 
 
 
 PublicConnectionDep = Annotated[Connection, Depends(get_public_connection)]
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]

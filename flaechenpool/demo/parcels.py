@@ -78,9 +78,15 @@ def generate_jena(conn: Connection, rng: np.random.Generator) -> dict[str, int]:
     parcels, buildings = [], []
     for lu_id, cls, geom in conn.execute(
         text(
-            "SELECT l.id, l.class, ST_AsBinary(l.geom) FROM ref.land_use l JOIN core.municipalities m "
-            "ON m.ags = :a AND ST_Contains(m.geom, ST_PointOnSurface(l.geom)) "
-            "WHERE l.category = 'landuse' AND l.class = ANY(:classes) ORDER BY l.id"
+            # OSM land-use polygons overlap: each keeps only what earlier ones do not cover
+            "SELECT id, class, ST_AsBinary(g) FROM (SELECT l.id, l.class, ST_CollectionExtract(ST_Difference(l.geom, "
+            "  coalesce((SELECT ST_Union(o.geom) FROM ref.land_use o WHERE o.category = 'landuse' "
+            "            AND o.class = ANY(:classes) AND o.id < l.id AND o.geom && l.geom AND ST_Intersects(o.geom, l.geom)), "
+            "           ST_GeomFromText('POLYGON EMPTY', 25832))), 3) AS g "
+            "  FROM ref.land_use l JOIN core.municipalities m ON m.ags = :a "
+            "  AND ST_Contains(m.geom, ST_PointOnSurface(l.geom)) "
+            "  WHERE l.category = 'landuse' AND l.class = ANY(:classes)) s "
+            "WHERE NOT ST_IsEmpty(g) ORDER BY id"
         ),
         {"a": JENA, "classes": list(ALKIS_USE)},
     ):

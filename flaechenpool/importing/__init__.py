@@ -1,0 +1,1 @@
+"""Importers for cadastre data (ALKIS Flurstücke) and vector files."""

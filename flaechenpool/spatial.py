@@ -1,0 +1,119 @@
+"""Coordinate reference systems and spatial filter input shared by the API, the CLI and services.
+
+Storage is EPSG:25832. Filters arrive in any CRS PostGIS knows; they are transformed to the storage
+CRS (the column is never transformed). A bbox is densified before transforming, so its edges stay
+edges of the area meant and not chords of it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from shapely.geometry import shape
+
+from flaechenpool.errors import InputError
+
+STORAGE_SRID = 25832
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+_URI = re.compile(r"^(?:https?://www\.opengis\.net/def/crs/EPSG/0/|urn:ogc:def:crs:EPSG::|EPSG:)(\d{4,6})$",
+                  re.IGNORECASE)
+_CRS84 = re.compile(r"^(?:https?://www\.opengis\.net/def/crs/OGC/1\.3/CRS84|urn:ogc:def:crs:OGC:1\.3:CRS84|CRS84"
+                    r"|OGC:CRS84)$", re.IGNORECASE)
+MAX_GEOMETRY_VERTICES = 100_000
+
+
+def parse_crs(value: str | None, *, default: int = 4326, name: str = "crs") -> int:
+    """EPSG code of ``EPSG:n``, ``urn:ogc:def:crs:EPSG::n``, the OGC URI, a bare number or CRS84.
+
+    CRS84 and EPSG:4326 both mean longitude/latitude here (GeoJSON order; PostGIS' axis order).
+    """
+    if value is None or not value.strip():
+        return default
+    text = value.strip().strip("<>")
+    if _CRS84.match(text):
+        return 4326
+    if text.isdigit():
+        return int(text)
+    match = _URI.match(text)
+    if not match:
+        raise InputError(f"{name}: unknown coordinate reference system {value!r}; use e.g. EPSG:25832 or {CRS84}")
+    return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A bounding box in ``srid`` (x/y order of that CRS as PostGIS uses it)."""
+
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+    srid: int
+
+    def sql(self, prefix: str = "bbox") -> tuple[str, dict[str, Any]]:
+        """SQL for the box in EPSG:25832 (densified before transforming) and its bound parameters."""
+        p = {f"{prefix}_minx": self.minx, f"{prefix}_miny": self.miny, f"{prefix}_maxx": self.maxx,
+             f"{prefix}_maxy": self.maxy, f"{prefix}_srid": self.srid}
+        envelope = (f"ST_MakeEnvelope(:{prefix}_minx, :{prefix}_miny, :{prefix}_maxx, :{prefix}_maxy, "
+                    f":{prefix}_srid)")
+        if self.srid == STORAGE_SRID:
+            return envelope, p
+        # about 64 segments per side whatever the unit
+        p[f"{prefix}_seg"] = max(self.maxx - self.minx, self.maxy - self.miny) / 64 or 1
+        return f"ST_Transform(ST_Segmentize({envelope}, :{prefix}_seg), {STORAGE_SRID})", p
+
+
+def parse_bbox(value: str | None, crs: str | None = None, *, name: str = "bbox") -> BBox | None:
+    """``minx,miny,maxx,maxy`` (four numbers) in ``crs`` (default CRS84)."""
+    if value is None or not value.strip():
+        return None
+    parts = value.split(",")
+    if len(parts) == 6:  # 3D bbox: drop the heights
+        parts = [parts[0], parts[1], parts[3], parts[4]]
+    if len(parts) != 4:
+        raise InputError(f"{name}: expected four comma-separated numbers minx,miny,maxx,maxy")
+    try:
+        minx, miny, maxx, maxy = (float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"{name}: {value!r} holds something that is not a number") from None
+    if not all(map(_finite, (minx, miny, maxx, maxy))):
+        raise InputError(f"{name}: coordinates must be finite numbers")
+    if minx > maxx or miny > maxy:
+        raise InputError(f"{name}: minimum greater than maximum in {value!r}")
+    srid = parse_crs(crs, name=f"{name}-crs")
+    if srid == 4326 and not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+        raise InputError(f"{name}: {value!r} is outside longitude/latitude range; give {name}-crs for projected values")
+    return BBox(minx, miny, maxx, maxy, srid)
+
+
+def _finite(v: float) -> bool:
+    return v == v and v not in (float("inf"), float("-inf"))
+
+
+def parse_geometry(value: str | dict[str, Any], *, name: str = "geometry") -> str:
+    """Validate a GeoJSON geometry (text or object) and return it as GeoJSON text for PostGIS."""
+    try:
+        obj = json.loads(value) if isinstance(value, str) else value
+        if not isinstance(obj, dict) or "type" not in obj:
+            raise ValueError("not a GeoJSON geometry object")
+        if obj.get("type") == "Feature":
+            obj = obj.get("geometry") or {}
+        geom = shape(obj)
+    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException) as exc:
+        raise InputError(f"{name}: not a valid GeoJSON geometry ({exc})") from None
+    if geom.is_empty:
+        raise InputError(f"{name}: the geometry is empty")
+    if shapely.get_num_coordinates(geom) > MAX_GEOMETRY_VERTICES:
+        raise InputError(f"{name}: more than {MAX_GEOMETRY_VERTICES} vertices")
+    if not geom.is_valid:
+        raise InputError(f"{name}: invalid geometry ({shapely.is_valid_reason(geom)})")
+    return json.dumps(obj)
+
+
+def geometry_sql(param: str, srid_param: str) -> str:
+    """SQL turning a bound GeoJSON text ``:param`` in ``:srid_param`` into EPSG:25832."""
+    return f"ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(:{param}), :{srid_param}), {STORAGE_SRID})"
