@@ -76,6 +76,13 @@ def db(import_engine: Engine) -> Iterator[Connection]:
             transaction.rollback()
 
 
+@pytest.fixture
+def filled(db: Connection) -> Connection:
+    """The test's connection with the 10 real parcels imported: a failed import must not touch them."""
+    assert import_parcels(db, GML, municipality=ERFURT).inserted == 10
+    return db
+
+
 def write(df: gpd.GeoDataFrame, path: Path, **kwargs: object) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # laundered Shapefile field names
@@ -98,7 +105,9 @@ def snapshot(conn: Connection) -> tuple:
     return conn.execute(text(
         "SELECT (SELECT count(*) FROM core.parcels), (SELECT max(id) FROM core.parcels), "
         "(SELECT count(*) FROM core.parcels WHERE valid_to IS NULL), "
-        "(SELECT count(*) FROM core.import_runs), (SELECT count(*) FROM audit.log)")).one()
+        "(SELECT count(*) FROM core.import_runs), (SELECT count(*) FROM audit.log), "
+        "(SELECT md5(string_agg(concat_ws('|', id, flurstueckskennzeichen, official_area_m2, valid_to, "
+        "ST_AsEWKB(geom)), ',' ORDER BY id)) FROM core.parcels)")).one()
 
 
 def counts(report: ImportReport) -> tuple[int, ...]:
@@ -177,7 +186,7 @@ def test_reimport_of_the_same_file_changes_nothing(db: Connection) -> None:
     assert counts(report) == (10, 0, 0, 10, 0)
     after = snapshot(db)
     assert after[:3] == before[:3]  # no parcel row added or closed; one more run and audit row
-    assert after[3:] == (before[3] + 1, before[4] + 1)
+    assert after[3:5] == (before[3] + 1, before[4] + 1) and after[5] == before[5]
 
 
 @pytest.mark.parametrize("change", ["shift", "area"])
@@ -270,29 +279,30 @@ def test_file_without_crs_needs_one(db: Connection, tmp_path: Path) -> None:
     assert import_parcels(db, path, municipality=ERFURT, crs="EPSG:25832").inserted == 10
 
 
-def test_wrong_crs_lies_outside_thuringia(db: Connection, tmp_path: Path) -> None:
+def test_wrong_crs_lies_outside_thuringia(filled: Connection, tmp_path: Path) -> None:
     # EPSG:25832 numbers declared as EPSG:4326, by the file and by the caller
     declared = write(gpkg_frame().set_crs(4326, allow_override=True), tmp_path / "wrong.gpkg")
-    assert_fails(db, declared, "feature 1", "field 'geometry'", "lies outside Thuringia; is the CRS right?",
-                 "declared: EPSG:4326")
-    assert_fails(db, GPKG, "lies outside Thuringia", "EPSG:4326", crs="4326")
+    assert_fails(filled, declared, "feature 1", "field 'geometry'",
+                 "lies outside Thuringia; is the CRS right?", "declared: EPSG:4326")
+    assert_fails(filled, GPKG, "lies outside Thuringia", "EPSG:4326", crs="4326")
     # lat/lon numbers declared as EPSG:25832
-    assert_fails(db, GML, "feature 1", "field 'geometry'", "lies outside Thuringia", crs="EPSG:25832")
+    assert_fails(filled, GML, "feature 1", "field 'geometry'", "lies outside Thuringia", crs="EPSG:25832")
 
 
 # --- bad input: message names file, feature and field; nothing changes ----------------------------
 
-def test_missing_key_field(db: Connection, tmp_path: Path) -> None:
+def test_missing_key_field(filled: Connection, tmp_path: Path) -> None:
     path = write(gpkg_frame().drop(columns=["flstkennz"]), tmp_path / "nokey.gpkg")
-    error = assert_fails(db, path, "field 'flstkennz'", "no Flurstückskennzeichen field", "the file has: oid")
+    error = assert_fails(filled, path, "field 'flstkennz'", "no Flurstückskennzeichen field",
+                         "the file has: oid")
     assert error.field == "flstkennz"
 
 
-def test_missing_area_and_municipality_fields(db: Connection, tmp_path: Path) -> None:
+def test_missing_area_and_municipality_fields(filled: Connection, tmp_path: Path) -> None:
     path = write(gpkg_frame().drop(columns=["amtliche_flaeche_m2"]), tmp_path / "noarea.gpkg")
-    assert_fails(db, path, "no official area (amtliche Fläche) field", "field 'flaeche'")
+    assert_fails(filled, path, "no official area (amtliche Fläche) field", "field 'flaeche'")
     path = write(gpkg_frame().drop(columns=["gmdschl"]), tmp_path / "noags.gpkg")
-    assert_fails(db, path, "no municipality key (Gemeindeschlüssel) field", municipality=None)
+    assert_fails(filled, path, "no municipality key (Gemeindeschlüssel) field", municipality=None)
 
 
 @pytest.mark.parametrize(("column", "value", "fragments"), [
@@ -303,68 +313,68 @@ def test_missing_area_and_municipality_fields(db: Connection, tmp_path: Path) ->
     ("gmdschl", "16099999", ("field 'gmdschl'", "not in core.municipalities")),
     ("aktualit", "gestern", ("field 'aktualit'", "not a date")),
 ])
-def test_bad_value(db: Connection, tmp_path: Path, column: str, value: object,
+def test_bad_value(filled: Connection, tmp_path: Path, column: str, value: object,
                    fragments: tuple[str, ...]) -> None:
     df = gpkg_frame()
     df.loc[3, column] = value
-    assert_fails(db, write(df, tmp_path / "bad.gpkg"), "feature 4", *fragments, municipality=None)
+    assert_fails(filled, write(df, tmp_path / "bad.gpkg"), "feature 4", *fragments, municipality=None)
 
 
-def test_non_numeric_area(db: Connection, tmp_path: Path) -> None:
+def test_non_numeric_area(filled: Connection, tmp_path: Path) -> None:
     df = gpkg_frame()
     df["amtliche_flaeche_m2"] = df["amtliche_flaeche_m2"].astype(str)
     df.loc[6, "amtliche_flaeche_m2"] = "zwölf"
-    assert_fails(db, write(df, tmp_path / "text.geojson", driver="GeoJSON"), "feature 7",
+    assert_fails(filled, write(df, tmp_path / "text.geojson", driver="GeoJSON"), "feature 7",
                  "field 'amtliche_flaeche_m2'", "'zwölf' is not a number")
 
 
-def test_duplicate_key_names_both_features(db: Connection, tmp_path: Path) -> None:
+def test_duplicate_key_names_both_features(filled: Connection, tmp_path: Path) -> None:
     df = gpkg_frame()
     df.loc[5, "flstkennz"] = df.loc[1, "flstkennz"]
-    assert_fails(db, write(df, tmp_path / "dup.gpkg"), "features 2 and 6", "field 'flstkennz'",
+    assert_fails(filled, write(df, tmp_path / "dup.gpkg"), "features 2 and 6", "field 'flstkennz'",
                  "occurs twice")
 
 
-def test_missing_and_non_polygonal_geometry(db: Connection, tmp_path: Path) -> None:
+def test_missing_and_non_polygonal_geometry(filled: Connection, tmp_path: Path) -> None:
     df = gpkg_frame()
     df.loc[2, "geometry"] = None
-    assert_fails(db, write(df, tmp_path / "nogeom.gpkg"), "feature 3", "field 'geometry'", "missing")
+    assert_fails(filled, write(df, tmp_path / "nogeom.gpkg"), "feature 3", "field 'geometry'", "missing")
     df = gpkg_frame()
     df.loc[4, "geometry"] = df.geometry[4].boundary
-    assert_fails(db, write(df, tmp_path / "line.gpkg", geometry_type="Unknown"), "feature 5",
+    assert_fails(filled, write(df, tmp_path / "line.gpkg", geometry_type="Unknown"), "feature 5",
                  "field 'geometry'", "not polygonal")
 
 
-def test_broken_and_truncated_files(db: Connection, tmp_path: Path) -> None:
+def test_broken_and_truncated_files(filled: Connection, tmp_path: Path) -> None:
     truncated = tmp_path / "truncated.gml"
     truncated.write_bytes(GML.read_bytes()[:40_000])
-    assert_fails(db, truncated, "not well-formed XML")
+    assert_fails(filled, truncated, "not well-formed XML")
     cut = tmp_path / "cut.gpkg"
     cut.write_bytes(GPKG.read_bytes()[:50_000])
-    assert_fails(db, cut, "cannot be read")
+    assert_fails(filled, cut, "cannot be read")
     garbage = tmp_path / "garbage.fgb"
     garbage.write_bytes(b"this is no FlatGeobuf" * 100)
-    assert_fails(db, garbage, "cannot be read")
-    assert_fails(db, tmp_path / "absent.gpkg", "file not found")
-    assert_fails(db, GPKG, "has no layer 'nope'", layer="nope")
+    assert_fails(filled, garbage, "cannot be read")
+    assert_fails(filled, tmp_path / "absent.gpkg", "file not found")
+    assert_fails(filled, GPKG, "has no layer 'nope'", layer="nope")
     not_zip = tmp_path / "shape.zip"
     not_zip.write_bytes(b"PK but not really")
-    assert_fails(db, not_zip, "not a readable zip")
+    assert_fails(filled, not_zip, "not a readable zip")
 
 
-def test_unknown_municipality_given(db: Connection) -> None:
-    assert_fails(db, GPKG, "16099999 is not in core.municipalities", municipality="16099999")
+def test_unknown_municipality_given(filled: Connection) -> None:
+    assert_fails(filled, GPKG, "16099999 is not in core.municipalities", municipality="16099999")
 
 
-def test_interrupted_import_leaves_nothing(db: Connection) -> None:
-    before = snapshot(db)
+def test_interrupted_import_leaves_nothing(filled: Connection) -> None:
+    before = snapshot(filled)
 
     def interrupt(done: int, total: int | None) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        import_parcels(db, GPKG, municipality=ERFURT, batch_size=5, progress=interrupt)
-    assert snapshot(db) == before
+        import_parcels(filled, GPKG, municipality=ERFURT, batch_size=5, progress=interrupt)
+    assert snapshot(filled) == before
 
 
 # --- geometry repair ------------------------------------------------------------------------------
@@ -451,22 +461,22 @@ def test_nas_file_is_converted_and_imported(db: Connection, tmp_path: Path) -> N
 
 
 @needs_ogr2ogr
-def test_broken_nas_file(db: Connection, tmp_path: Path) -> None:
+def test_broken_nas_file(filled: Connection, tmp_path: Path) -> None:
     text_ = nas_document(gpkg_frame())
     truncated = tmp_path / "truncated.xml"
     truncated.write_text(text_[: len(text_) // 2], encoding="utf-8")
-    assert_fails(db, truncated, "not well-formed XML")
+    assert_fails(filled, truncated, "not well-formed XML")
     no_parcels = tmp_path / "empty.xml"
     no_parcels.write_text(text_.replace("AX_Flurstueck", "AX_Gebaeude"), encoding="utf-8")
-    assert_fails(db, no_parcels, "no layer 'AX_Flurstueck'", "field 'layer'")
+    assert_fails(filled, no_parcels, "no layer 'AX_Flurstueck'", "field 'layer'")
 
 
-def test_nas_without_ogr2ogr_names_the_package(db: Connection, tmp_path: Path,
+def test_nas_without_ogr2ogr_names_the_package(filled: Connection, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "nas.xml"
     path.write_text(nas_document(gpkg_frame().iloc[:1]), encoding="utf-8")
     monkeypatch.setattr(reading, "OGR2OGR", tmp_path / "no-ogr2ogr")
-    assert_fails(db, path, "gdal-bin")
+    assert_fails(filled, path, "gdal-bin")
 
 
 # --- pieces ---------------------------------------------------------------------------------------

@@ -213,6 +213,7 @@ class _Run:
             key, rows = duplicate
             raise self.fail(f"Flurstückskennzeichen {key} occurs twice (features {rows[0]} and {rows[1]})",
                             rows[1], self.fields["key"])
+        conn.exec_driver_sql("ANALYZE fp_parcel_stage")  # row estimates for the join with core.parcels
         x0, y0, x1, y1 = _source_box(vf.srid)
         transform = "r.raw" if vf.srid == 25832 else "ST_Transform(r.raw, 25832)"
         conn.execute(text(_SQL.PREPARE.format(transform=transform)),

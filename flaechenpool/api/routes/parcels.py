@@ -18,6 +18,7 @@ from flaechenpool.spatial import parse_bbox, parse_crs, parse_geometry
 
 router = APIRouter(prefix="/api/parcels", tags=["parcels"])
 GEOJSON = "application/geo+json"
+READERS = ("planner", "land_manager", "admin")  # candidate search is for the land office, not the public
 
 
 class ParcelParams(BaseModel):
@@ -67,8 +68,9 @@ class ParcelParams(BaseModel):
 
 
 @router.get("", summary="Find candidate parcels (GeoJSON, CSV or GeoPackage)")
-def find_parcels(conn: ActingConnectionDep, params: Annotated[ParcelParams, Query()],
+def find_parcels(conn: ActingConnectionDep, principal: PrincipalDep, params: Annotated[ParcelParams, Query()],
                  settings: SettingsDep) -> Response:
+    require_role(principal, *READERS)
     q = params.query(max_limit=settings.api.max_limit)
     srid = parse_crs(params.crs)
     if params.f == "csv":
@@ -86,12 +88,14 @@ def find_parcels(conn: ActingConnectionDep, params: Annotated[ParcelParams, Quer
 
 
 @router.get("/{key}", summary="One current parcel")
-def get_parcel(conn: ActingConnectionDep, key: str, crs: str | None = None) -> Response:
+def get_parcel(conn: ActingConnectionDep, principal: PrincipalDep, key: str, crs: str | None = None) -> Response:
+    require_role(principal, *READERS)
     return Response(parcels.get_parcel(conn, key, srid=parse_crs(crs)), media_type=GEOJSON)
 
 
 @router.get("/{key}/history", summary="All versions of a parcel (re-imports keep history)")
-def parcel_history(conn: ActingConnectionDep, key: str) -> list[dict]:
+def parcel_history(conn: ActingConnectionDep, principal: PrincipalDep, key: str) -> list[dict]:
+    require_role(principal, *READERS)
     return parcels.history(conn, key)
 
 
