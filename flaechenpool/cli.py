@@ -14,6 +14,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sqlalchemy.exc import DBAPIError
+
+from flaechenpool.db import translate_db_error
 from flaechenpool.errors import FlaechenpoolError
 from flaechenpool.settings import Settings, load_settings
 
@@ -41,6 +44,11 @@ def _errors() -> Iterator[None]:
         yield
     except FlaechenpoolError as exc:
         err.print(f"[bold red]Error:[/bold red] {exc.detail}", highlight=False)
+        raise typer.Exit(1) from exc
+    except DBAPIError as exc:
+        domain = translate_db_error(exc)
+        message = domain.detail if domain else "the database could not complete the command (see its log)"
+        err.print(f"[bold red]Error:[/bold red] {message}", highlight=False)
         raise typer.Exit(1) from exc
     except KeyboardInterrupt as exc:
         err.print("[bold red]Interrupted[/bold red]: nothing was changed by the unfinished step")
@@ -272,6 +280,15 @@ def token_create(
     out.print(_run(run), highlight=False)
 
 
+def _register_land_office() -> None:
+    from flaechenpool.cli_landoffice import parcels_app, pool_app, sites_app, vacancies_app
+
+    app.add_typer(parcels_app, name="parcels")
+    app.add_typer(sites_app, name="sites")
+    app.add_typer(pool_app, name="pool")
+    app.add_typer(vacancies_app, name="vacancies")
+
+
 # --- serve --------------------------------------------------------------------------------------
 
 @app.command()
@@ -302,6 +319,7 @@ def serve(
 
 def main() -> None:
     """Entry point of the ``flaechenpool`` command."""
+    _register_land_office()
     try:
         app()
     except FlaechenpoolError as exc:  # errors outside a command's own handling

@@ -1,0 +1,253 @@
+"""Land-office commands: ``parcels find``, ``sites …``, ``pool …``, ``vacancies summary``.
+
+The command line runs on the server with the operator's rights (role admin, actor ``cli:<os user>``);
+every write lands in the audit log under that name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from flaechenpool.cli import _actor, _connection, _run, _settings, out
+
+parcels_app = typer.Typer(help="Find candidate parcels (Flurstücke).", no_args_is_help=True)
+sites_app = typer.Typer(help="The site register (Potenzialflächen).", no_args_is_help=True)
+pool_app = typer.Typer(help="The municipal land pool (Flächenpool).", no_args_is_help=True)
+vacancies_app = typer.Typer(help="The shared vacancy register.", no_args_is_help=True)
+
+
+def _operator() -> Any:
+    from flaechenpool.auth import Principal
+
+    return Principal(username=_actor(), role="admin")
+
+
+def _acting(conn: Any, reason: str) -> Any:
+    from flaechenpool.db import acting
+
+    return acting(conn, actor=_actor(), role="admin", reason=reason)
+
+
+@parcels_app.command("find")
+def parcels_find(
+    municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
+    gemarkung: Annotated[str | None, typer.Option(help="Gemarkung key or number")] = None,
+    min_area: Annotated[float | None, typer.Option(help="Minimum official area (m²)")] = None,
+    max_area: Annotated[float | None, typer.Option(help="Maximum official area (m²)")] = None,
+    land_use: Annotated[list[str] | None, typer.Option(help="Actual land use")] = None,
+    zoning: Annotated[list[str] | None, typer.Option(help="Zoning plan land-use type (XPlanung), e.g. GE")] = None,
+    municipal: Annotated[bool | None, typer.Option(help="Held by the land pool on --as-of")] = None,
+    as_of: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Date for --municipal")] = None,
+    in_site: Annotated[bool | None, typer.Option(help="Part of a site")] = None,
+    outside_flood_zones: Annotated[bool, typer.Option(help="Not in a flood zone")] = False,
+    outside_protected_areas: Annotated[bool, typer.Option(help="Not in a protected area")] = False,
+    station_within: Annotated[float | None, typer.Option(help="Within N m of a railway station")] = None,
+    bbox: Annotated[str | None, typer.Option(help="minx,miny,maxx,maxy")] = None,
+    bbox_crs: Annotated[str | None, typer.Option(help="CRS of --bbox (default CRS84)")] = None,
+    building_free: Annotated[bool, typer.Option(help="No building on the parcel")] = False,
+    max_built_share: Annotated[float | None, typer.Option(help="Built share below N %")] = None,
+    sort: Annotated[list[str] | None, typer.Option(help="Sort key, '-' for descending, e.g. -area")] = None,
+    limit: Annotated[int, typer.Option(help="Rows")] = 50,
+    offset: Annotated[int, typer.Option(help="Rows to skip")] = 0,
+    output: Annotated[Path | None, typer.Option(help="Write to a file (.csv, .gpkg, .geojson)")] = None,
+) -> None:
+    """Find candidate parcels with the same filters as GET /api/parcels."""
+    from flaechenpool import parcels
+    from flaechenpool.exports import format_of, write_file
+    from flaechenpool.spatial import STORAGE_SRID, parse_bbox
+
+    settings = _settings()
+
+    def run() -> tuple[list[dict[str, Any]], int]:
+        q = parcels.ParcelQuery(
+            municipality=municipality, gemarkung=gemarkung, min_area=min_area, max_area=max_area,
+            land_use=land_use or [], zoning=zoning or [], municipal=municipal,
+            as_of=as_of.date() if as_of else None, in_site=in_site, outside_flood_zones=outside_flood_zones,
+            outside_protected_areas=outside_protected_areas, station_within_m=station_within,
+            bbox=parse_bbox(bbox, bbox_crs), building_free=building_free, max_built_share=max_built_share,
+            sortby=sort or ["flurstueckskennzeichen"], limit=limit, offset=offset)
+        q.validate(settings.api.max_limit)
+        if output is not None:
+            format_of(output)
+        with _connection(settings) as conn:
+            return parcels.find_rows(conn, q, srid=STORAGE_SRID), parcels.count(conn, q)
+
+    rows, matched = _run(run)
+    if output is not None:
+        _run(lambda: write_file(rows, output, srid=STORAGE_SRID, layer="parcels"))
+        out.print(f"{len(rows)} of {matched} parcels written to {output}")
+        return
+    table = Table(title=f"Flurstücke: {len(rows)} of {matched}")
+    columns = ("flurstueckskennzeichen", "gemarkung", "flur", "official_area_m2", "land_use", "built_share_pct",
+               "station_distance_m")
+    for column in columns:
+        table.add_column(column, justify="right" if column not in ("flurstueckskennzeichen", "gemarkung", "land_use")
+                         else "left")
+    for row in rows:
+        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
+    out.print(table)
+
+
+@sites_app.command("list")
+def sites_list(municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
+               kind: Annotated[str | None, typer.Option()] = None,
+               status: Annotated[str | None, typer.Option()] = None) -> None:
+    """Current sites as a table."""
+    from flaechenpool import sites
+
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        with _connection(settings) as conn:
+            return json.loads(sites.list_sites(conn, _operator(), municipality=municipality, kind=kind,
+                                              status=status, limit=10_000))
+
+    features = _run(run)["features"]
+    table = Table(title=f"Potenzialflächen: {len(features)}")
+    for column in ("id", "name", "kind", "status", "area m²", "published"):
+        table.add_column(column)
+    for f in features:
+        p = f["properties"]
+        table.add_row(str(f["id"]), p["name"], p["kind"], p["status"], f"{p['area_m2']:.0f}", str(p["published"]))
+    out.print(table)
+
+
+@sites_app.command("create")
+def sites_create(file: Annotated[Path, typer.Argument(help="JSON with the site's fields (as POST /api/sites)")],
+                 crs: Annotated[str | None, typer.Option(help="CRS of the geometry (default CRS84)")] = None) -> None:
+    """Create a site from a JSON file (drawn geometry or a list of parcels)."""
+    from pydantic import ValidationError
+
+    from flaechenpool import sites
+    from flaechenpool.errors import ImportFileError
+    from flaechenpool.spatial import parse_crs
+
+    settings = _settings()
+
+    def run() -> int:
+        try:
+            data = sites.SiteCreate.model_validate_json(file.read_bytes())
+        except (OSError, ValidationError) as exc:
+            detail = exc.errors()[0] if isinstance(exc, ValidationError) else None
+            raise ImportFileError(detail["msg"] if detail else str(exc), file=str(file),
+                                  field=".".join(str(p) for p in detail["loc"]) if detail else None) from None
+        with _connection(settings) as conn, _acting(conn, "site created (CLI)"):
+            return sites.create_site(conn, _operator(), data, srid=parse_crs(crs))
+
+    out.print(f"site {_run(run)} created")
+
+
+@sites_app.command("status")
+def sites_status(site_id: int, status: str, reason: Annotated[str, typer.Option(help="Why (required)")],
+                 date: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None) -> None:
+    """Move a site along the mobilisation workflow."""
+    from flaechenpool import sites
+
+    settings = _settings()
+
+    def run() -> int:
+        with _connection(settings) as conn, _acting(conn, reason):
+            return sites.change_status(conn, _operator(), site_id, status, reason=reason,  # type: ignore[arg-type]
+                                       day=date.date() if date else None)
+
+    out.print(f"site {site_id} is now {status} (version {_run(run)})")
+
+
+@sites_app.command("retire")
+def sites_retire(site_id: int, reason: Annotated[str, typer.Option(help="Why (required)")]) -> None:
+    """End a site; it stays with its history."""
+    from flaechenpool import sites
+
+    settings = _settings()
+
+    def run() -> None:
+        with _connection(settings) as conn, _acting(conn, reason):
+            sites.retire_site(conn, _operator(), site_id, reason=reason)
+
+    _run(run)
+    out.print(f"site {site_id} retired")
+
+
+@pool_app.command("holdings")
+def pool_holdings(municipality: Annotated[str, typer.Option(help="AGS")],
+                  as_of: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+                  since: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"],
+                                                                    help="Also show changes since")] = None) -> None:
+    """What the municipality held on a date (and what changed since another date)."""
+    from flaechenpool import pool
+
+    settings = _settings()
+    day = as_of.date() if as_of else dt.date.today()
+
+    def run() -> tuple[dict[str, Any], dict[str, Any] | None]:
+        with _connection(settings) as conn:
+            return pool.holdings(conn, municipality, day), (
+                pool.changes(conn, municipality, since.date(), day) if since else None)
+
+    held, changed = _run(run)
+    table = Table(title=f"Flächenpool {municipality} am {day.isoformat()}: {held['count']} Flurstücke, "
+                        f"{held['area_m2']:,.0f} m², Buchwert {held['book_value_eur']:,.2f} €")
+    for column in ("flurstueckskennzeichen", "gemarkung", "acquired_on", "acquired_by", "area_m2", "book_value_eur"):
+        table.add_column(column)
+    for row in held["parcels"]:
+        table.add_row(row["flurstueckskennzeichen"], row["gemarkung"] or "", str(row["acquired_on"]),
+                      row["acquired_by"], f"{row['area_m2']:.0f}", f"{row['book_value_eur'] or 0:.2f}")
+    out.print(table)
+    if changed:
+        out.print(f"since {since.date().isoformat() if since else ''}: "
+                  f"+{len(changed['acquired'])} / -{len(changed['disposed'])} parcels, "
+                  f"{changed['area_change_m2']:+,.0f} m²")
+
+
+@pool_app.command("record")
+def pool_record(file: Annotated[Path, typer.Argument(help="JSON of the transaction (as POST /api/pool/transactions)")]
+                ) -> None:
+    """Record a purchase, sale, exchange, lease or pre-emption from a JSON file."""
+    from pydantic import ValidationError
+
+    from flaechenpool import pool
+    from flaechenpool.errors import ImportFileError
+
+    settings = _settings()
+
+    def run() -> int:
+        try:
+            data = pool.TransactionCreate.model_validate_json(file.read_bytes())
+        except (OSError, ValidationError) as exc:
+            detail = exc.errors()[0] if isinstance(exc, ValidationError) else None
+            raise ImportFileError(detail["msg"] if detail else str(exc), file=str(file),
+                                  field=".".join(str(p) for p in detail["loc"]) if detail else None) from None
+        with _connection(settings) as conn, _acting(conn, "pool transaction (CLI)"):
+            return pool.record_transaction(conn, _operator(), data)
+
+    out.print(f"transaction {_run(run)} recorded")
+
+
+@vacancies_app.command("summary")
+def vacancies_summary(association: Annotated[str | None, typer.Option(help="e.g. thueringer-becken")] = None,
+                      municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
+                      districts: Annotated[bool, typer.Option(help="Also per district")] = False) -> None:
+    """Vacancy counts, rates and durations per municipality (and district)."""
+    from flaechenpool import vacancies
+
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        with _connection(settings) as conn:
+            return vacancies.summary(conn, association=association, municipality=municipality)
+
+    result = _run(run)
+    rows = result["municipalities"] + (result["districts"] if districts else [])
+    table = Table(title=f"Leerstand am {result['as_of']}")
+    for column in ("municipality", "district", "buildings", "vacant", "rate %", "mean years", "max years"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r["municipality"], r.get("district") or "", str(r["buildings"]), str(r["vacant"]),
+                      str(r["rate_pct"] or ""), str(r["mean_years"] or ""), str(r["max_years"] or ""))
+    out.print(table)

@@ -1,0 +1,79 @@
+"""Land-office commands run in-process (typer's runner) on the test's rolled-back connection."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyogrio
+import pytest
+from sqlalchemy import Connection, text
+from typer.testing import CliRunner
+
+from flaechenpool import cli, cli_landoffice
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    @contextmanager
+    def connection(_settings: object) -> Iterator[Connection]:
+        yield conn
+
+    monkeypatch.setattr(cli_landoffice, "_connection", connection)
+    monkeypatch.setattr(cli_landoffice, "_actor", lambda: "cli:tester")
+    monkeypatch.setattr(cli.out, "width", 200)
+    cli._register_land_office()
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli.app, list(args))
+
+
+def test_parcels_find_prints_a_table_and_writes_files(tmp_path: Path, conn: Connection) -> None:
+    result = invoke("parcels", "find", "--municipality", "16051000", "--min-area", "1000", "--sort", "-area")
+    assert result.exit_code == 0, result.output
+    expected = conn.execute(text("SELECT flurstueckskennzeichen FROM core.parcels WHERE municipality_ags = '16051000' "
+                                 "AND official_area_m2 >= 1000 AND valid_to IS NULL ORDER BY area_m2 DESC")).scalars().all()
+    assert f"{len(expected)} of {len(expected)}" in result.output
+    assert result.output.index(expected[0]) < result.output.index(expected[-1])
+    for suffix in ("gpkg", "csv", "geojson"):
+        target = tmp_path / f"out.{suffix}"
+        written = invoke("parcels", "find", "--municipality", "16051000", "--output", str(target))
+        assert written.exit_code == 0 and target.exists()
+    assert len(pyogrio.read_dataframe(tmp_path / "out.gpkg")) == 10
+    assert len((tmp_path / "out.csv").read_text().strip().splitlines()) == 11
+    bad = invoke("parcels", "find", "--output", str(tmp_path / "out.xlsx"))
+    assert bad.exit_code == 1 and "unknown output format" in bad.output
+
+
+def test_site_lifecycle_from_the_command_line(tmp_path: Path, conn: Connection) -> None:
+    key = conn.execute(text("SELECT flurstueckskennzeichen FROM core.parcels WHERE municipality_ags = '16053000' "
+                            "AND valid_to IS NULL ORDER BY 1 DESC LIMIT 1")).scalar_one()
+    spec = tmp_path / "site.json"
+    spec.write_text(json.dumps({"municipality_ags": "16053000", "name": "CLI-Brache", "kind": "brownfield",
+                                "parcels": [key]}))
+    created = invoke("sites", "create", str(spec))
+    assert created.exit_code == 0, created.output
+    site_id = int(created.output.split()[1])
+    assert invoke("sites", "status", str(site_id), "assessed", "--reason", "geprüft").exit_code == 0
+    refused = invoke("sites", "status", str(site_id), "developed", "--reason", "zu früh")
+    assert refused.exit_code == 1 and "not allowed" in refused.output
+    assert invoke("sites", "retire", str(site_id), "--reason", "erledigt").exit_code == 0
+    row = conn.execute(text("SELECT status, retired_reason, created_by FROM core.sites WHERE id = :i"),
+                       {"i": site_id}).one()
+    assert tuple(row) == ("assessed", "erledigt", "cli:tester")
+    spec.write_text(json.dumps({"municipality_ags": "16053000", "name": "X", "kind": "castle", "parcels": [key]}))
+    broken = invoke("sites", "create", str(spec))
+    assert broken.exit_code == 1 and "site.json" in broken.output and "kind" in broken.output
+
+
+def test_pool_and_vacancy_reports() -> None:
+    held = invoke("pool", "holdings", "--municipality", "16053000", "--as-of", "2025-01-01", "--since", "2019-01-01")
+    assert held.exit_code == 0 and "Flächenpool 16053000 am 2025-01-01" in held.output and "since 2019-01-01" in held.output
+    summary = invoke("vacancies", "summary", "--association", "thueringer-becken", "--districts")
+    assert summary.exit_code == 0
+    assert all(town in summary.output for town in ("Sömmerda", "Buttstädt", "Kindelbrück", "Straußfurt"))
