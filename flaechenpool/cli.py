@@ -13,7 +13,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
-
 from sqlalchemy.exc import DBAPIError
 
 from flaechenpool.db import translate_db_error
@@ -230,6 +229,34 @@ def import_parcels_cmd(
     out.print(table)
     for repair in report.repaired:
         out.print(f"repaired {repair.get('flurstueckskennzeichen')} (feature {repair.get('row')}): {repair.get('reason')}")
+
+
+@import_app.command("layer")
+def import_layer_cmd(
+    kind: Annotated[str, typer.Argument(help="municipalities, stations, flood_zones, protected_areas, zoning_plans, "
+                                             "buildings, land_use")],
+    file: Annotated[Path, typer.Argument(help="GeoPackage, Shapefile (.zip), GeoJSON, FlatGeobuf, GML")],
+    municipality: Annotated[str | None, typer.Option(help="AGS (zoning plans, buildings)")] = None,
+    crs: Annotated[str | None, typer.Option(help="CRS when the file declares none")] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file")] = None,
+    replace: Annotated[bool, typer.Option(help="Replace rows of an earlier import of this file")] = False,
+) -> None:
+    """Import municipality boundaries or a reference layer, in one transaction."""
+    from flaechenpool.db import set_context
+    from flaechenpool.importing.layers import import_layer
+
+    settings = _settings()
+
+    def run() -> Any:
+        with _connection(settings) as conn:
+            with conn.begin():
+                set_context(conn, actor=_actor(), role="admin", reason=f"import layer {kind} {file.name}")
+                return import_layer(conn, kind, file, crs=crs, layer=layer, municipality=municipality,
+                                    replace=replace)
+
+    report = _run(run)
+    out.print(f"{report.kind} from {report.file}: read {report.read}, inserted {report.inserted}, "
+              f"updated {report.updated}, retired {report.retired}")
 
 
 # --- users and tokens ---------------------------------------------------------------------------

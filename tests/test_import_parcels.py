@@ -7,7 +7,6 @@ cluster at /var/tmp/fpdev when it runs, else on the test server of conftest.py.
 
 from __future__ import annotations
 
-import os
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -24,15 +23,13 @@ from flaechenpool import migrations
 from flaechenpool.errors import ImportFileError
 from flaechenpool.importing import reading
 from flaechenpool.importing.parcels import ImportReport, dominant_use, import_parcels
-from flaechenpool.settings import PROJECT_ROOT, Settings
+from flaechenpool.settings import PROJECT_ROOT
 from tests.databases import recreate_database
 
-DATA = Path(os.environ.get("FLAECHENPOOL_SHARED_DATA", PROJECT_ROOT.parent / "shared" / "data"))
-ALKIS = DATA / "erfurt-alkis-flurstuecke-2025"
+ALKIS = PROJECT_ROOT / "data" / "parcels"  # the project's copy of shared/data/erfurt-alkis-flurstuecke-2025
 GML = ALKIS / "erfurt_melchendorf_alkis_wfs.gml"
 GPKG = ALKIS / "erfurt_melchendorf_alkis.gpkg"
 ERFURT = "16051000"
-DEV_SOCKET = Path("/var/tmp/fpdev/sock")
 KEYS = {
     "160115002004250001__", "16011500200872______", "160115002004260001__", "160115002004270001__",
     "160115002003380008__", "160115002000250029__", "160115002000250017__", "160115002000250026__",
@@ -40,19 +37,10 @@ KEYS = {
 }
 BBOX_25832 = (644834.3, 5646862.9, 645479.4, 5647251.4)  # SOURCE.md
 
-pytestmark = pytest.mark.skipif(not GML.is_file(), reason=f"shared data missing: {ALKIS}")
-
-
 @pytest.fixture(scope="module")
 def import_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
     """A fresh database with the schema and the municipality Erfurt."""
-    if os.environ.get("FLAECHENPOOL_TEST_DATABASE_URL"):
-        server = Settings(database_url=os.environ["FLAECHENPOOL_TEST_DATABASE_URL"]).database_url
-    elif (DEV_SOCKET / ".s.PGSQL.55000").exists():
-        server = f"postgresql+psycopg://postgres@/postgres?host={DEV_SOCKET}&port=55000"
-    else:
-        server = request.getfixturevalue("server_url")
-    assert server is not None
+    server = request.getfixturevalue("server_url")
     engine = create_engine(recreate_database(server, "fp_import_test"))
     migrations.upgrade(engine)
     with engine.begin() as conn:

@@ -173,7 +173,7 @@ def generate_owners_and_pool(conn: Connection, rng: np.random.Generator, ilmenau
             "VALUES (:k, :c, :n, :addr, 'illustrative', :s) RETURNING id"),
             {"k": kind, "c": category, "n": name, "addr": address, "s": SOURCE}).scalar_one())
 
-    jena = party("public_body", "municipality", "Stadt Jena")
+    party("public_body", "municipality", "Stadt Jena")
     ilm = party("public_body", "municipality", "Stadt Ilmenau")
     publics = {"state": party("public_body", "state", "Freistaat Thüringen"),
                "federal": party("public_body", "federal", "Bundesanstalt für Immobilienaufgaben (Beispiel)"),
@@ -187,7 +187,7 @@ def generate_owners_and_pool(conn: Connection, rng: np.random.Generator, ilmenau
                              "ORDER BY flurstueckskennzeichen")).all()
     municipal = set(ilmenau["technology_quarter"]) | set(ilmenau["porcelain_works"])
     ownership = []
-    for key, ags, _, _ in keys:
+    for key, _ags, _, _ in keys:
         if key in municipal:
             owner = ilm
         else:

@@ -76,7 +76,7 @@ def generate_jena(conn: Connection, rng: np.random.Generator) -> dict[str, int]:
     tree = shapely.STRtree([d for d, _ in districts])
     keys = KeyMaker()
     parcels, buildings = [], []
-    for lu_id, cls, geom in conn.execute(
+    for _lu_id, cls, geom in conn.execute(
         text(
             # OSM land-use polygons overlap: each keeps only what earlier ones do not cover
             "SELECT id, class, ST_AsBinary(g) FROM (SELECT l.id, l.class, ST_CollectionExtract(ST_Difference(l.geom, "

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pyogrio
-import pytest
 import pyproj
+import pytest
 import shapely
 from fastapi.testclient import TestClient
 from shapely.geometry import box

@@ -1,0 +1,183 @@
+"""Importing municipality boundaries and reference layers (``flaechenpool import layer KIND FILE``).
+
+Each kind names its target table, how file fields map to columns and how rows are matched:
+municipalities and stations are upserted by their official key, buildings of a municipality are
+replaced keeping history (valid_to), the other layers get the file's rows added (``replace`` first
+removes the rows of an earlier import from a file of the same name). Everything runs in one
+transaction; the message of a bad row names the file, the feature and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from flaechenpool.errors import ImportFileError
+from flaechenpool.importing.reading import open_vector
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    table: str
+    geometry: str                      # polygon | point | line
+    fields: dict[str, tuple[str, ...]]  # column → accepted field names (first match wins, case-insensitive)
+    required: tuple[str, ...] = ()
+    defaults: dict[str, Any] = field(default_factory=dict)
+    upsert_key: str | None = None
+    needs_municipality: bool = False
+    history: bool = False              # buildings: retire the municipality's current rows
+
+
+LAYERS: dict[str, LayerSpec] = {
+    "municipalities": LayerSpec("core.municipalities", "polygon",
+                                {"ags": ("ags", "gmdschl", "ags_0", "gemeindeschluessel"), "name": ("name", "gen", "gemeinde"),
+                                 "kind": ("bez", "kind")}, required=("ags", "name"), upsert_key="ags",
+                                defaults={"provenance": "official"}),
+    "stations": LayerSpec("ref.stations", "point",
+                          {"eva_nr": ("eva_nr", "eva", "id"), "name": ("name", "bezeichnung"), "ds100": ("ds100",),
+                           "ifopt": ("ifopt",), "traffic": ("verkehr", "traffic")},
+                          required=("eva_nr", "name"), upsert_key="eva_nr", defaults={"provenance": "open_data"}),
+    "flood_zones": LayerSpec("ref.flood_zones", "polygon", {"name": ("name", "bezeichnung", "gewaesser"),
+                                                            "kind": ("kind", "typ")},
+                             defaults={"kind": "hq100", "provenance": "official"}),
+    "protected_areas": LayerSpec("ref.protected_areas", "polygon",
+                                 {"name": ("name", "bezeichnung"), "kind": ("kind",), "external_id": ("id", "kennung")},
+                                 defaults={"kind": "other", "provenance": "official"}),
+    "zoning_plans": LayerSpec("ref.zoning_plans", "polygon",
+                              {"name": ("name", "planname", "bezeichnung"), "plan_number": ("nummer", "plan_number", "planid"),
+                               "legal_status": ("legal_status", "rechtsstand"),
+                               "land_use_type": ("land_use_type", "artdernutzung", "baunvo")},
+                              required=("name",), needs_municipality=True,
+                              defaults={"legal_status": "in_force", "provenance": "official"}),
+    "buildings": LayerSpec("core.buildings", "polygon",
+                           {"alkis_id": ("oid", "gml_id", "alkis_id", "id"), "function": ("funktion", "gfk", "function"),
+                            "floors": ("aog", "geschosse", "floors"), "address": ("lagebeztxt", "address")},
+                           needs_municipality=True, history=True, defaults={"provenance": "official"}),
+    "land_use": LayerSpec("ref.land_use", "polygon",
+                          {"class": ("nutzart", "class", "landuse", "objart", "bez"), "name": ("name",),
+                           "external_id": ("oid", "osm_id", "id")},
+                          required=("class",), defaults={"category": "landuse", "provenance": "official"}),
+}
+
+_GEOMETRY = {"polygon": 3, "line": 2, "point": 1}
+THURINGIA_25832 = (500_000, 5_500_000, 800_000, 5_800_000)  # generous extent, catches a wrong CRS
+
+
+@dataclass
+class LayerReport:
+    kind: str
+    file: str
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    retired: int = 0
+    repaired: int = 0
+
+
+def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = None, layer: str | None = None,
+                 municipality: str | None = None, source: str | None = None, replace: bool = False,
+                 progress: Callable[[int, int | None], None] | None = None) -> LayerReport:
+    """Import one layer file of ``kind`` (see ``LAYERS``) in one transaction."""
+    if kind not in LAYERS:
+        raise ImportFileError(f"unknown layer kind {kind!r}; choose one of {', '.join(LAYERS)}", file=str(path))
+    spec = LAYERS[kind]
+    name = path.name
+    if spec.needs_municipality and not municipality:
+        raise ImportFileError(f"layer {kind} needs --municipality (AGS)", file=name)
+    report = LayerReport(kind, name)
+    with conn.begin_nested() if conn.in_transaction() else conn.begin(), open_vector(path, crs=crs, layer=layer) as vf:
+        mapping: dict[str, str] = {}
+        lower = {f.lower(): f for f in vf.fields}
+        for column, names in spec.fields.items():
+            found = next((lower[n] for n in names if n in lower), None)
+            if found:
+                mapping[column] = found
+        missing = [c for c in spec.required if c not in mapping]
+        if missing:
+            raise ImportFileError(f"required field missing (accepted names: {', '.join(spec.fields[missing[0]])}); "
+                                  f"the file has: {', '.join(vf.fields) or 'no fields'}", file=name, field=missing[0])
+        conn.execute(text("CREATE TEMP TABLE layer_stage (row integer, attrs jsonb, geom geometry) ON COMMIT DROP"))
+        for batch in vf.batches(20_000, columns=list(mapping.values())):
+            rows = []
+            for i in range(len(batch)):
+                row = batch.first_row + i
+                attrs = {col: _value(batch.columns[f][i]) for col, f in mapping.items()}
+                for col in spec.required:
+                    if attrs.get(col) in (None, ""):
+                        raise ImportFileError("value missing", file=name, row=row, field=mapping[col])
+                if batch.wkb[i] is None:
+                    raise ImportFileError("feature has no geometry", file=name, row=row, field="geometry")
+                rows.append({"row": row, "attrs": json.dumps(attrs), "wkb": bytes(batch.wkb[i]), "srid": vf.srid})
+            conn.execute(text("INSERT INTO layer_stage SELECT :row, CAST(:attrs AS jsonb), "
+                              "ST_Transform(ST_GeomFromWKB(:wkb, :srid), 25832)"), rows)
+            report.read += len(rows)
+            if progress:
+                progress(report.read, vf.total)
+        _validate(conn, spec, name, vf.crs)
+        _write(conn, spec, report, municipality=municipality, source=source or f"Import {name}", replace=replace)
+    return report
+
+
+def _value(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and v != v):
+        return None
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    return v.item() if hasattr(v, "item") else v
+
+
+def _validate(conn: Connection, spec: LayerSpec, name: str, crs: str) -> None:
+    minx, miny, maxx, maxy = THURINGIA_25832
+    outside = conn.execute(text(
+        "SELECT row FROM layer_stage WHERE NOT ST_Within(ST_Envelope(geom), ST_MakeEnvelope(:a, :b, :c, :d, 25832)) "
+        "ORDER BY row LIMIT 1"), {"a": minx, "b": miny, "c": maxx, "d": maxy}).scalar()
+    if outside is not None:
+        raise ImportFileError(f"the geometry lies outside Thuringia; is the CRS right? (declared: {crs})",
+                              file=name, row=outside, field="geometry")
+    dim = _GEOMETRY[spec.geometry]
+    conn.execute(text("UPDATE layer_stage SET geom = CASE WHEN :dim = 1 THEN ST_GeometryN(geom, 1) ELSE "
+                      "ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), :dim)) END"), {"dim": dim})
+    empty = conn.execute(text("SELECT row FROM layer_stage WHERE geom IS NULL OR ST_IsEmpty(geom) "
+                              "OR ST_Dimension(geom) <> :d ORDER BY row LIMIT 1"), {"d": dim - 1}).scalar()
+    if empty is not None:
+        raise ImportFileError(f"the geometry is not a {spec.geometry} (or empty after repair)", file=name, row=empty,
+                              field="geometry")
+
+
+def _write(conn: Connection, spec: LayerSpec, report: LayerReport, *, municipality: str | None, source: str,
+           replace: bool) -> None:
+    columns = list(spec.fields) + [c for c in spec.defaults if c not in spec.fields]
+    values = [f"coalesce(s.attrs->>'{c}', CAST(:d_{c} AS text))" if c in spec.defaults else f"s.attrs->>'{c}'"
+              for c in columns]
+    params: dict[str, Any] = {f"d_{c}": v for c, v in spec.defaults.items()}
+    params.update(source=source, m=municipality)
+    if spec.needs_municipality:
+        columns.append("municipality_ags")
+        values.append(":m")
+    casts = {"floors": "smallint"}
+    select = ", ".join(f"CAST({v} AS {casts[c]})" if c in casts else v for c, v in zip(columns, values, strict=True))
+    if spec.history:
+        report.retired = conn.execute(text(f"UPDATE {spec.table} SET valid_to = now() WHERE municipality_ags = :m "
+                                           "AND valid_to IS NULL"), params).rowcount
+    elif replace:
+        conn.execute(text(f"DELETE FROM {spec.table} WHERE source = :source"), params)
+    stage = "layer_stage"
+    if spec.upsert_key:  # several features of one key (e.g. parts of a municipality) become one row
+        geom = "ST_Multi(ST_Union(geom))" if spec.geometry != "point" else "(array_agg(geom ORDER BY row))[1]"
+        stage = (f"(SELECT min(row) AS row, (array_agg(attrs ORDER BY row))[1] AS attrs, {geom} AS geom "
+                 f"FROM layer_stage GROUP BY attrs->>'{spec.upsert_key}')")
+    insert = f"INSERT INTO {spec.table} ({', '.join(columns)}, source, geom) SELECT {select}, :source, s.geom " \
+             f"FROM {stage} s ORDER BY s.row"
+    if spec.upsert_key:
+        updates = ", ".join(f"{c} = EXCLUDED.{c}" for c in [*columns, "source", "geom"] if c != spec.upsert_key)
+        insert += f" ON CONFLICT ({spec.upsert_key}) DO UPDATE SET {updates} RETURNING (xmax = 0) AS inserted"
+        flags = conn.execute(text(insert), params).scalars().all()
+        report.inserted = sum(1 for f in flags if f)
+        report.updated = len(flags) - report.inserted
+    else:
+        report.inserted = conn.execute(text(insert), params).rowcount
