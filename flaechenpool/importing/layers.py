@@ -101,7 +101,9 @@ def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = N
         if missing:
             raise ImportFileError(f"required field missing (accepted names: {', '.join(spec.fields[missing[0]])}); "
                                   f"the file has: {', '.join(vf.fields) or 'no fields'}", file=name, field=missing[0])
-        conn.execute(text("CREATE TEMP TABLE layer_stage (row integer, attrs jsonb, geom geometry) ON COMMIT DROP"))
+        conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS layer_stage (row integer, attrs jsonb, geom geometry) "
+                          "ON COMMIT DROP"))
+        conn.execute(text("TRUNCATE layer_stage"))
         for batch in vf.batches(20_000, columns=list(mapping.values())):
             rows = []
             for i in range(len(batch)):
@@ -113,12 +115,12 @@ def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = N
                 if batch.wkb[i] is None:
                     raise ImportFileError("feature has no geometry", file=name, row=row, field="geometry")
                 rows.append({"row": row, "attrs": json.dumps(attrs), "wkb": bytes(batch.wkb[i]), "srid": vf.srid})
-            conn.execute(text("INSERT INTO layer_stage SELECT :row, CAST(:attrs AS jsonb), "
-                              "ST_Transform(ST_GeomFromWKB(:wkb, :srid), 25832)"), rows)
+            conn.execute(text("INSERT INTO layer_stage SELECT :row, CAST(:attrs AS jsonb), ST_GeomFromWKB(:wkb, :srid)"),
+                         rows)
             report.read += len(rows)
             if progress:
                 progress(report.read, vf.total)
-        _validate(conn, spec, name, vf.crs)
+        _validate(conn, spec, name, vf.crs, vf.srid)
         _write(conn, spec, report, municipality=municipality, source=source or f"Import {name}", replace=replace)
     return report
 
@@ -131,14 +133,18 @@ def _value(v: Any) -> Any:
     return v.item() if hasattr(v, "item") else v
 
 
-def _validate(conn: Connection, spec: LayerSpec, name: str, crs: str) -> None:
+def _validate(conn: Connection, spec: LayerSpec, name: str, crs: str, srid: int) -> None:
+    """Extent check in the file's own CRS (a wrong CRS must not fail inside the transformation), then
+    transform to EPSG:25832 and repair."""
     minx, miny, maxx, maxy = THURINGIA_25832
     outside = conn.execute(text(
-        "SELECT row FROM layer_stage WHERE NOT ST_Within(ST_Envelope(geom), ST_MakeEnvelope(:a, :b, :c, :d, 25832)) "
-        "ORDER BY row LIMIT 1"), {"a": minx, "b": miny, "c": maxx, "d": maxy}).scalar()
+        "SELECT row FROM layer_stage WHERE NOT ST_Within(ST_Envelope(geom), "
+        "ST_Transform(ST_Segmentize(ST_MakeEnvelope(:a, :b, :c, :d, 25832), 10000), CAST(:srid AS integer))) "
+        "ORDER BY row LIMIT 1"), {"a": minx, "b": miny, "c": maxx, "d": maxy, "srid": srid}).scalar()
     if outside is not None:
         raise ImportFileError(f"the geometry lies outside Thuringia; is the CRS right? (declared: {crs})",
                               file=name, row=outside, field="geometry")
+    conn.execute(text("UPDATE layer_stage SET geom = ST_Transform(geom, 25832)"))
     dim = _GEOMETRY[spec.geometry]
     conn.execute(text("UPDATE layer_stage SET geom = CASE WHEN :dim = 1 THEN ST_GeometryN(geom, 1) ELSE "
                       "ST_Multi(ST_CollectionExtract(ST_MakeValid(geom), :dim)) END"), {"dim": dim})

@@ -1,0 +1,98 @@
+"""``import layer``: boundaries and reference layers from real files, upserts, errors that name the row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+from sqlalchemy import Connection, text
+
+from flaechenpool.errors import ImportFileError
+from flaechenpool.importing.layers import import_layer
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+def snapshot(conn: Connection, table: str) -> tuple[int, float]:
+    return tuple(conn.execute(text(f"SELECT count(*), coalesce(sum(ST_Area(geom)), 0) FROM {table}")).one())  # type: ignore[return-value]
+
+
+def test_all_thuringian_municipalities_are_upserted_by_key(conn: Connection) -> None:
+    report = import_layer(conn, "municipalities", DATA / "boundaries" / "thueringen_boundaries.gpkg",
+                          layer="vg5000_gemeinden")
+    frame = gpd.read_file(DATA / "boundaries" / "thueringen_boundaries.gpkg", layer="vg5000_gemeinden")
+    assert report.read == len(frame) and report.updated == 8
+    assert report.inserted + report.updated == frame["AGS"].nunique()
+    count = conn.execute(text("SELECT count(*) FROM core.municipalities")).scalar()
+    assert count == frame["AGS"].nunique()
+    area = conn.execute(text("SELECT ST_Area(geom) FROM core.municipalities WHERE ags = '16053000'")).scalar()
+    assert abs(area - frame[frame["AGS"] == "16053000"].geometry.area.sum()) < 1
+
+
+def test_stations_are_upserted_by_eva_number(conn: Connection) -> None:
+    before = conn.execute(text("SELECT count(*) FROM ref.stations")).scalar()
+    report = import_layer(conn, "stations", DATA / "stations" / "db_stations_thueringen.geojson")
+    assert report.updated == before and report.inserted == 0
+    assert conn.execute(text("SELECT count(*) FROM ref.stations")).scalar() == before
+
+
+def test_flood_zone_in_gauss_krueger_is_reprojected(conn: Connection, tmp_path: Path) -> None:
+    zone = gpd.GeoDataFrame({"name": ["Test-Aue"]}, geometry=[box(680000, 5645000, 681000, 5645500)], crs=25832)
+    path = tmp_path / "flood.gpkg"
+    zone.to_crs(31468).to_file(path)
+    report = import_layer(conn, "flood_zones", path)
+    assert report.inserted == 1
+    row = conn.execute(text("SELECT kind, ST_Area(geom), ST_XMin(geom), source FROM ref.flood_zones "
+                            "WHERE name = 'Test-Aue'")).one()
+    assert row[0] == "hq100" and abs(row[1] - 500_000) < 50 and abs(row[2] - 680000) < 1 and "flood.gpkg" in row[3]
+    again = import_layer(conn, "flood_zones", path, replace=True)
+    assert again.inserted == 1
+    assert conn.execute(text("SELECT count(*) FROM ref.flood_zones WHERE name = 'Test-Aue'")).scalar() == 1
+
+
+def test_buildings_replace_the_municipalitys_current_ones_keeping_history(conn: Connection, tmp_path: Path) -> None:
+    old = conn.execute(text("SELECT count(*) FROM core.buildings WHERE municipality_ags = '16068051' "
+                            "AND valid_to IS NULL")).scalar()
+    x, y = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM core.municipalities "
+                             "WHERE ags = '16068051') s")).one()
+    houses = gpd.GeoDataFrame({"oid": ["DETHL1", "DETHL2"], "funktion": ["Wohnhaus", "Scheune"], "aog": [2, 1]},
+                              geometry=[box(x, y, x + 10, y + 12), box(x + 20, y, x + 35, y + 10)], crs=25832)
+    houses.to_file(tmp_path / "hu.shp")
+    report = import_layer(conn, "buildings", tmp_path / "hu.shp", municipality="16068051")
+    assert (report.inserted, report.retired) == (2, old)
+    current = conn.execute(text("SELECT alkis_id, function, floors FROM core.buildings WHERE municipality_ags = "
+                                "'16068051' AND valid_to IS NULL ORDER BY alkis_id")).all()
+    assert [tuple(r) for r in current] == [("DETHL1", "Wohnhaus", 2), ("DETHL2", "Scheune", 1)]
+
+
+@pytest.mark.parametrize("case", ["wrong_crs", "missing_field", "empty_value", "no_geometry", "not_a_file", "no_kind"])
+def test_bad_files_name_file_row_and_field_and_change_nothing(conn: Connection, tmp_path: Path, case: str) -> None:
+    before = snapshot(conn, "ref.zoning_plans")
+    plans = gpd.GeoDataFrame({"name": ["B-Plan 1", "B-Plan 2"], "nummer": ["1", "2"]},
+                             geometry=[box(680000, 5645000, 680100, 5645100), box(680200, 5645000, 680300, 5645100)],
+                             crs=25832)
+    path = tmp_path / "plans.gpkg"
+    kind, expect = "zoning_plans", "plans.gpkg"
+    if case == "wrong_crs":
+        plans.set_crs(4326, allow_override=True).to_file(path)
+        expect = "outside Thuringia"
+    elif case == "missing_field":
+        plans.drop(columns=["name"]).to_file(path)
+        expect = "field 'name'"
+    elif case == "empty_value":
+        plans.loc[1, "name"] = None
+        plans.to_file(path)
+        expect = "feature 2, field 'name'"
+    elif case == "no_geometry":
+        gpd.GeoDataFrame({"name": ["P"]}, geometry=[Point(680000, 5645000)], crs=25832).to_file(path)
+        expect = "feature 1, field 'geometry'"
+    elif case == "not_a_file":
+        path.write_text("kein GeoPackage")
+    else:
+        kind, expect = "castles", "unknown layer kind"
+    with pytest.raises(ImportFileError) as exc:
+        import_layer(conn, kind, path, municipality="16053000")
+    assert expect in str(exc.value) and "plans.gpkg" in str(exc.value)
+    assert snapshot(conn, "ref.zoning_plans") == before
