@@ -308,12 +308,16 @@ def token_create(
 
 
 def _register_land_office() -> None:
-    from flaechenpool.cli_landoffice import parcels_app, pool_app, sites_app, vacancies_app
+    from flaechenpool.cli_landoffice import audit_app, parcels_app, pool_app, sites_app, vacancies_app
+
+    if any(group.name == "parcels" for group in app.registered_groups):
+        return
 
     app.add_typer(parcels_app, name="parcels")
     app.add_typer(sites_app, name="sites")
     app.add_typer(pool_app, name="pool")
     app.add_typer(vacancies_app, name="vacancies")
+    app.add_typer(audit_app, name="audit")
 
 
 # --- serve --------------------------------------------------------------------------------------

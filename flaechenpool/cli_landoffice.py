@@ -251,3 +251,32 @@ def vacancies_summary(association: Annotated[str | None, typer.Option(help="e.g.
         table.add_row(r["municipality"], r.get("district") or "", str(r["buildings"]), str(r["vacant"]),
                       str(r["rate_pct"] or ""), str(r["mean_years"] or ""), str(r["max_years"] or ""))
     out.print(table)
+
+
+audit_app = typer.Typer(help="The audit trail.", invoke_without_command=True)
+
+
+@audit_app.callback()
+def audit_show(table: Annotated[str | None, typer.Option(help="e.g. core.sites")] = None,
+               key: Annotated[str | None, typer.Option(help="Row key, e.g. a site id or Flurstückskennzeichen")] = None,
+               actor: Annotated[str | None, typer.Option()] = None,
+               limit: Annotated[int, typer.Option()] = 30) -> None:
+    """Show the newest audit entries (who, when, what, before/after)."""
+    from flaechenpool import audit
+
+    settings = _settings()
+
+    def run() -> list[dict[str, Any]]:
+        with _connection(settings) as conn:
+            return audit.entries(conn, _operator(), table=table, row_key=key, actor=actor, limit=limit)
+
+    rows = _run(run)
+    table_view = Table(title=f"Audit: {len(rows)} entries")
+    for column in ("at", "actor", "action", "table", "key", "changed"):
+        table_view.add_column(column)
+    for r in rows:
+        before, after = r["before"] or {}, r["after"] or {}
+        changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+        table_view.add_row(r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["actor"], r["action"], r["table_name"],
+                           r["row_key"] or "", ", ".join(changed[:6]) or (r["reason"] or ""))
+    out.print(table_view)

@@ -36,3 +36,16 @@ def upgrade(engine: Engine, revision: str = "head") -> str | None:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
     return before
+
+
+def run_sql_files(version: str) -> None:
+    """Inside a migration: run ``db/sql/<version>/*.sql`` in name order.
+
+    The DBAPI cursor without parameters sends each file as one simple query (several statements,
+    ``%`` needs no escaping), so each file can be read and pasted into psql as it is.
+    """
+    from alembic import op
+
+    cursor = op.get_bind().connection.cursor()
+    for path in sorted((PROJECT_ROOT / "db" / "sql" / version).glob("*.sql")):
+        cursor.execute(path.read_text(encoding="utf-8"))

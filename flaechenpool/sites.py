@@ -281,12 +281,15 @@ def list_sites(conn: Connection, principal: Principal, *, municipality: str | No
         f"ORDER BY s.id LIMIT :limit OFFSET :offset) x"), params).scalar_one())
 
 
-def site_history(conn: Connection, site_id: int) -> dict[str, Any]:
-    """Status moves (date, author, reason) and the audit trail of a site."""
+def site_history(conn: Connection, principal: Principal, site_id: int) -> dict[str, Any]:
+    """Status moves (date, author, reason) and the audit trail (before/after) of a site."""
+    from flaechenpool.audit import entries
+
     _municipality_of(conn, site_id)
     moves = [dict(r) for r in conn.execute(text(
         "SELECT from_status, to_status, changed_on, changed_at, author, reason FROM core.site_status_history "
         "WHERE site_id = :i ORDER BY changed_at, id"), {"i": site_id}).mappings()]
-    return {"site_id": site_id, "status_history": moves}
+    changes = entries(conn, principal, table="core.sites", row_key=str(site_id), limit=1000)
+    return {"site_id": site_id, "status_history": moves, "changes": changes[::-1]}
 
 

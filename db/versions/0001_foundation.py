@@ -8,23 +8,19 @@ Revises:
 Create Date: 2026-11-23
 """
 
-from pathlib import Path
-
 from alembic import op
+
+from flaechenpool.migrations import run_sql_files
 
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
-SQL_DIR = Path(__file__).resolve().parent.parent / "sql" / "0001"
 
 
 def upgrade() -> None:
-    # the DBAPI cursor without parameters sends each file as one simple query (several statements)
-    cursor = op.get_bind().connection.cursor()
-    for path in sorted(SQL_DIR.glob("*.sql")):
-        cursor.execute(path.read_text(encoding="utf-8"))
+    run_sql_files("0001")
 
 
 def downgrade() -> None:

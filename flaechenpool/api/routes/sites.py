@@ -92,4 +92,4 @@ def retire_site(conn: ActingConnectionDep, principal: PrincipalDep, site_id: int
 @router.get("/{site_id}/history", summary="Status moves with date, author and reason")
 def site_history(conn: ActingConnectionDep, principal: PrincipalDep, site_id: int) -> dict[str, Any]:
     require_role(principal, "planner", *WRITERS)
-    return sites.site_history(conn, site_id)
+    return sites.site_history(conn, principal, site_id)
