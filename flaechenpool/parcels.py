@@ -173,13 +173,21 @@ PROPERTIES = ("flurstueckskennzeichen", "municipality_ags", "gemarkung_key", "ge
 
 
 def count(conn: Connection, q: ParcelQuery) -> int:
-    where, params = _where(q)
-    return int(conn.execute(text(f"SELECT count(*) FROM core.parcels p WHERE {' AND '.join(where)}"),
-                            params).scalar_one())
+    sql, params = _count_sql(q)
+    return int(conn.execute(text(sql), params).scalar_one())
 
 
-def find_geojson(conn: Connection, q: ParcelQuery, *, srid: int = 4326, with_count: bool = True) -> tuple[str, int, int | None]:
-    """A GeoJSON FeatureCollection text built in PostGIS, the number returned and matched."""
+def raw_statements(q: ParcelQuery, srid: int = 4326) -> list[tuple[str, dict[str, Any]]]:
+    """The statements ``find_geojson`` runs, in psycopg's parameter style (for benchmarks and psql)."""
+    import re
+
+    out = []
+    for sql, params in (_geojson_sql(q, srid), _count_sql(q)):
+        out.append((re.sub(r"(?<![:\w]):([a-z_]+)", r"%(\1)s", sql), params))
+    return out
+
+
+def _geojson_sql(q: ParcelQuery, srid: int) -> tuple[str, dict[str, Any]]:
     page, params = _page_sql(q)
     props = ", ".join(f"'{c}', r.{c}" for c in PROPERTIES)
     sql = f"""
@@ -193,6 +201,18 @@ def find_geojson(conn: Connection, q: ParcelQuery, *, srid: int = 4326, with_cou
             count(*) AS n
         FROM (SELECT *, row_number() OVER () AS ord FROM r) r"""
     params.update(srid=srid, digits=7 if srid == 4326 else 2)
+    return sql, params
+
+
+def _count_sql(q: ParcelQuery) -> tuple[str, dict[str, Any]]:
+    where, params = _where(q)
+    return f"SELECT count(*) FROM core.parcels p WHERE {' AND '.join(where)}", params
+
+
+def find_geojson(conn: Connection, q: ParcelQuery, *, srid: int = 4326,
+                 with_count: bool = True) -> tuple[str, int, int | None]:
+    """A GeoJSON FeatureCollection text built in PostGIS, the number returned and matched."""
+    sql, params = _geojson_sql(q, srid)
     row = conn.execute(text(sql), params).one()
     matched = count(conn, q) if with_count else None
     return row.fc, int(row.n), matched

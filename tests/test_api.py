@@ -73,3 +73,11 @@ def test_database_without_schema_is_refused_with_advice(server_url: str) -> None
             raise AssertionError("the lifespan should have failed")
     except DatabaseUnavailable as exc:
         assert "flaechenpool db migrate" in exc.detail
+
+
+def test_oversized_bodies_are_refused_with_413(client: TestClient) -> None:
+    big = b"x" * (11 * 1024 * 1024)
+    response = client.post("/api/sites", content=big, headers={"Content-Type": "application/json"})
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "exceeds" in response.json()["detail"]

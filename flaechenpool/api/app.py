@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from flaechenpool import __version__
+from flaechenpool.api.limits import BodySizeLimit
 from flaechenpool.api.problems import add_problem_handlers
 from flaechenpool.api.routes import health, landpool, parcels, public, sites
 from flaechenpool.db import check_database, create_engine_for, resolve_database_url
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     )
     app.state.settings = settings
     add_problem_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.include_router(health.router)
     app.include_router(public.router)
     app.include_router(parcels.router)
