@@ -115,14 +115,14 @@ def acting(
 
 def set_context(conn: Connection, *, actor: str, role: str, reason: str | None = None) -> None:
     """Set actor, reason and database role for the current transaction."""
+    # one round trip: set_config('role', …, true) is SET LOCAL ROLE
     conn.execute(
         text(
             "SELECT set_config('flaechenpool.actor', :actor, true), "
-            "set_config('flaechenpool.reason', :reason, true)"
+            "set_config('flaechenpool.reason', :reason, true), set_config('role', :role, true)"
         ),
-        {"actor": actor, "reason": reason or ""},
+        {"actor": actor, "reason": reason or "", "role": ROLE_DB_ROLES[role]},
     )
-    conn.exec_driver_sql(f"SET LOCAL ROLE {ROLE_DB_ROLES[role]}")
 
 
 def reset_role(conn: Connection) -> None:
