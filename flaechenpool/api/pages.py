@@ -32,7 +32,9 @@ text-align:left;vertical-align:top}th{background:#e9eee6}td.num{text-align:right
 .badge{display:inline-block;font-size:.75rem;background:#fff3cd;color:#6b4e00;border:1px solid #e6c866;
 border-radius:.3rem;padding:0 .35rem;margin-left:.3rem}footer{font-size:.8rem;color:#555;padding:1rem 1.5rem;
 max-width:72rem;margin:0 auto}.note{background:#fff;border-left:4px solid #e6c866;padding:.6rem .9rem}
-@media (max-width:40rem){th:nth-child(4),td:nth-child(4),th:nth-child(6),td:nth-child(6){display:none}}
+.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+@media (max-width:40rem){table,tbody,tr,td{display:block;width:auto}thead{display:none}
+tr{border-bottom:1px solid #dde;padding:.5rem 0}td{border:none;padding:.15rem .6rem}td.num{text-align:left}}
 """
 
 
