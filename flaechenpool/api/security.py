@@ -34,24 +34,27 @@ def _credentials(request: Request) -> tuple[str | None, str] | None:
     raise AuthenticationRequired("unsupported Authorization header: send 'Bearer <token>' or Basic with the token as password")
 
 
-def get_principal(request: Request, conn: ConnectionDep) -> Principal:
+def get_acting_connection(request: Request, conn: ConnectionDep) -> Connection:
+    """The request's connection, acting as the caller: the database role decides what is visible.
+
+    Authentication and the role switch share one thread hop; the principal is kept on the request.
+    """
     credentials = _credentials(request)
-    if credentials is None:
-        return ANONYMOUS
-    username, token = credentials
-    return authenticate(conn, token, username=username)
-
-
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
-
-
-def get_acting_connection(conn: ConnectionDep, principal: PrincipalDep) -> Connection:
-    """The request's connection, acting as the caller: the database role decides what is visible."""
+    principal = ANONYMOUS if credentials is None else authenticate(conn, credentials[1], username=credentials[0])
     set_context(conn, actor=principal.username, role=principal.role)
+    request.state.principal = principal
     return conn
 
 
 ActingConnectionDep = Annotated[Connection, Depends(get_acting_connection)]
+
+
+async def get_principal(request: Request, _conn: ActingConnectionDep) -> Principal:
+    """Who is calling (authenticated by ``get_acting_connection``)."""
+    return request.state.principal  # type: ignore[no-any-return]
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def require_role(principal: Principal, *roles: str) -> None:
