@@ -28,6 +28,21 @@ def _operator() -> Any:
     return Principal(username=_actor(), role="admin")
 
 
+def _load_json(model: Any, file: Path) -> Any:
+    """A pydantic model from a JSON file; errors name the file and the field."""
+    from pydantic import ValidationError
+
+    from flaechenpool.errors import ImportFileError
+
+    try:
+        return model.model_validate_json(file.read_bytes())
+    except OSError as exc:
+        raise ImportFileError(exc.strerror or str(exc), file=str(file)) from None
+    except ValidationError as exc:
+        detail = exc.errors()[0]
+        raise ImportFileError(detail["msg"], file=str(file), field=".".join(str(p) for p in detail["loc"]) or None) from None
+
+
 def _acting(conn: Any, reason: str) -> Any:
     from flaechenpool.db import acting
 
@@ -122,21 +137,13 @@ def sites_list(municipality: Annotated[str | None, typer.Option(help="AGS")] = N
 def sites_create(file: Annotated[Path, typer.Argument(help="JSON with the site's fields (as POST /api/sites)")],
                  crs: Annotated[str | None, typer.Option(help="CRS of the geometry (default CRS84)")] = None) -> None:
     """Create a site from a JSON file (drawn geometry or a list of parcels)."""
-    from pydantic import ValidationError
-
     from flaechenpool import sites
-    from flaechenpool.errors import ImportFileError
     from flaechenpool.spatial import parse_crs
 
     settings = _settings()
 
     def run() -> int:
-        try:
-            data = sites.SiteCreate.model_validate_json(file.read_bytes())
-        except (OSError, ValidationError) as exc:
-            detail = exc.errors()[0] if isinstance(exc, ValidationError) else None
-            raise ImportFileError(detail["msg"] if detail else str(exc), file=str(file),
-                                  field=".".join(str(p) for p in detail["loc"]) if detail else None) from None
+        data = _load_json(sites.SiteCreate, file)
         with _connection(settings) as conn, _acting(conn, "site created (CLI)"):
             return sites.create_site(conn, _operator(), data, srid=parse_crs(crs))
 
@@ -209,20 +216,12 @@ def pool_holdings(municipality: Annotated[str, typer.Option(help="AGS")],
 def pool_record(file: Annotated[Path, typer.Argument(help="JSON of the transaction (as POST /api/pool/transactions)")]
                 ) -> None:
     """Record a purchase, sale, exchange, lease or pre-emption from a JSON file."""
-    from pydantic import ValidationError
-
     from flaechenpool import pool
-    from flaechenpool.errors import ImportFileError
 
     settings = _settings()
 
     def run() -> int:
-        try:
-            data = pool.TransactionCreate.model_validate_json(file.read_bytes())
-        except (OSError, ValidationError) as exc:
-            detail = exc.errors()[0] if isinstance(exc, ValidationError) else None
-            raise ImportFileError(detail["msg"] if detail else str(exc), file=str(file),
-                                  field=".".join(str(p) for p in detail["loc"]) if detail else None) from None
+        data = _load_json(pool.TransactionCreate, file)
         with _connection(settings) as conn, _acting(conn, "pool transaction (CLI)"):
             return pool.record_transaction(conn, _operator(), data)
 

@@ -208,16 +208,22 @@ def update_site(conn: Connection, principal: Principal, site_id: int, data: Site
     return int(conn.execute(text("SELECT version FROM core.sites WHERE id = :i"), {"i": site_id}).scalar_one())
 
 
-def change_status(conn: Connection, principal: Principal, site_id: int, status: Status, *, reason: str,
-                  day: dt.date | None = None, if_match: str | None = None) -> int:
-    """Move a site along the mobilisation workflow, with date, author (the caller) and reason."""
+def _prepare_change(conn: Connection, principal: Principal, site_id: int, if_match: str | None, reason: str,
+                    what: str) -> None:
+    """Checks before a status move or retirement: right, version, not retired, a reason."""
     municipality, version, retired = _municipality_of(conn, site_id)
     _check(principal, municipality)
     _check_version(site_id, version, if_match)
     if retired:
         raise UnprocessableError(f"site {site_id} is retired")
     if not reason.strip():
-        raise InputError("a status change needs a reason")
+        raise InputError(f"{what} needs a reason")
+
+
+def change_status(conn: Connection, principal: Principal, site_id: int, status: Status, *, reason: str,
+                  day: dt.date | None = None, if_match: str | None = None) -> int:
+    """Move a site along the mobilisation workflow, with date, author (the caller) and reason."""
+    _prepare_change(conn, principal, site_id, if_match, reason, "a status change")
     with conn.begin_nested():
         _set_reason(conn, reason, day)
         conn.execute(text("UPDATE core.sites SET status = :s WHERE id = :i"), {"s": status, "i": site_id})
@@ -227,13 +233,7 @@ def change_status(conn: Connection, principal: Principal, site_id: int, status: 
 def retire_site(conn: Connection, principal: Principal, site_id: int, *, reason: str,
                 if_match: str | None = None) -> None:
     """End a site (it keeps its history; nothing is deleted)."""
-    municipality, version, retired = _municipality_of(conn, site_id)
-    _check(principal, municipality)
-    _check_version(site_id, version, if_match)
-    if retired:
-        raise UnprocessableError(f"site {site_id} is retired already")
-    if not reason.strip():
-        raise InputError("retiring a site needs a reason")
+    _prepare_change(conn, principal, site_id, if_match, reason, "retiring a site")
     with conn.begin_nested():
         _set_reason(conn, reason)
         conn.execute(text("UPDATE core.sites SET retired_at = now(), retired_reason = :r, published = false "
