@@ -122,3 +122,21 @@ def test_vacancy_summary_and_who_edits_what(client: TestClient, auth: Auth, conn
     again = client.get("/api/vacancies/summary", params={"municipality": SOEMMERDA}, headers=auth("planner")).json()
     assert again["municipalities"][0]["vacant"] == vacant + 1
     assert client.get("/api/vacancies/summary").status_code == 401
+
+
+def test_estates_are_created_and_edited_by_their_land_managers(client: TestClient, auth: Auth, conn: Connection) -> None:
+    x, y = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM core.municipalities "
+                             "WHERE ags = :m) s"), {"m": JENA}).one()
+    outline = {"type": "Polygon", "coordinates": [[[x, y], [x + 300, y], [x + 300, y + 200], [x, y + 200], [x, y]]]}
+    body = {"municipality_ags": JENA, "name": "Gewerbegebiet Test", "utilities": ["water", "electricity"],
+            "broadband_mbit": 500, "funding_lock_in_end": "2030-06-30", "geometry": outline}
+    assert client.post("/api/estates", json=body, params={"crs": "EPSG:25832"},
+                       headers=auth("lm_ilmenau")).status_code == 403
+    created = client.post("/api/estates", json=body, params={"crs": "EPSG:25832"}, headers=auth("lm_jena"))
+    assert created.status_code == 201, created.text
+    estate = created.json()["id"]
+    changed = client.patch(f"/api/estates/{estate}", json={"broadband_mbit": 1000}, headers=auth("lm_jena"))
+    assert changed.status_code == 200 and changed.json()["broadband_mbit"] == 1000
+    assert changed.json()["gross_ha"] == 6.0
+    wrong = client.post("/api/estates", json={**body, "name": "Falsch"}, headers=auth("lm_jena"))  # UTM as CRS84
+    assert wrong.status_code in (400, 422)

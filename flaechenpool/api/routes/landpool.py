@@ -57,6 +57,21 @@ def get_estates(conn: ActingConnectionDep, municipality: Annotated[str | None, Q
     return estates.list_estates(conn, municipality)
 
 
+@router.post("/api/estates", status_code=201, summary="Create a commercial estate (land managers of its municipality)")
+def post_estate(conn: ActingConnectionDep, principal: PrincipalDep, body: estates.EstateCreate,
+                crs: str | None = None) -> dict[str, Any]:
+    require_role(principal, *WRITERS)
+    return {"id": estates.save_estate(conn, principal, body, srid=parse_crs(crs))}
+
+
+@router.patch("/api/estates/{estate_id}", summary="Change an estate's utilities, broadband, funding or outline")
+def patch_estate(conn: ActingConnectionDep, principal: PrincipalDep, estate_id: int, body: estates.EstateFields,
+                 crs: str | None = None) -> dict[str, Any]:
+    require_role(principal, *WRITERS)
+    estates.save_estate(conn, principal, body, estate_id=estate_id, srid=parse_crs(crs))
+    return estates.balance(conn, estate_id)
+
+
 @router.get("/api/estates/{estate_id}/balance", summary="Stock (ha sold/leased, optioned, free) and yearly sales")
 def get_balance(conn: ActingConnectionDep, principal: PrincipalDep, estate_id: int) -> dict[str, Any]:
     require_role(principal, *READERS)
