@@ -4,6 +4,6 @@
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh
+bash scripts/install.sh python3-qgis
 mkdir -p artifacts
 exec .venv/bin/python -m pytest "$@"

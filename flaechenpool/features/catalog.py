@@ -22,9 +22,11 @@ PLANNER = "planner"
 
 
 def _ref(cid: str, table: str, title: str, description: str, geometry: str, props: tuple[Property, ...],
-         *, id_prop: Property = ID, min_zoom: int = 0, temporal: tuple[str, str | None] | None = None) -> Collection:
-    """A reference layer: open to everyone, id + fields + provenance and source."""
-    return Collection(cid, title, description, table, id_prop.name, geometry, (id_prop, *props, PROVENANCE, SOURCE),
+         *, id_prop: Property = ID, min_zoom: int = 0, temporal: tuple[str, str | None] | None = None,
+         provenance: bool = True) -> Collection:
+    """A reference layer: open to everyone, id + fields + provenance (where recorded) and source."""
+    tail = (PROVENANCE, SOURCE) if provenance else (SOURCE,)
+    return Collection(cid, title, description, table, id_prop.name, geometry, (id_prop, *props, *tail),
                       (table,), min_zoom=min_zoom, temporal=temporal, keywords=("Referenzdaten",))
 
 
@@ -35,7 +37,7 @@ SITES = Collection(
     "core.sites", "id", "MultiPolygon",
     (
         ID,
-        AGS,
+        P("municipality_ags", "string", "Gemeindeschlüssel (AGS)", "Beim Anlegen nötig, danach fest", writable=True),
         P("name", "string", "Bezeichnung", writable=True),
         P("kind", "string", "Flächenart", enum=KIND_SITE, writable=True),
         P("status", "string", "Mobilisierungsstand", "Ändern über /api/sites/{id}/status (Workflow)", enum=STATUS_SITE),
@@ -209,7 +211,7 @@ REFERENCE = (
     _ref("waterways", "ref.waterways", "Fließgewässer", "Flüsse und Bäche (Linien).", "MultiLineString",
          (P("class", "string", "Klasse"), NAME)),
     _ref("counties", "ref.counties", "Landkreise", "Landkreise und kreisfreie Städte.", "MultiPolygon",
-         (NAME, P("kind", "string", "Art")), id_prop=P("ags", "string", "Kreisschlüssel")),
+         (NAME, P("kind", "string", "Art")), id_prop=P("ags", "string", "Kreisschlüssel"), provenance=False),
 )
 
 # Analysis candidates (analysis.*) are being built in a separate migration; add their collection here

@@ -75,7 +75,7 @@ class ChangeTracker:
         self.max_id: int | None = None
         self.gaps: dict[int, float] = {}
         self.generation = 0          # bumped whenever a poll found changes
-        self._next_poll = 0.0
+        self._last_poll = -float("inf")
         self._lock = threading.Lock()
         self._listeners: list[Callable[[list[Change]], None]] = []
 
@@ -85,12 +85,12 @@ class ChangeTracker:
     def poll(self, conn: Connection, *, force: bool = False) -> None:
         """Read new log rows (if due) and notify the listeners. Runs as the service user."""
         now = time.monotonic()
-        if not force and now < self._next_poll:
+        if not force and now - self._last_poll < self.interval_s:
             return
         if not self._lock.acquire(blocking=force):
             return
         try:
-            self._next_poll = now + self.interval_s
+            self._last_poll = now
             with service_role(conn):
                 if self.max_id is None:
                     self._start(conn, now)

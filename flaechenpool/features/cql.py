@@ -14,6 +14,7 @@ intervals, and the array operators a_equals, a_contains, a_containedBy, a_overla
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import cql2
@@ -51,13 +52,17 @@ Node = tuple[str, str]  # (sql, type)
 
 
 def parse_filter(text: str, lang: str | None) -> dict[str, Any] | bool:
-    """CQL2-JSON of a ``filter`` in ``cql2-text`` (default) or ``cql2-json``; 400 when it does not parse."""
+    """CQL2-JSON of a ``filter`` in ``cql2-text`` (default) or ``cql2-json``; 400 when it does not parse.
+
+    ``cql-text`` (the draft's name, which GDAL's OAPIF driver sends) is read as CQL2 text in which a
+    plain string may stand for a date or timestamp, as the draft allowed; the tree is wrapped in a
+    ``legacy-text`` node that tells the compiler so."""
     if len(text) > MAX_FILTER_CHARS:
         raise InputError(f"filter: longer than {MAX_FILTER_CHARS} characters")
     lang = (lang or "cql2-text").strip().lower()
     try:
-        if lang == "cql2-text":
-            expr = cql2.parse_text(text)
+        if lang in ("cql2-text", "cql-text"):
+            expr = cql2.parse_text(_ilike_to_casei(text) if lang == "cql-text" else text)
         elif lang == "cql2-json":
             expr = cql2.parse_json(text)
             expr.validate()
@@ -66,19 +71,24 @@ def parse_filter(text: str, lang: str | None) -> dict[str, Any] | bool:
     except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
         reason = " ".join(str(exc).split())[:400]
         raise InputError(f"filter: not valid {lang}: {reason}") from None
-    return expr.to_json()  # type: ignore[no-any-return]
+    tree = expr.to_json()
+    return {"op": "legacy-text", "args": [tree]} if lang == "cql-text" else tree
 
 
 class Compiler:
     """Translates one CQL2-JSON tree for ``collection`` as seen by ``role``."""
 
     def __init__(self, collection: Collection, role: str, filter_crs: Crs, bind: Binds) -> None:
+        self.legacy = False
         self.collection = collection
         self.role = role
         self.crs = filter_crs
         self.bind = bind
 
     def predicate(self, node: Any) -> str:
+        if isinstance(node, dict) and node.get("op") == "legacy-text":
+            self.legacy = True
+            node = node["args"][0]
         sql, kind = self.value(node)
         if kind not in ("boolean", "null"):
             raise InputError(f"filter: {_show(node)} is not a condition")
@@ -171,10 +181,14 @@ class Compiler:
             if v[1] != "string":
                 raise InputError("filter: CASEI applies to text")
             return f"lower({v[0]})", "string"
-        if op in ARITHMETIC:
+        if op in ARITHMETIC or op in ("%", "^"):
             left, right = self._pair(op, args)
             if left[1] not in NUMERIC or right[1] not in NUMERIC:
                 raise InputError(f"filter: {op} needs numbers on both sides")
+            if op == "%":
+                return f"mod(CAST({left[0]} AS numeric), CAST({right[0]} AS numeric))", "number"
+            if op == "^":
+                return f"power(CAST({left[0]} AS double precision), {right[0]})", "number"
             return f"({left[0]} {ARITHMETIC[op]} {right[0]})", "number"
         if op in SPATIAL:
             left, right = self._pair(op, args)
@@ -201,9 +215,17 @@ class Compiler:
         if len(args) != 2:
             raise InputError(f"filter: {op.upper()} needs two operands")
         left, right = self.value(args[0]), self.value(args[1])
+        if self.legacy:  # the draft allowed '2020-01-01' for DATE('2020-01-01')
+            left, right = self._time_text(args[0], left, right[1]), self._time_text(args[1], right, left[1])
         if op in COMPARISON:
             _compatible(op, left, right)
         return left, right
+
+    def _time_text(self, node: Any, value: Node, other: str) -> Node:
+        if isinstance(node, str) and other in TIME:
+            instant = parse_instant(node.rstrip("T"), name="filter")
+            return instant.sql(self.bind), "date" if instant.is_date else "date-time"
+        return value
 
     def period(self, node: Any) -> tuple[str, str]:
         """Start and end SQL of a temporal operand (an instant has start = end)."""
@@ -247,6 +269,24 @@ def compile_filter(tree: dict[str, Any] | bool, collection: Collection, role: st
                    bind: Binds) -> str:
     """SQL condition of a parsed filter (see ``parse_filter``)."""
     return Compiler(collection, role, filter_crs, bind).predicate(tree)
+
+
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_ILIKE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s+ILIKE\s*$", re.IGNORECASE)
+
+
+def _ilike_to_casei(text: str) -> str:
+    """``name ILIKE 'x%'`` (GDAL's draft CQL) as CQL2 ``CASEI(name) LIKE CASEI('x%')``; strings untouched."""
+    out, pos = [], 0
+    for match in _STRING.finditer(text):
+        before = text[pos:match.start()]
+        ilike = _ILIKE.search(before)
+        if ilike:
+            out.append(before[:ilike.start()] + f"CASEI({ilike.group(1)}) LIKE CASEI({match.group(0)})")
+        else:
+            out.append(before + match.group(0))
+        pos = match.end()
+    return "".join(out) + text[pos:]
 
 
 def _one(op: str, args: list[Any]) -> Any:

@@ -35,6 +35,8 @@ class Instant:
 
 def parse_instant(value: str, *, name: str = "datetime") -> Instant:
     text = value.strip()
+    if len(text) == 11 and text.endswith("T"):   # GDAL writes a date as 2024-01-31T
+        text = text[:10]
     try:
         if len(text) == 10:
             dt.date.fromisoformat(text)
@@ -67,7 +69,8 @@ def parse_datetime(value: str | None) -> Range | None:
         return Range(instant, instant)
     if len(parts) != 2:
         raise InputError("datetime: an interval has exactly one '/'")
-    start = None if parts[0].strip() in ("", OPEN) else parse_instant(parts[0])
+    # QGIS writes an open start as 0000-01-01T00:00:00Z (a year PostgreSQL and Python do not have)
+    start = None if parts[0].strip() in ("", OPEN) or parts[0].startswith("0000-") else parse_instant(parts[0])
     end = None if parts[1].strip() in ("", OPEN) else parse_instant(parts[1])
     if start is None and end is None:
         raise InputError("datetime: both ends of the interval are open")

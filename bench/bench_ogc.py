@@ -1,0 +1,367 @@
+"""Benchmark of /ogc against raw SQL, TiPg and pygeoapi on the same database, one worker each.
+
+    .venv/bin/python bench/bench_ogc.py [--parcels 1000000] [--requests 200] [--skip-peers]
+
+1. A database ``flaechenpool_bench_ogc`` (embedded cluster or DATABASE_URL's server) with the demo data
+   plus N synthetic current parcels on a grid around Jena (bulk insert, no audit rows).
+2. Servers, each with one uvicorn worker: Flächenpool (``flaechenpool serve``), TiPg 1.6.1 and pygeoapi
+   (PyPI) — each peer in its own virtualenv under /tmp/fp-bench-peers, installed here on first use.
+   The peers serve the view ``core.current_parcels`` (the same rows) and ``ref.land_use``.
+3. Workloads: items pages of 1,000 features in random 1.2 km boxes (CRS84 bbox), the same with a CQL2
+   filter, 1 and 4 clients; vector tiles z10–z16 over Jena, Erfurt and Ilmenau (land use below z13,
+   where Flächenpool leaves parcels out of tiles; parcels from z13), uncached and repeated.
+   "raw SQL" runs Flächenpool's own statements on psycopg: the bytes the server sends, without HTTP.
+Prints a Markdown table (requests/s and p95). Not part of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import morecantile
+import numpy as np
+import psycopg
+import pyproj
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from flaechenpool import migrations  # noqa: E402
+from flaechenpool.db import create_engine_for, resolve_database_url  # noqa: E402
+from flaechenpool.demo import load_demo  # noqa: E402
+from flaechenpool.features.catalog import build_registry  # noqa: E402
+from flaechenpool.features.cql import parse_filter  # noqa: E402
+from flaechenpool.features.items import ItemsQuery, ItemsRequest  # noqa: E402
+from flaechenpool.features.tiles import tile_params, tile_sql  # noqa: E402
+from flaechenpool.settings import Settings  # noqa: E402
+from flaechenpool.spatial import BBox  # noqa: E402
+from tests.databases import recreate_database  # noqa: E402
+
+PEERS = Path("/tmp/fp-bench-peers")
+GRID = (666_000.0, 5_630_000.0, 30.0, 35.0)   # origin x, y and cell size of the synthetic parcels
+TOWNS = {"Jena": (11.59, 50.928), "Erfurt": (11.0668, 50.9568), "Ilmenau": (10.9247, 50.6862)}
+CQL = "official_area_m2 > 1000 AND land_use = 'Wohnbaufläche'"
+TMS = morecantile.tms.get("WebMercatorQuad")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare_database(n: int) -> str:
+    settings = Settings()
+    server = make_url(resolve_database_url(settings)).set(database="postgres").render_as_string(hide_password=False)
+    url = recreate_database(server, "flaechenpool_bench_ogc")
+    engine = create_engine_for(url, settings)
+    migrations.upgrade(engine)
+    with engine.connect() as conn:
+        load_demo(conn, ROOT / "data")
+        conn.commit()
+    x0, y0, dx, dy = GRID
+    side = int(np.ceil(np.sqrt(n)))
+    with engine.begin() as conn:
+        conn.execute(text("SELECT set_config('flaechenpool.bulk', 'on', true)"))
+        conn.execute(text(
+            "INSERT INTO core.parcels (flurstueckskennzeichen, municipality_ags, official_area_m2, land_use, geom, "
+            "provenance, source) SELECT '169999' || lpad((i / 99999 + 1)::text, 3, '0') || lpad((i % 99999 + 1)::text,"
+            " 5, '0') || '______', '16053000', round((:dx * :dy * (0.8 + 0.4 * random()))::numeric, 2), "
+            "(ARRAY['Wohnbaufläche', 'Gewerbe', 'Landwirtschaft', 'Grünanlage'])[1 + i % 4], "
+            "ST_Multi(ST_MakeEnvelope(:x0 + (i % :side) * :dx, :y0 + (i / :side) * :dy, "
+            ":x0 + (i % :side + 1) * :dx, :y0 + (i / :side + 1) * :dy, 25832)), 'illustrative', 'bench' "
+            "FROM generate_series(0, :n - 1) AS i"), {"n": n, "side": side, "x0": x0, "y0": y0, "dx": dx, "dy": dy})
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    return url
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(300):
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        if process.poll() is not None:
+            raise SystemExit(f"server for {url} exited")
+        time.sleep(0.3)
+    raise SystemExit(f"server for {url} did not start")
+
+
+def ensure_venv(name: str, packages: list[str]) -> Path:
+    venv = PEERS / name
+    if not (venv / ".installed").exists():
+        PEERS.mkdir(exist_ok=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *packages], check=True)
+        (venv / ".installed").touch()
+    return venv
+
+
+def start_flaechenpool(url: str) -> tuple[str, subprocess.Popen[bytes]]:
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=url, FLAECHENPOOL_LOAD_DEMO="false")
+    process = subprocess.Popen([str(ROOT / ".venv" / "bin" / "flaechenpool"), "serve", "--port", str(port),
+                                "--no-demo"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(f"http://127.0.0.1:{port}/ogc", process)
+    return f"http://127.0.0.1:{port}/ogc", process
+
+
+def tcp_url(url: str) -> str:
+    u = make_url(url)
+    return f"postgresql://{u.username}@127.0.0.1:{u.query.get('port', u.port)}/{u.database}"
+
+
+def start_tipg(url: str) -> tuple[str, subprocess.Popen[bytes]]:
+    venv = ensure_venv("tipg", ["tipg==1.6.1", "uvicorn"])
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=tcp_url(url), TIPG_DB_SCHEMAS='["core","ref"]',
+               TIPG_DB_TABLES='["core.current_parcels","ref.land_use"]', TIPG_DB_FUNCTIONS="[]",
+               TIPG_DB_EXCLUDE_FUNCTION_SCHEMAS='["public","core","ref","personal","auth","audit"]',
+               TIPG_MAX_FEATURES_PER_QUERY="10000")
+    process = subprocess.Popen([str(venv / "bin" / "uvicorn"), "tipg.main:app", "--port", str(port), "--workers", "1",
+                                "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_ready(f"http://127.0.0.1:{port}/collections", process)
+    return f"http://127.0.0.1:{port}", process
+
+
+def start_pygeoapi(url: str) -> tuple[str, subprocess.Popen[bytes]]:
+    venv = ensure_venv("pygeoapi", ["pygeoapi==0.21.0", "psycopg2-binary", "geoalchemy2", "uvicorn",
+                                            "starlette"])
+    port = free_port()
+    u = make_url(url)
+    def resource(table: str, title: str) -> dict[str, object]:
+        schema, table = table.split(".")
+        data = {"host": "127.0.0.1", "port": int(u.query.get("port", u.port or 5432)), "dbname": u.database,
+                "user": u.username, "search_path": [schema, "public"]}
+        provider = {"data": data, "id_field": "id", "table": table, "geom_field": "geom",
+                    "storage_crs": "http://www.opengis.net/def/crs/EPSG/0/25832"}
+        return {"type": "collection", "title": title, "description": title, "keywords": [title], "links": [],
+                "extents": {"spatial": {"bbox": [9.8, 50.2, 12.7, 51.65],
+                                        "crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"}},
+                "providers": [{"type": "feature", "name": "PostgreSQL", **provider},
+                              {"type": "tile", "name": "MVT-postgresql", **provider,
+                               # schemes as a mapping: pygeoapi 0.21 passes non-mapping options on to the
+                               # database driver (a list breaks it), and only tests membership here
+                               "options": {"zoom": {"min": 0, "max": 22}, "schemes": {"WebMercatorQuad": {}}},
+                               "format": {"name": "pbf", "mimetype": "application/vnd.mapbox-vector-tile"}}]}
+
+    contact = dict.fromkeys(("name", "position", "address", "city", "stateorprovince", "postalcode", "country",
+                             "phone", "fax", "email", "url", "hours", "instructions"), "bench")
+    config = {
+        "server": {"bind": {"host": "127.0.0.1", "port": port}, "url": f"http://127.0.0.1:{port}",
+                   "mimetype": "application/json; charset=UTF-8", "encoding": "utf-8", "language": "en-US",
+                   "cors": False, "pretty_print": False, "limits": {"default_items": 100, "max_items": 10000},
+                   "map": {"url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png", "attribution": "OSM"}},
+        "logging": {"level": "ERROR"},
+        "metadata": {"identification": {"title": "bench", "description": "bench", "keywords": ["bench"],
+                                        "keywords_type": "theme", "terms_of_service": "none", "url": "http://x"},
+                     "license": {"name": "none", "url": "http://x"}, "provider": {"name": "bench", "url": "http://x"},
+                     "contact": {**contact, "role": "pointOfContact"}},
+        "resources": {"parcels": resource("core.current_parcels", "parcels"),
+                      "land_use": resource("ref.land_use", "land use")},
+    }
+    folder = PEERS / "pygeoapi-run"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yml").write_text(json.dumps(config))           # JSON is YAML
+    env = dict(os.environ, PYGEOAPI_CONFIG=str(folder / "config.yml"), PYGEOAPI_OPENAPI=str(folder / "openapi.yml"))
+    subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(folder / "config.yml"),
+                    "--output-file", str(folder / "openapi.yml")], env=env, check=True, capture_output=True)
+    process = subprocess.Popen([str(venv / "bin" / "uvicorn"), "pygeoapi.starlette_app:APP", "--port", str(port),
+                                "--workers", "1", "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    wait_ready(f"http://127.0.0.1:{port}/collections", process)
+    return f"http://127.0.0.1:{port}", process
+
+
+def measure(calls: list[Callable[[], object]], clients: int) -> tuple[float, float]:
+    """Requests per second and p95 latency (ms) of running ``calls`` with ``clients`` threads."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    chunks = [calls[i::clients] for i in range(clients)]
+
+    def worker(chunk: list[Callable[[], object]]) -> None:
+        for call in chunk:
+            t = time.perf_counter()
+            call()
+            with lock:
+                latencies.append(time.perf_counter() - t)
+
+    start = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    ordered = sorted(latencies)
+    return len(calls) / elapsed, ordered[int(0.95 * (len(ordered) - 1))] * 1000
+
+
+class Http:
+    """One keep-alive client per thread."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+
+    def get(self, url: str) -> bytes:
+        client = getattr(self.local, "client", None)
+        if client is None:
+            client = self.local.client = httpx.Client(timeout=120)
+        r = client.get(url)
+        r.raise_for_status()
+        return r.content
+
+
+class Raw:
+    """Flächenpool's statements on plain psycopg, one connection per thread."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        self.local = threading.local()
+        self.dialect = create_engine_for(url).dialect
+
+    def run(self, sql: str, params: dict[str, object]) -> object:
+        conn = getattr(self.local, "conn", None)
+        if conn is None:
+            conn = self.local.conn = psycopg.connect(self.url, autocommit=True)
+        compiled = text(sql).compile(dialect=self.dialect)
+        return conn.execute(str(compiled), params).fetchone()
+
+
+def boxes(n: int, parcels: int, seed: int = 7) -> list[tuple[float, float, float, float]]:
+    x0, y0, dx, dy = GRID
+    side = int(np.ceil(np.sqrt(parcels)))
+    span_x, span_y = side * dx - 1200, (parcels / side) * dy - 1200
+    rng = np.random.default_rng(seed)
+    to84 = pyproj.Transformer.from_crs(25832, 4326, always_xy=True)
+    out = []
+    for x, y in zip(rng.uniform(x0, x0 + max(span_x, 1), n), rng.uniform(y0, y0 + max(span_y, 1), n), strict=True):
+        (a, c), (b, d) = to84.transform([x, x + 1200], [y, y + 1200])
+        out.append((round(a, 6), round(b, 6), round(c, 6), round(d, 6)))
+    return out
+
+
+def tiles_for(z: int, k: int = 4) -> list[tuple[int, int, int]]:
+    out = []
+    for lon, lat in TOWNS.values():
+        t = TMS.tile(lon, lat, z)
+        out += [(z, t.x + i - k // 2, t.y + j - k // 2) for i in range(k) for j in range(k)]
+    return out
+
+
+def run_safely(calls: list[Callable[[], object]], clients: int) -> tuple[float, float] | None:
+    try:
+        calls[0]()                                      # one request first: the peer may not support it
+        return measure(calls, clients)
+    except (httpx.HTTPError, psycopg.Error) as exc:
+        print(f"  failed: {str(exc)[:160]}", file=sys.stderr)
+        return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--parcels", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200, help="items requests per workload")
+    parser.add_argument("--skip-peers", action="store_true", help="only Flächenpool and raw SQL")
+    args = parser.parse_args()
+    t = time.perf_counter()
+    url = prepare_database(args.parcels)
+    print(f"database with {args.parcels:,} synthetic parcels ready in {time.perf_counter() - t:.0f} s", file=sys.stderr)
+    collections = {c.id: c for c in build_registry().all()}
+    raw, http = Raw(url), Http()
+    servers: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}
+    names = {"parcels": {"Flächenpool": "parcels", "TiPg": "core.current_parcels", "pygeoapi": "parcels"},
+             "land_use": {"Flächenpool": "land_use", "TiPg": "ref.land_use", "pygeoapi": "land_use"}}
+    rows: list[tuple[str, int, dict[str, tuple[float, float] | None]]] = []
+    try:
+        servers["Flächenpool"] = start_flaechenpool(url)
+        if not args.skip_peers:
+            servers["TiPg"] = start_tipg(url)
+            servers["pygeoapi"] = start_pygeoapi(url)
+        for label, cql in (("items: bbox page of 1,000", None), ("items: bbox + CQL2 filter, page of 1,000", CQL)):
+            for clients in (1, 4):
+                bx = boxes(args.requests, args.parcels, seed=clients)
+                result: dict[str, tuple[float, float] | None] = {}
+
+                def raw_call(b: tuple[float, ...], cql: str | None = cql) -> object:
+                    q = ItemsQuery(collections["parcels"], "public", ItemsRequest(
+                        limit=1000, bbox=BBox(*b, srid=4326), filter=parse_filter(cql, None) if cql else None))
+                    sql = q.page_sql()
+                    return raw.run(sql, dict(q.binds))
+
+                measure([lambda b=b: raw_call(b) for b in bx[:20]], 1)        # warm the buffers
+                result["raw SQL"] = run_safely([lambda b=b: raw_call(b) for b in bx], clients)
+                for system, (base, _) in servers.items():
+                    extra = f"&filter={httpx.QueryParams({'f': cql})['f']}&filter-lang=cql2-text" if cql else ""
+                    extra = extra.replace(" ", "%20")
+                    fmt = "&f=json" if system == "pygeoapi" else ""
+                    urls = [f"{base}/collections/{names['parcels'][system]}/items?limit=1000&bbox="
+                            f"{','.join(map(str, b))}{extra}{fmt}" for b in bx]
+                    print(f"{label}, {clients} client(s): {system}", file=sys.stderr)
+                    result[system] = run_safely([lambda u=u: http.get(u) for u in urls], clients)
+                rows.append((label, clients, result))
+        for z in range(10, 17):
+            cid = "land_use" if z < 13 else "parcels"
+            tiles = tiles_for(z)
+            sql = tile_sql([collections[cid]], "public", z)
+            assert sql is not None
+            raw_calls = [lambda t=t, s=sql: raw.run(s, tile_params(*t)) for t in tiles]
+            measure(raw_calls, 1)                                                # warm the buffers
+            uncached: dict[str, tuple[float, float] | None] = {"raw SQL": run_safely(raw_calls, 1)}
+            cached: dict[str, tuple[float, float] | None] = {"raw SQL": None}
+            for system, (base, _) in servers.items():
+                name = names[cid][system]
+                urls = [f"{base}/collections/{name}/tiles/WebMercatorQuad/{z}/{y}/{x}" if system == "Flächenpool"
+                        else f"{base}/collections/{name}/tiles/WebMercatorQuad/{z}/{x}/{y}" if system == "TiPg"
+                        else f"{base}/collections/{name}/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt" for z, x, y in tiles]
+                print(f"tiles z{z}: {system}", file=sys.stderr)
+                calls = [lambda u=u: http.get(u) for u in urls]
+                uncached[system] = measure(calls, 1) if system == "Flächenpool" else run_safely(calls, 1)
+                cached[system] = run_safely(calls, 1)
+            rows.append((f"tiles z{z} {cid} ({len(tiles)} tiles), uncached", 1, uncached))
+            rows.append((f"tiles z{z} {cid}, repeated (Flächenpool from its cache)", 1, cached))
+    finally:
+        for _, process in servers.values():
+            process.terminate()
+            process.wait(timeout=30)
+    print_table(rows, args.parcels, list(servers))
+
+
+def print_table(rows: list[tuple[str, int, dict[str, tuple[float, float] | None]]], parcels: int,
+                systems: list[str]) -> None:
+    def cell(value: tuple[float, float] | None) -> str:
+        return "–" if value is None else f"{value[0]:,.1f} ({value[1]:,.0f} ms)"
+
+    def ratio(a: tuple[float, float] | None, b: tuple[float, float] | None) -> str:
+        return "–" if a is None or b is None else f"{a[0] / b[0]:.2f}"
+
+    columns = ["raw SQL", *systems]
+    print(f"\n## OGC API benchmark: {parcels:,} synthetic + demo parcels, one worker each, "
+          f"{os.cpu_count()} cores shared by clients, servers and database\n")
+    print("req/s (p95)\n")
+    print("| workload | clients | " + " | ".join(columns) + " | FP ÷ SQL | FP ÷ TiPg |")
+    print("|---|---|" + "---|" * len(columns) + "---|---|")
+    for label, clients, result in rows:
+        fp = result.get("Flächenpool")
+        print(f"| {label} | {clients} | " + " | ".join(cell(result.get(c)) for c in columns) +
+              f" | {ratio(fp, result.get('raw SQL'))} | {ratio(fp, result.get('TiPg'))} |")
+    print("\nEach figure is one pass over the workload's requests; p95 over that pass.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""/ogc tiles: OGC API – Tiles (per collection and one combined tileset), TileJSON and a MapLibre style.
+
+Tiles are ``{tileMatrix}/{tileRow}/{tileCol}`` = z/y/x. Responses carry an ``ETag`` (a hash of the
+bytes) and ``Cache-Control: no-cache`` so clients revalidate cheaply (304) and see changes at once.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Request, Response
+
+from flaechenpool.api.deps import ConnectionDep
+from flaechenpool.api.routes.ogc import ParamsDep, StateDep, base_url, get_state
+from flaechenpool.api.security import PrincipalDep
+from flaechenpool.features import style, tiles, tilesets
+from flaechenpool.features.documents import JSON, MVT
+from flaechenpool.features.service import check_params
+from flaechenpool.features.state import OgcState
+
+router = APIRouter(prefix="/ogc", tags=["ogc-tiles"])
+ALL_TITLE = "Flächenpool – alle Ebenen"
+
+
+def _json(doc: object, media_type: str = JSON) -> Response:
+    return Response(json.dumps(doc, ensure_ascii=False), media_type=media_type)
+
+
+def _tile_response(tile: tiles.Tile, if_none_match: str | None) -> Response:
+    headers = {"ETag": tile.etag, "Vary": "Authorization",
+               "Cache-Control": ("public" if tile.public else "private") + ", no-cache"}
+    if if_none_match and tile.etag in [v.strip() for v in if_none_match.split(",")]:
+        return Response(status_code=304, headers=headers)
+    return Response(tile.data, media_type=MVT, headers=headers)
+
+
+@router.get("/tileMatrixSets", summary="Tile matrix sets")
+def tile_matrix_sets(request: Request, params: ParamsDep) -> Response:
+    check_params(params, {"f"})
+    return _json(tilesets.tile_matrix_sets(base_url(request)))
+
+
+@router.get("/tileMatrixSets/{tms}", summary="A tile matrix set")
+def tile_matrix_set(tms: str, params: ParamsDep) -> Response:
+    check_params(params, {"f"})
+    tiles.check_tile(tms, 0, 0, 0)
+    return _json(tilesets.tile_matrix_set())
+
+
+@router.get("/tiles", summary="Vector tilesets of all layers")
+def all_tilesets(request: Request, params: ParamsDep) -> Response:
+    check_params(params, {"f"})
+    return _json(tilesets.tileset_list(base_url(request), tiles.ALL, ALL_TITLE))
+
+
+@router.get("/tiles/{tms}", summary="The combined vector tileset")
+def all_tileset(tms: str, request: Request, params: ParamsDep, state: StateDep, principal: PrincipalDep) -> Response:
+    check_params(params, {"f"})
+    tiles.check_tile(tms, 0, 0, 0)
+    layers = state.registry.for_role(principal.role)
+    return _json(tilesets.tileset(base_url(request), tiles.ALL, ALL_TITLE, layers, principal.role))
+
+
+@router.get("/tiles/{tms}/tilejson.json", summary="TileJSON of the combined tileset")
+def all_tilejson(tms: str, request: Request, params: ParamsDep, state: StateDep, principal: PrincipalDep) -> Response:
+    check_params(params, set())
+    tiles.check_tile(tms, 0, 0, 0)
+    layers = state.registry.for_role(principal.role)
+    return _json(tilesets.tilejson(base_url(request), tiles.ALL, ALL_TITLE, layers, principal.role))
+
+
+@router.get("/tiles/{tms}/{z}/{y}/{x}", summary="A vector tile of all layers (MVT)")
+def all_tile(tms: str, z: int, y: int, x: int, conn: ConnectionDep, principal: PrincipalDep, params: ParamsDep,
+             state: Annotated[OgcState, Depends(get_state)],
+             if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    check_params(params, set())
+    return _tile_response(tiles.get_tile(conn, state, principal, tiles.ALL, tms, z, x, y), if_none_match)
+
+
+@router.get("/collections/{collection_id}/tiles", summary="Vector tilesets of a collection")
+def collection_tilesets(collection_id: str, request: Request, params: ParamsDep, state: StateDep,
+                        principal: PrincipalDep) -> Response:
+    check_params(params, {"f"})
+    c = state.registry.get(collection_id, principal)
+    return _json(tilesets.tileset_list(base_url(request), c.id, c.title))
+
+
+@router.get("/collections/{collection_id}/tiles/{tms}", summary="The vector tileset of a collection")
+def collection_tileset(collection_id: str, tms: str, request: Request, params: ParamsDep, state: StateDep,
+                       principal: PrincipalDep) -> Response:
+    check_params(params, {"f"})
+    tiles.check_tile(tms, 0, 0, 0)
+    c = state.registry.get(collection_id, principal)
+    return _json(tilesets.tileset(base_url(request), c.id, c.title, [c], principal.role))
+
+
+@router.get("/collections/{collection_id}/tiles/{tms}/tilejson.json", summary="TileJSON of a collection")
+def collection_tilejson(collection_id: str, tms: str, request: Request, params: ParamsDep, state: StateDep,
+                        principal: PrincipalDep) -> Response:
+    check_params(params, set())
+    tiles.check_tile(tms, 0, 0, 0)
+    c = state.registry.get(collection_id, principal)
+    return _json(tilesets.tilejson(base_url(request), c.id, c.title, [c], principal.role))
+
+
+@router.get("/collections/{collection_id}/tiles/{tms}/{z}/{y}/{x}", summary="A vector tile of a collection (MVT)")
+def collection_tile(collection_id: str, tms: str, z: int, y: int, x: int, conn: ConnectionDep,
+                    principal: PrincipalDep, params: ParamsDep, state: Annotated[OgcState, Depends(get_state)],
+                    if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    check_params(params, set())
+    return _tile_response(tiles.get_tile(conn, state, principal, collection_id, tms, z, x, y), if_none_match)
+
+
+@router.get("/styles/default", summary="MapLibre style for the combined tileset")
+def default_style(request: Request, params: ParamsDep, state: StateDep, principal: PrincipalDep) -> Response:
+    check_params(params, {"f"})
+    doc = style.style(base_url(request), state.registry.for_role(principal.role))
+    return _json(doc, "application/vnd.mapbox.style+json")

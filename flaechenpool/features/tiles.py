@@ -1,0 +1,135 @@
+"""Mapbox vector tiles (OGC API – Tiles, WebMercatorQuad) built in PostGIS: one statement per tile.
+
+Each layer is a sub-select that filters the stored geometries by the tile's envelope transformed to
+EPSG:25832 (with the MVT buffer as margin; the column is never transformed for the filter),
+simplifies them to half a pixel of the zoom level, transforms and clips with ``ST_AsMVTGeom``; the
+layers' ``ST_AsMVT`` results are concatenated into one tile. Tiles are cached per (tileset, role
+class, z, x, y) until a change touches them (``tilecache``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, text
+
+from flaechenpool.auth import Principal
+from flaechenpool.errors import NotFound
+from flaechenpool.features.registry import Collection, Property
+from flaechenpool.features.state import OgcState
+
+TMS_ID = "WebMercatorQuad"
+EXTENT = 4096
+BUFFER = 64
+MAX_ZOOM = 22
+ALL = "_all"            # the combined tileset
+LONG_TEXTS = frozenset({"description", "public_description", "notes", "land_use_detail", "source", "created_by",
+                        "contact_office", "data_source"})
+WEB_MERCATOR_WIDTH = 40075016.685578488
+CENTRAL_LATITUDE = 51.0  # Thuringia: pixel sizes in metres on the ground
+
+
+def simplify_tolerance(z: int) -> float:
+    """Half a tile pixel at zoom z, in metres of EPSG:25832 around Thuringia's latitude."""
+    return 0.5 * WEB_MERCATOR_WIDTH / (1 << z) / EXTENT * math.cos(math.radians(CENTRAL_LATITUDE))
+
+
+def tile_properties(c: Collection, role: str) -> tuple[Property, ...]:
+    """Attributes carried in tiles: the readable ones without long texts."""
+    return tuple(p for p in c.visible(role) if p.name not in LONG_TEXTS)
+
+
+def _mvt_value(p: Property) -> str:
+    if p.type == "array":
+        return f"array_to_string({p.expr}, ',')"
+    if p.type in ("date", "date-time"):
+        return f"CAST({p.expr} AS text)"
+    if p.type == "number":
+        return f"CAST({p.expr} AS double precision)"
+    return p.expr
+
+
+def layer_sql(c: Collection, role: str, z: int) -> str | None:
+    """The sub-select of one layer at zoom z (``None`` below the layer's minimum zoom)."""
+    if z < c.min_zoom:
+        return None
+    geometry = "t.geom"
+    tolerance = simplify_tolerance(z)
+    if c.geometry_type != "Point" and tolerance > 0.05:
+        geometry = f"ST_Simplify(t.geom, {tolerance:.3f}, true)"
+    columns = ", ".join(f'{_mvt_value(p)} AS "{p.name}"' for p in tile_properties(c, role))
+    where = " AND ".join([*(f"({w})" for w in c.conditions(role, with_time=False)),
+                          "t.geom && ST_Transform(ST_Segmentize(ST_TileEnvelope(:z, :x, :y, margin => :margin), "
+                          ":seg), 25832)"])
+    return (f"SELECT ST_AsMVTGeom(ST_Transform({geometry}, 3857), ST_TileEnvelope(:z, :x, :y), {EXTENT}, {BUFFER}, "
+            f"true) AS geom, {columns} FROM {c.source} t WHERE {where}")
+
+
+def tile_sql(layers: list[Collection], role: str, z: int) -> str | None:
+    parts = []
+    for c in layers:
+        sql = layer_sql(c, role, z)
+        if sql is not None:
+            parts.append(f"coalesce((SELECT ST_AsMVT(l, '{c.id}', {EXTENT}, 'geom') FROM ({sql}) l "
+                         f"WHERE l.geom IS NOT NULL), ''::bytea)")
+    return "SELECT " + " || ".join(parts) if parts else None
+
+
+def tile_params(z: int, x: int, y: int) -> dict[str, float | int]:
+    size = WEB_MERCATOR_WIDTH / (1 << z)
+    return {"z": z, "x": x, "y": y, "margin": BUFFER / EXTENT, "seg": size / 16}
+
+
+@dataclass(frozen=True)
+class Tile:
+    data: bytes
+    etag: str
+    public: bool
+
+
+def role_class(role: str) -> str:
+    """Roles that see the same tiles share cache entries (every role above public reads the same layers)."""
+    return "public" if role == "public" else "internal"
+
+
+def layers_of(state: OgcState, principal: Principal, tileset: str) -> list[Collection]:
+    if tileset == ALL:
+        return state.registry.for_role(principal.role)
+    return [state.registry.get(tileset, principal)]
+
+
+def check_tile(tms: str, z: int, x: int, y: int) -> None:
+    if tms != TMS_ID:
+        raise NotFound(f"unknown tile matrix set {tms!r}; offered: {TMS_ID}")
+    if not (0 <= z <= MAX_ZOOM and 0 <= x < (1 << z) and 0 <= y < (1 << z)):
+        raise NotFound(f"no tile {z}/{y}/{x} in {TMS_ID} (zoom 0–{MAX_ZOOM})")
+
+
+def cached_tile(state: OgcState, principal: Principal, tileset: str, z: int, x: int, y: int) -> Tile | None:
+    """The cached tile if there is one (no database access)."""
+    entry = state.tiles.get((tileset, role_class(principal.role), z, x, y))
+    return None if entry is None else Tile(entry.data, entry.etag, principal.is_anonymous)
+
+
+def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
+             y: int) -> Tile:
+    """A tile of one collection (or of all the caller may read: ``tileset='_all'``), from the cache or built.
+
+    ``conn`` acts as ``principal`` already (``SET LOCAL ROLE``), so the database enforces what is read."""
+    check_tile(tms, z, x, y)
+    state.prepare(conn)
+    layers = layers_of(state, principal, tileset)
+    hit = cached_tile(state, principal, tileset, z, x, y)
+    if hit is not None:
+        return hit
+    generation = state.tracker.generation
+    sql = tile_sql(layers, principal.role, z)
+    data = bytes(conn.execute(text(sql), tile_params(z, x, y)).scalar_one() or b"") if sql else b""
+    etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
+    if generation == state.tracker.generation:
+        tables = frozenset(t for c in layers for t in c.tables)
+        audited = all(c.requires is None for c in layers)
+        state.tiles.put((tileset, role_class(principal.role), z, x, y), data, etag, tables, audited=audited)
+    return Tile(data, etag, principal.is_anonymous)

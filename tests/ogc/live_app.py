@@ -1,0 +1,14 @@
+"""App factory for the live test server (``uvicorn --factory tests.ogc.live_app:app``)."""
+
+from __future__ import annotations
+
+import os
+
+from fastapi import FastAPI
+
+from flaechenpool.api.app import create_app
+from flaechenpool.settings import Settings
+
+
+def app() -> FastAPI:
+    return create_app(Settings(load_demo=False), database_url=os.environ["FLAECHENPOOL_OGC_TEST_DATABASE_URL"])

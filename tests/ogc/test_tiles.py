@@ -1,0 +1,122 @@
+"""OGC API – Tiles (MVT) per collection and combined; TileJSON; the MapLibre style; cache and invalidation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import mapbox_vector_tile
+import morecantile
+import shapely
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+
+from tests.ogc.conftest import reproject, stored_geometries
+
+Auth = Callable[[str | None], dict[str, str]]
+TMS = morecantile.tms.get("WebMercatorQuad")
+JENA = (11.59, 50.928)
+
+
+def _tile(ogc: TestClient, path: str, headers: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
+    r = ogc.get(path, headers=headers or {})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    return mapbox_vector_tile.decode(r.content)  # type: ignore[no-any-return]
+
+
+def test_tile_documents(ogc: TestClient) -> None:
+    assert ogc.get("/ogc/tileMatrixSets").json()["tileMatrixSets"][0]["id"] == "WebMercatorQuad"
+    tms = ogc.get("/ogc/tileMatrixSets/WebMercatorQuad").json()
+    assert tms["crs"].endswith("3857") and len(tms["tileMatrices"]) >= 23
+    listing = ogc.get("/ogc/collections/parcels/tiles").json()
+    assert listing["tilesets"][0]["dataType"] == "vector"
+    tileset = ogc.get("/ogc/collections/parcels/tiles/WebMercatorQuad").json()
+    template = next(link for link in tileset["links"] if link["rel"] == "item")
+    assert template["href"].endswith("/{tileMatrix}/{tileRow}/{tileCol}") and template["templated"] is True
+    assert tileset["layers"][0]["minTileMatrix"] == "13"
+    tilejson = ogc.get("/ogc/tiles/WebMercatorQuad/tilejson.json").json()
+    assert tilejson["tilejson"] == "3.0.0" and tilejson["tiles"][0].endswith("/{z}/{y}/{x}")
+    assert "sites" in {layer["id"] for layer in tilejson["vector_layers"]}
+
+
+def test_parcel_tile_against_shapely(ogc: TestClient, conn: Connection) -> None:
+    """The features of a z15 tile are the parcels meeting the tile (plus its buffer), per pyproj/shapely."""
+    t = TMS.tile(*JENA, 15)
+    bounds = shapely.box(*TMS.xy_bounds(t))
+    buffer = (bounds.bounds[2] - bounds.bounds[0]) * 64 / 4096
+    centre = reproject(bounds.centroid, 3857, 25832)
+    stored = stored_geometries(conn, "SELECT flurstueckskennzeichen, ST_AsBinary(geom) FROM core.parcels "
+                                     "WHERE valid_to IS NULL AND ST_DWithin(geom, ST_SetSRID(ST_Point(:x, :y), 25832), "
+                                     "1500)", x=centre.x, y=centre.y)   # a pre-selection: the tile is ~750 m wide
+    in_3857 = {k: reproject(g, 25832, 3857) for k, g in stored.items()}
+    surely = {k for k, g in in_3857.items() if g.intersects(bounds.buffer(-1))}
+    maybe = {k for k, g in in_3857.items() if g.intersects(bounds.buffer(buffer + 1, join_style="mitre"))}
+    layer = _tile(ogc, f"/ogc/collections/parcels/tiles/WebMercatorQuad/15/{t.y}/{t.x}")["parcels"]
+    got = {f["properties"]["flurstueckskennzeichen"] for f in layer["features"]}
+    assert len(surely) > 30
+    assert surely <= got <= maybe
+    assert layer["extent"] == 4096
+
+
+def test_combined_tile_respects_the_role(ogc: TestClient, conn: Connection, auth: Auth) -> None:
+    ilmenau = TMS.tile(10.9247, 50.6862, 12)
+    path = f"/ogc/tiles/WebMercatorQuad/12/{ilmenau.y}/{ilmenau.x}"
+    public = _tile(ogc, path)
+    planner = _tile(ogc, path, auth("planner"))
+    published = set(conn.execute(text("SELECT id FROM core.sites WHERE published AND retired_at IS NULL "
+                                      "AND municipality_ags = '16070029'")).scalars())
+    assert {f["properties"]["id"] for f in public["sites"]["features"]} == published
+    assert "owner_contact" not in public["sites"]["features"][0]["properties"]
+    assert "vacancies" not in public and "vacancies" in planner
+    assert len(planner["sites"]["features"]) > len(published)
+    low = _tile(ogc, f"/ogc/tiles/WebMercatorQuad/9/{TMS.tile(*JENA, 9).y}/{TMS.tile(*JENA, 9).x}")
+    assert "parcels" not in low and "municipalities" in low          # parcels from zoom 13 on
+
+
+def test_etag_and_not_modified(ogc: TestClient, auth: Auth) -> None:
+    t = TMS.tile(*JENA, 14)
+    path = f"/ogc/tiles/WebMercatorQuad/14/{t.y}/{t.x}"
+    first = ogc.get(path)
+    assert first.headers["Cache-Control"] == "public, no-cache" and first.headers["ETag"].startswith('"')
+    assert ogc.get(path, headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    private = ogc.get(path, headers=auth("planner"))
+    assert private.headers["Cache-Control"] == "private, no-cache"
+    assert private.headers["ETag"] != first.headers["ETag"]
+
+
+def test_change_invalidates_only_the_tiles_it_touches(ogc: TestClient, conn: Connection, auth: Auth) -> None:
+    site_id, lon, lat = conn.execute(text(
+        "SELECT id, ST_X(c), ST_Y(c) FROM (SELECT id, ST_Transform(ST_PointOnSurface(geom), 4326) AS c "
+        "FROM core.sites WHERE municipality_ags = '16053000' ORDER BY id LIMIT 1) s")).one()
+    near, far = TMS.tile(lon, lat, 15), TMS.tile(10.9247, 50.6862, 15)
+    paths = [f"/ogc/collections/sites/tiles/WebMercatorQuad/15/{t.y}/{t.x}" for t in (near, far)]
+    before = [_tile(ogc, p, auth("planner")) for p in paths]
+    state = ogc.app.state.ogc
+    state.tracker.interval_s = 0.0
+    hits = state.tiles.stats()["hits"]
+    assert [_tile(ogc, p, auth("planner")) for p in paths] == before
+    assert state.tiles.stats()["hits"] == hits + 2
+    conn.execute(text("UPDATE core.sites SET name = 'Neu benannt' WHERE id = :i"), {"i": site_id})
+    after_near = _tile(ogc, paths[0], auth("planner"))
+    names = {f["properties"]["id"]: f["properties"]["name"] for f in after_near["sites"]["features"]}
+    assert names[site_id] == "Neu benannt"
+    assert _tile(ogc, paths[1], auth("planner")) == before[1]
+    assert state.tiles.stats()["hits"] == hits + 3        # the far tile still came from the cache
+
+
+def test_tile_errors(ogc: TestClient) -> None:
+    assert ogc.get("/ogc/tiles/WebMercatorQuad/3/9/0").status_code == 404
+    assert ogc.get("/ogc/tiles/WorldCRS84Quad/3/0/0").status_code == 404
+    assert ogc.get("/ogc/tiles/WebMercatorQuad/23/0/0").status_code == 404
+    assert ogc.get("/ogc/collections/vacancies/tiles/WebMercatorQuad/3/0/0").status_code == 401
+    assert ogc.get("/ogc/tiles/WebMercatorQuad/3/2/4?filter=x").status_code == 400
+
+
+def test_style(ogc: TestClient) -> None:
+    style = ogc.get("/ogc/styles/default").json()
+    assert style["version"] == 8 and style["sources"]["flaechenpool"]["type"] == "vector"
+    tilejson = ogc.get("/ogc/tiles/WebMercatorQuad/tilejson.json").json()
+    layers = {layer["id"] for layer in tilejson["vector_layers"]}
+    used = {layer["source-layer"] for layer in style["layers"] if "source-layer" in layer}
+    assert used <= layers and "sites" in used
+    sites_fill = next(layer for layer in style["layers"] if layer["id"] == "sites-fill")
+    assert sites_fill["paint"]["fill-color"][0] == "match"             # coloured by kind
