@@ -1,16 +1,9 @@
-"""Analysis: redevelopment-potential runs and their candidates (schema ``analysis``), the link from
-core.sites to the run and candidate a site was created from, grants and audit triggers.
-
-The statements are in db/sql/0002/*.sql, run in name order, so each can be read and pasted into psql.
+"""Placeholder kept so that databases already at 0002 or 0003 stay on the chain; the analysis schema is 0004.
 
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-23
 """
-
-from alembic import op
-
-from flaechenpool.migrations import run_sql_files
 
 revision = "0002"
 down_revision = "0001"
@@ -19,10 +12,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    run_sql_files("0002")
+    pass
 
 
 def downgrade() -> None:
-    op.execute("ALTER TABLE core.sites DROP COLUMN IF EXISTS analysis_candidate_id, "
-               "DROP COLUMN IF EXISTS analysis_run_id")
-    op.execute("DROP SCHEMA IF EXISTS analysis CASCADE")
+    pass
