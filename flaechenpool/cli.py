@@ -308,6 +308,7 @@ def token_create(
 
 
 def _register_land_office() -> None:
+    from flaechenpool.cli_analysis import potential_app
     from flaechenpool.cli_landoffice import audit_app, parcels_app, pool_app, sites_app, vacancies_app
 
     if any(group.name == "parcels" for group in app.registered_groups):
@@ -318,6 +319,7 @@ def _register_land_office() -> None:
     app.add_typer(pool_app, name="pool")
     app.add_typer(vacancies_app, name="vacancies")
     app.add_typer(audit_app, name="audit")
+    app.add_typer(potential_app, name="potential")
 
 
 # --- serve --------------------------------------------------------------------------------------

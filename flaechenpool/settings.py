@@ -50,6 +50,7 @@ class DatabaseSettings(BaseModel):
     pool_size: int = Field(default=10, ge=1)
     max_overflow: int = Field(default=10, ge=0)
     statement_timeout_ms: int = Field(default=30_000, ge=100)
+    analysis_timeout_ms: int = Field(default=900_000, ge=1000, description="Statement limit of an analysis run.")
     connect_timeout_s: int = Field(default=5, ge=1)
 
 

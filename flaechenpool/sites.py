@@ -27,7 +27,7 @@ PUBLIC_COLUMNS = ("id", "municipality_ags", "name", "kind", "status", "planning_
                   "updated_at", "provenance", "source")
 INTERNAL_COLUMNS = PUBLIC_COLUMNS + ("owner_contact", "obstacles", "published", "publication_basis",
                                      "owner_objection_200_3", "description", "created_at", "created_by",
-                                     "retired_at", "retired_reason")
+                                     "retired_at", "retired_reason", "analysis_run_id", "analysis_candidate_id")
 EDITABLE = ("name", "kind", "owner_contact", "planning_law", "land_use_type", "intended_uses", "obstacles",
             "availability", "available_from", "asking_price_eur_m2", "utilities", "broadband_mbit", "estate_id",
             "published", "publication_basis", "owner_objection_200_3", "description", "public_description",
@@ -137,13 +137,16 @@ def _check_geometry(conn: Connection, site_id: int) -> None:
 
 
 def create_site(conn: Connection, principal: Principal, data: SiteCreate, *, srid: int = 4326,
-                reason: str | None = None) -> int:
-    """Create a site (status ``identified``) and link its parcels."""
+                reason: str | None = None, analysis_link: tuple[int, int] | None = None) -> int:
+    """Create a site (status ``identified``) and link its parcels; ``analysis_link`` (run id,
+    candidate id) records the analysis candidate it was made from."""
     _check(principal, data.municipality_ags)
     if data.parcels:
         _check_parcels(conn, data.parcels, data.municipality_ags)
     params: dict[str, Any] = {"municipality_ags": data.municipality_ags}
     values = {k: getattr(data, k) for k in EDITABLE if getattr(data, k) is not None}
+    if analysis_link is not None:
+        values.update(analysis_run_id=analysis_link[0], analysis_candidate_id=analysis_link[1])
     params.update(values)
     shape = _shape_sql(data, srid, params)
     columns = ["municipality_ags", *values]

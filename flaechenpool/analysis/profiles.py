@@ -64,7 +64,8 @@ _LISTS = ("building_land_uses", "infill_land_uses", "brownfield_land_uses", "bro
 _NUMBERS = ("building_min_overlap_m2", "grid_cell_m", "neighbour_distance_m", "infill_min_area_m2",
             "infill_max_area_m2", "infill_min_width_m", "infill_min_built_neighbours", "infill_min_surrounding_share",
             "underused_max_ratio", "underused_min_area_m2", "underused_min_surrounding_share",
-            "brownfield_min_area_m2", "brownfield_min_width_m", "residual_min_vacant_share", "vacancy_radius_m")
+            "brownfield_min_area_m2", "brownfield_min_width_m", "residual_min_vacant_share", "vacancy_radius_m",
+            "zoning_min_share")
 _POSITIVE = ("grid_cell_m", "infill_max_area_m2", "underused_max_ratio", "vacancy_radius_m")
 
 

@@ -6,6 +6,7 @@ see every layer without personal data; the database role of the request enforces
 
 from __future__ import annotations
 
+from flaechenpool.analysis.profiles import CRITERIA, KINDS
 from flaechenpool.db import load_sql
 from flaechenpool.features.registry import Collection, Property, Registry
 
@@ -214,12 +215,40 @@ REFERENCE = (
          (NAME, P("kind", "string", "Art")), id_prop=P("ags", "string", "Kreisschlüssel"), provenance=False),
 )
 
-# Analysis candidates (analysis.*) are being built in a separate migration; add their collection here
-# with requires="analysis.<table>" once the table and its columns are fixed, e.g.
-#   Collection("candidates", "Potenzialkandidaten", "...", "analysis.candidates", "id", "MultiPolygon",
-#              (...), ("analysis.candidates",), min_role=PLANNER, requires="analysis.candidates")
+
+def _points(key: str, title: str) -> Property:
+    return P(f"points_{key}", "number", f"Punkte: {title}", "Beitrag des Kriteriums zur Punktzahl (Gewicht × normiert)")
+
+
+CANDIDATES = Collection(
+    "analysis_candidates", "Potenzialkandidaten",
+    "Ergebnisse der Potenzialflächenanalyse: Baulücken, Brachflächen, Leerstand, untergenutzte Flächen je "
+    "Analyselauf, mit Punktzahl und dem Beitrag jedes Kriteriums (Filter z. B. run_id=…). Ohne personenbezogene Daten.",
+    "analysis.candidate_features", "id", "MultiPolygon",
+    (
+        ID,
+        P("run_id", "integer", "Analyselauf"),
+        P("profile", "string", "Bewertungsprofil"),
+        P("run_started_at", "date-time", "Lauf gestartet"),
+        AGS,
+        P("district_id", "integer", "Ortsteil"),
+        P("kind", "string", "Art", enum=KINDS),
+        P("floo_category", "string", "Kategorie (FLOO-Thüringen)"),
+        P("score", "number", "Punktzahl"),
+        P("rank", "integer", "Rang im Lauf"),
+        P("area_m2", "number", "Fläche (m²)"),
+        P("parcels", "string", "Flurstücke"),
+        P("known_site_ids", "string", "Bekannte Potenzialflächen"),
+        P("site_id", "integer", "Daraus angelegte Potenzialfläche"),
+        *(_points(key, criterion.title) for key, criterion in CRITERIA.items()),
+    ),
+    ("analysis.runs", "analysis.candidates", "core.sites"),
+    min_role=PLANNER, temporal=("run_started_at", None), requires="analysis.candidates",
+    keywords=("Potenzialflächenanalyse", "FLOO"),
+)
+
 COLLECTIONS: tuple[Collection, ...] = (
-    SITES, PARCELS, POOL_HOLDINGS, VACANCIES, BUILDINGS, ESTATES, MUNICIPALITIES, DISTRICTS, *REFERENCE,
+    SITES, PARCELS, POOL_HOLDINGS, VACANCIES, BUILDINGS, ESTATES, MUNICIPALITIES, DISTRICTS, CANDIDATES, *REFERENCE,
 )
 
 

@@ -20,7 +20,7 @@ CREATE TABLE analysis.runs (
     profile           text NOT NULL,
     parameters        jsonb NOT NULL,          -- the whole profile as used: thresholds and weights
     municipalities    text[],                  -- NULL: every municipality
-    area              geometry(Polygon, 25832) CHECK (area IS NULL OR (ST_IsValid(area) AND NOT ST_IsEmpty(area))),
+    area              geometry(MultiPolygon, 25832) CHECK (area IS NULL OR (ST_IsValid(area) AND NOT ST_IsEmpty(area))),
     actor             text NOT NULL DEFAULT audit.current_actor(),
     started_at        timestamptz NOT NULL DEFAULT clock_timestamp(),
     finished_at       timestamptz CHECK (finished_at IS NULL OR finished_at >= started_at),
@@ -57,6 +57,26 @@ CREATE INDEX candidates_fingerprint_idx ON analysis.candidates (fingerprint);
 CREATE INDEX candidates_geom_idx ON analysis.candidates USING gist (geom);
 COMMENT ON TABLE analysis.candidates IS 'Kandidaten eines Laufs: Baulücken, Brachflächen, Leerstand, untergenutzte Flächen mit Bewertung';
 COMMENT ON COLUMN analysis.candidates.fingerprint IS 'Gleich über Läufe hinweg, solange Art und Flurstücke gleich bleiben (neu/entfallen)';
+
+-- What the rules of a run found, before scoring: a working table the run fills and empties again in
+-- its own transaction, so a run only ever sees its own rows (UNLOGGED: nothing of it needs to survive
+-- a crash). Permanent rather than temporary so that the scoring, the most expensive step, can read
+-- it with parallel workers.
+CREATE UNLOGGED TABLE analysis.work_found (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind              text NOT NULL,
+    municipality_ags  text NOT NULL,
+    parcels           text[] NOT NULL DEFAULT '{}',
+    buildings         bigint[] NOT NULL DEFAULT '{}',
+    identity          text NOT NULL,
+    geom              geometry(MultiPolygon, 25832) NOT NULL,
+    parcels_m2        double precision,
+    held_m2           double precision,
+    hint              boolean NOT NULL DEFAULT false,
+    detection         jsonb NOT NULL
+);
+CREATE INDEX work_found_geom_idx ON analysis.work_found USING gist (geom);
+COMMENT ON TABLE analysis.work_found IS 'Arbeitstabelle eines Analyselaufs (Funde vor der Bewertung; am Ende des Laufs leer)';
 
 -- A site created from a candidate keeps the link to it and to its run.
 ALTER TABLE core.sites

@@ -11,7 +11,11 @@ CREATE TRIGGER audit_log AFTER INSERT OR UPDATE OR DELETE ON analysis.candidates
 -- Planners read runs and candidates; land managers (and admins) start runs and set town centres.
 GRANT USAGE ON SCHEMA analysis TO flaechenpool_planner;
 GRANT SELECT ON ALL TABLES IN SCHEMA analysis TO flaechenpool_planner;
-GRANT EXECUTE ON FUNCTION analysis.criterion(double precision, jsonb), analysis.criterion(text, jsonb),
-    analysis.total(jsonb), analysis.text_key(text) TO flaechenpool_planner;
+GRANT EXECUTE ON FUNCTION analysis.normalised(double precision, jsonb), analysis.criterion(double precision, jsonb), analysis.criterion(text, jsonb),
+    analysis.total(jsonb), analysis.text_key(text), analysis.width(geometry),
+    analysis.fits_width(geometry, double precision) TO flaechenpool_planner;
 GRANT INSERT, UPDATE ON analysis.runs, analysis.candidates, analysis.town_centres TO flaechenpool_land_manager;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA analysis TO flaechenpool_land_manager;
+-- The working table belongs to the run that fills it: land managers write and read it, nobody else.
+REVOKE ALL ON analysis.work_found FROM flaechenpool_planner;
+GRANT SELECT, INSERT, DELETE ON analysis.work_found TO flaechenpool_land_manager;

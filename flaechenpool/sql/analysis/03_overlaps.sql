@@ -1,15 +1,18 @@
--- Potential analysis, step 3: which building stands on which parcel, and on how many m² of it.
--- A building counts on a parcel only from :building_min_overlap_m2 on (digitising slivers do not);
--- a building over a parcel line counts on each parcel with its part.
-CREATE TEMP TABLE ap_overlaps ON COMMIT DROP AS
-SELECT o.parcel_id, o.building_id, o.m2,
-       EXISTS (SELECT 1 FROM ap_vacancies v WHERE v.building_id = o.building_id AND v.scope = 'whole_building') AS vacant,
-       EXISTS (SELECT 1 FROM ap_vacancies v WHERE v.building_id = o.building_id) AS any_vacancy
+-- Potential analysis, step 3: which current building stands on which parcel of the run, with how many m².
+-- A building counts on a parcel only from :building_min_overlap_m2 on, so a wall digitised a few
+-- centimetres over the line does not make the neighbour "built"; a building over a parcel line counts
+-- on each parcel with its part. The usual case (building inside the parcel) needs no intersection.
+CREATE TEMP TABLE ap_overlaps AS
+SELECT o.parcel_id, o.building_id, o.m2
 FROM (
-    SELECT s.id AS parcel_id, b.id AS building_id,
-           CASE WHEN ST_CoveredBy(b.geom, s.geom) THEN b.footprint_m2
-                ELSE ST_Area(ST_Intersection(b.geom, s.geom)) END AS m2
-    FROM ap_scope s
-    JOIN core.buildings b ON b.valid_to IS NULL AND b.geom && s.geom AND ST_Intersects(b.geom, s.geom)
+    SELECT p.id AS parcel_id, b.id AS building_id,
+           CASE WHEN ST_CoveredBy(b.geom, p.geom) THEN b.footprint_m2
+                WHEN ST_Intersects(b.geom, p.geom) THEN ST_Area(ST_Intersection(b.geom, p.geom))
+           END AS m2
+    FROM core.parcels p
+    JOIN core.buildings b ON b.valid_to IS NULL AND b.geom && p.geom
+    WHERE p.valid_to IS NULL
+      AND (CAST(:municipalities AS text[]) IS NULL OR p.municipality_ags = ANY(CAST(:municipalities AS text[])))
+      AND (CAST(:area AS text) IS NULL OR ST_Intersects(p.geom, ST_GeomFromEWKT(CAST(:area AS text))))
 ) o
 WHERE o.m2 >= :building_min_overlap_m2

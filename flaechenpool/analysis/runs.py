@@ -1,0 +1,207 @@
+"""Runs of the redevelopment-potential analysis (Potenzialflächenanalyse): detect, score, store.
+
+A run takes a profile (``profiles.toml``), the municipalities (none: all the caller may analyse)
+and optionally an area, and executes the statements in ``flaechenpool/sql/analysis/`` in order,
+all set-based in PostGIS: temporary tables for the parcels of the run, their buildings and
+vacancies and their surroundings (steps 1–4), the rules that find candidates (5–9), and the
+scoring that stores them with each criterion's value and contribution (10). The run row keeps the
+whole profile, the area and the time, so results stay explainable when the profile file changes.
+Everything happens in one transaction: a failed run leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from functools import cache
+from typing import Any
+
+import shapely
+import shapely.geometry
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection, text
+
+from flaechenpool import __version__
+from flaechenpool.analysis.profiles import get_profile, sql_lists
+from flaechenpool.auth import Principal
+from flaechenpool.db import load_sql
+from flaechenpool.errors import InputError, NotFound, PermissionDenied, UnprocessableError
+from flaechenpool.spatial import MAX_GEOMETRY_VERTICES, geometry_sql
+
+STEPS = ("01_scope", "02_vacancies", "03_overlaps", "04_parcels", "05_infill", "06_underused", "07_brownfields",
+         "08_vacancies", "09_width", "10_stations", "11_zones", "12_plans", "13_sites", "14_vacancy", "15_districts",
+         "16_candidates")
+# temporary tables of a run (created by the steps, dropped at the end) and what follows their creation
+TEMP_TABLES = ("ap_scope", "ap_vacancies", "ap_overlaps", "ap_parcels", "ap_width", "ap_stations", "ap_zones", "ap_plans",
+               "ap_sites", "ap_vacancy", "ap_districts")
+AFTER_STEP = {
+    "01_scope": ("ANALYZE ap_scope",),
+    "02_vacancies": ("ANALYZE ap_vacancies",),
+    "03_overlaps": ("ANALYZE ap_overlaps",),
+    "04_parcels": ("CREATE UNIQUE INDEX ON ap_parcels (id)", "ANALYZE ap_parcels"),
+}
+WRITERS = ("land_manager", "admin")
+WORK_MEM = "64MB"   # per sort or hash of a run (the server's default, often 4 MB, spills a state to disk)
+RUN_COLUMNS = """
+    r.id, r.profile, r.municipalities, r.actor, r.started_at, r.finished_at,
+    round(extract(epoch FROM r.finished_at - r.started_at)::numeric, 3)::double precision AS duration_s,
+    r.parcels_analysed, r.counts, r.software_version,
+    CASE WHEN r.area IS NOT NULL THEN ST_AsGeoJSON(ST_Transform(r.area, 4326), 7)::json END AS area
+"""
+
+
+class RunRequest(BaseModel):
+    """What to analyse: a profile, municipalities (AGS) and optionally an area (GeoJSON polygon)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    profile: str = Field(default="default", pattern=r"^[a-z0-9_-]{1,64}$")
+    municipalities: list[str] | None = Field(default=None, min_length=1, max_length=1000)
+    area: dict[str, Any] | None = None
+
+
+def _municipalities(conn: Connection, principal: Principal, wanted: list[str] | None) -> list[str] | None:
+    """The municipalities of the run (None: all), checked against the database and the caller's rights."""
+    if principal.role not in WRITERS:
+        raise PermissionDenied(f"role {principal.role!r} may not start an analysis run")
+    if wanted is not None:
+        malformed = [m for m in wanted if not (len(m) == 8 and m.isdigit())]
+        if malformed:
+            raise InputError(f"municipalities: not an 8-digit municipality key (AGS): {', '.join(malformed[:5])}")
+        wanted = sorted(set(wanted))
+        known = set(conn.execute(text("SELECT ags FROM core.municipalities WHERE ags = ANY(:a)"),
+                                 {"a": wanted}).scalars())
+        unknown = [m for m in wanted if m not in known]
+        if unknown:
+            raise UnprocessableError(f"municipalities: no municipality {', '.join(unknown[:5])}")
+    if principal.role == "admin":
+        return wanted
+    own = set(principal.municipalities)
+    if wanted is None:
+        return sorted(own)
+    foreign = [m for m in wanted if m not in own]
+    if foreign:
+        raise PermissionDenied(f"land managers analyse their own municipalities only, not {', '.join(foreign)}")
+    return wanted
+
+
+def _area_sql(request: RunRequest, srid: int, params: dict[str, Any]) -> str:
+    """SQL of the run's area in EPSG:25832, repaired if it intersects itself (a hand-drawn bow tie
+    covers both its loops; the repair is recorded), or NULL."""
+    if request.area is None:
+        return "NULL"
+    try:
+        shape = shapely.geometry.shape(request.area)
+    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException) as exc:
+        raise InputError(f"area: not a valid GeoJSON geometry ({exc})") from None
+    if shape.geom_type not in ("Polygon", "MultiPolygon") or shape.is_empty:
+        raise InputError("area: must be a non-empty Polygon or MultiPolygon")
+    if shapely.get_num_coordinates(shape) > MAX_GEOMETRY_VERTICES:
+        raise InputError(f"area: more than {MAX_GEOMETRY_VERTICES} vertices")
+    params.update(area=json.dumps(request.area), area_srid=srid,
+                  area_repair=None if shape.is_valid else shapely.is_valid_reason(shape))
+    return f"ST_Multi(ST_CollectionExtract(ST_MakeValid({geometry_sql('area', 'area_srid')}), 3))"
+
+
+def _step_params(profile: dict[str, Any], run_id: int, municipalities: list[str] | None,
+                 area: str | None) -> dict[str, Any]:
+    numbers = {k: v for k, v in profile["detection"].items() if isinstance(v, int | float)}
+    return {**numbers, **sql_lists(profile), "flood_zone_kinds": profile["detection"]["flood_zone_kinds"],
+            "run_id": run_id, "municipalities": municipalities, "area": area,
+            "criteria": json.dumps(profile["criteria"])}
+
+
+@cache
+def statement(step: str) -> str:
+    """The SQL of a step without its comment lines (they name the bound parameters, which text() would bind)."""
+    lines = load_sql(f"analysis/{step}").splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
+
+
+def drop_temp_tables(conn: Connection) -> None:
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+
+
+def start_run(conn: Connection, principal: Principal, request: RunRequest, *, area_srid: int = 4326,
+              timeout_ms: int | None = None) -> dict[str, Any]:
+    """Run the analysis and store its candidates; returns the run (as ``get_run``)."""
+    try:
+        profile = get_profile(request.profile)
+    except NotFound as exc:
+        raise UnprocessableError(exc.detail) from None
+    municipalities = _municipalities(conn, principal, request.municipalities)
+    params: dict[str, Any] = {"profile": profile["name"], "parameters": json.dumps(profile),
+                              "municipalities": municipalities, "version": __version__}
+    area_sql = _area_sql(request, area_srid, params)
+    timings: dict[str, float] = {}
+    with conn.begin_nested() if conn.in_transaction() else conn.begin():
+        before = conn.execute(text(
+            "SELECT current_setting('statement_timeout'), coalesce(current_setting('flaechenpool.bulk', true), ''), "
+            "current_setting('jit'), current_setting('work_mem')"
+        )).one()
+        # JIT compiles the large plans for longer than they run (seconds on the demo): off for the run;
+        # hashes and sorts over all parcels of a state stay in memory with WORK_MEM
+        conn.execute(text("SELECT set_config('statement_timeout', :t, true), set_config('flaechenpool.bulk', 'on', true), "
+                          "set_config('jit', 'off', true), set_config('work_mem', :m, true)"),
+                     {"t": str(timeout_ms) if timeout_ms is not None else before[0], "m": WORK_MEM})
+        drop_temp_tables(conn)
+        row = conn.execute(text(
+            "INSERT INTO analysis.runs (profile, parameters, municipalities, area, software_version) "
+            f"VALUES (:profile, CAST(:parameters AS jsonb), CAST(:municipalities AS text[]), {area_sql}, :version) "
+            "RETURNING id, ST_AsEWKT(area) AS area"), params).one()
+        if row.area is not None and municipalities is not None and not conn.execute(text(
+                "SELECT EXISTS (SELECT 1 FROM core.municipalities m, analysis.runs r WHERE r.id = :r "
+                "AND m.ags = ANY(:m) AND ST_Intersects(m.geom, r.area))"), {"r": row.id, "m": municipalities}).scalar():
+            raise UnprocessableError("area: it lies outside the run's municipalities; is its CRS right?")
+        step_params = _step_params(profile, row.id, municipalities, row.area)
+        for step in STEPS:
+            started = time.perf_counter()
+            conn.execute(text(statement(step)), step_params)
+            for follow_up in AFTER_STEP.get(step, ()):
+                conn.exec_driver_sql(follow_up)
+            timings[step] = round((time.perf_counter() - started) * 1000, 1)
+        counts = _counts(conn, row.id)
+        counts["steps_ms"] = timings
+        if params.get("area_repair"):
+            counts["area_repaired"] = params["area_repair"]
+        conn.exec_driver_sql("DELETE FROM analysis.work_found")  # only this run's rows are visible
+        conn.execute(text(
+            "UPDATE analysis.runs SET finished_at = clock_timestamp(), counts = CAST(:c AS jsonb), "
+            "parcels_analysed = (SELECT count(*) FROM ap_scope) WHERE id = :r"),
+            {"r": row.id, "c": json.dumps(counts)})
+        drop_temp_tables(conn)
+        conn.execute(text("SELECT set_config('statement_timeout', :t, true), set_config('flaechenpool.bulk', :b, true), "
+                          "set_config('jit', :j, true), set_config('work_mem', :m, true)"),
+                     {"t": before[0], "b": before[1], "j": before[2], "m": before[3]})
+    return get_run(conn, row.id)
+
+
+def _counts(conn: Connection, run_id: int) -> dict[str, Any]:
+    kinds = dict(conn.execute(text("SELECT kind, count(*) FROM analysis.candidates WHERE run_id = :r GROUP BY kind"),
+                              {"r": run_id}).all())
+    extra = conn.execute(text(
+        "SELECT (SELECT count(*) FROM ap_overlaps) AS building_parcel_pairs, "
+        "(SELECT count(*) FROM ap_vacancies) AS vacancies, "
+        "(SELECT count(*) FROM ap_vacancies v WHERE v.building_id IS NULL AND NOT EXISTS ("
+        "   SELECT 1 FROM analysis.work_found f WHERE f.detection -> 'vacancies' @> to_jsonb(v.vacancy_id)"
+        ")) AS vacancies_unlocated")).mappings().one()
+    return {"candidates": sum(kinds.values()), "kinds": kinds, **extra}
+
+
+def get_run(conn: Connection, run_id: int) -> dict[str, Any]:
+    """One run: profile, parameters, municipalities, area (GeoJSON, CRS84), time and counts."""
+    row = conn.execute(text(f"SELECT {RUN_COLUMNS}, r.parameters FROM analysis.runs r WHERE r.id = :i"),
+                       {"i": run_id}).mappings().first()
+    if row is None:
+        raise NotFound(f"no analysis run {run_id}")
+    return dict(row)
+
+
+def list_runs(conn: Connection, *, municipality: str | None = None, limit: int = 100,
+              offset: int = 0) -> list[dict[str, Any]]:
+    """Runs, newest first; with ``municipality`` only runs that covered it."""
+    rows = conn.execute(text(
+        f"SELECT {RUN_COLUMNS} FROM analysis.runs r "
+        "WHERE CAST(:m AS text) IS NULL OR r.municipalities IS NULL OR CAST(:m AS text) = ANY(r.municipalities) "
+        "ORDER BY r.id DESC LIMIT :limit OFFSET :offset"), {"m": municipality, "limit": limit, "offset": offset})
+    return [dict(r) for r in rows.mappings()]

@@ -1,0 +1,249 @@
+"""``flaechenpool potential …``: the redevelopment-potential analysis on the command line.
+
+Runs on the server with the operator's rights (role admin, actor ``cli:<os user>``), like the
+land-office commands; tables are printed with rich.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from flaechenpool.cli import _actor, _connection, _run, _settings, out
+
+potential_app = typer.Typer(help="Redevelopment potential: find and rank brownfields, infill gaps, vacancy.",
+                            no_args_is_help=True)
+BAR = "█"
+
+
+def _operator() -> Any:
+    from flaechenpool.auth import Principal
+
+    return Principal(username=_actor(), role="admin")
+
+
+def _acting(conn: Any, reason: str) -> Any:
+    from flaechenpool.db import acting
+
+    return acting(conn, actor=_actor(), role="admin", reason=reason)
+
+
+@potential_app.command("run")
+def potential_run(
+    municipality: Annotated[list[str] | None, typer.Option(help="AGS (repeat for several; default: all)")] = None,
+    profile: Annotated[str, typer.Option(help="Profile of profiles.toml (see 'potential profiles')")] = "default",
+    area: Annotated[Path | None, typer.Option(help="GeoJSON file with a (Multi)Polygon limiting the run")] = None,
+    area_crs: Annotated[str | None, typer.Option(help="CRS of --area (default CRS84)")] = None,
+) -> None:
+    """Detect and score candidates; stores a run with its profile, area and time."""
+    from flaechenpool.analysis.runs import RunRequest, start_run
+    from flaechenpool.errors import ImportFileError
+    from flaechenpool.spatial import parse_crs
+
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        geometry = None
+        if area is not None:
+            try:
+                geometry = json.loads(area.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ImportFileError(f"not a readable GeoJSON file ({exc})", file=str(area)) from None
+            if isinstance(geometry, dict) and geometry.get("type") == "FeatureCollection":
+                geometry = (geometry.get("features") or [{}])[0].get("geometry")
+        request = RunRequest(profile=profile, municipalities=municipality or None, area=geometry)
+        with _connection(settings) as conn, _acting(conn, f"potential run ({profile})"):
+            return start_run(conn, _operator(), request, area_srid=parse_crs(area_crs),
+                             timeout_ms=settings.db.analysis_timeout_ms)
+
+    result = _run(run)
+    counts = result["counts"]
+    table = Table(title=f"Analyselauf {result['id']} (Profil {result['profile']}): {result['parcels_analysed']} "
+                        f"Flurstücke in {result['duration_s']:.1f} s")
+    table.add_column("kind")
+    table.add_column("candidates", justify="right")
+    for kind, n in sorted(counts["kinds"].items()):
+        table.add_row(kind, str(n))
+    table.add_row("[bold]all[/bold]", f"[bold]{counts['candidates']}[/bold]")
+    out.print(table)
+
+
+@potential_app.command("runs")
+def potential_runs(municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
+                   limit: Annotated[int, typer.Option()] = 20) -> None:
+    """The newest runs."""
+    from flaechenpool.analysis.runs import list_runs
+
+    settings = _settings()
+
+    def run() -> list[dict[str, Any]]:
+        with _connection(settings) as conn:
+            return list_runs(conn, municipality=municipality, limit=limit)
+
+    table = Table(title="Analyseläufe")
+    for column in ("id", "profile", "municipalities", "started", "seconds", "parcels", "candidates"):
+        table.add_column(column)
+    for r in _run(run):
+        table.add_row(str(r["id"]), r["profile"], ", ".join(r["municipalities"] or ["alle"]),
+                      f"{r['started_at']:%Y-%m-%d %H:%M}", f"{r['duration_s'] or 0:.1f}", str(r["parcels_analysed"]),
+                      str(r["counts"].get("candidates", "")))
+    out.print(table)
+
+
+@potential_app.command("candidates")
+def potential_candidates(
+    run_id: Annotated[int, typer.Argument(help="Run id")],
+    kind: Annotated[str | None, typer.Option(help="infill_gap, brownfield, underused, …")] = None,
+    min_score: Annotated[float | None, typer.Option(help="Only from this score on")] = None,
+    municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
+    sort: Annotated[str, typer.Option(help="score, rank, area, kind, id; - for descending")] = "-score",
+    limit: Annotated[int, typer.Option(help="Rows")] = 20,
+    offset: Annotated[int, typer.Option(help="Rows to skip")] = 0,
+) -> None:
+    """A run's candidates with score and each criterion's contribution (points)."""
+    from flaechenpool.analysis.candidates import list_candidates
+    from flaechenpool.analysis.profiles import CRITERIA
+
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        with _connection(settings) as conn:
+            return json.loads(list_candidates(conn, run_id, kind=kind, min_score=min_score, municipality=municipality,
+                                              sort=sort, limit=limit, offset=offset))
+
+    page = _run(run)
+    table = Table(title=f"Lauf {run_id}: {page['numberReturned']} von {page['numberMatched']} Kandidaten "
+                        "(Punkte je Kriterium)")
+    for column in ("id", "rank", "score", "kind", "m²", *CRITERIA):
+        table.add_column(column if column in ("id", "rank", "score", "kind", "m²") else CRITERIA[column].title,
+                         justify="left" if column == "kind" else "right")
+    for f in page["features"]:
+        p = f["properties"]
+        points = [f"{p['criteria'][k]['contribution']:g}" for k in CRITERIA]
+        table.add_row(str(f["id"]), str(p["rank"]), f"{p['score']:.1f}", p["floo_category"], f"{p['area_m2']:.0f}",
+                      *points)
+    out.print(table)
+
+
+@potential_app.command("explain")
+def potential_explain(candidate_id: Annotated[int, typer.Argument(help="Candidate id")]) -> None:
+    """Why a candidate ranks where it does: every criterion's value, normalised value, weight, points."""
+    from flaechenpool.analysis.candidates import get_candidate
+
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        with _connection(settings) as conn:
+            return get_candidate(conn, candidate_id)
+
+    p = _run(run)["properties"]
+    table = Table(title=f"Kandidat {candidate_id}: {p['floo_category']}, Rang {p['rank']}, {p['score']:.1f} Punkte")
+    for column in ("criterion", "value", "unit", "normalised", "weight", "points"):
+        table.add_column(column, justify="left" if column in ("criterion", "unit") else "right")
+    for spec in p["criteria"].values():
+        table.add_row(spec["title"], str(spec["value"]), spec["unit"], f"{spec['normalised']:g}", f"{spec['weight']:g}",
+                      f"{spec['contribution']:g}")
+    out.print(table)
+    out.print(json.dumps(p["detection"], ensure_ascii=False, default=str), highlight=False)
+
+
+@potential_app.command("compare")
+def potential_compare(run_a: Annotated[int, typer.Argument(help="The earlier run")],
+                      run_b: Annotated[int, typer.Argument(help="The later run")],
+                      limit: Annotated[int, typer.Option(help="Rows per list")] = 20) -> None:
+    """What appeared in run B since run A, what vanished, whose score changed."""
+    from flaechenpool.analysis.candidates import compare
+
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        with _connection(settings) as conn:
+            return compare(conn, run_b, run_a, limit=limit)
+
+    result = _run(run)
+    s = result["summary"]
+    table = Table(title=f"Lauf {run_b} gegenüber Lauf {run_a}: +{s['appeared']} neu, -{s['vanished']} entfallen, "
+                        f"{s['kept']} geblieben ({s['score_changed']} mit anderer Punktzahl)")
+    for column in ("change", "kind", "parcels", "score before", "score now"):
+        table.add_column(column)
+    for change in ("appeared", "vanished", "changed"):
+        for r in result[change]:
+            table.add_row(change, r["kind"], ", ".join(r["parcels"][:3]) + (" …" if len(r["parcels"]) > 3 else ""),
+                          "" if r["base_score"] is None else f"{r['base_score']:.1f}",
+                          "" if r["score"] is None else f"{r['score']:.1f}")
+    out.print(table)
+
+
+@potential_app.command("to-site")
+def potential_to_site(candidate_id: Annotated[int, typer.Argument(help="Candidate id")],
+                      name: Annotated[str | None, typer.Option(help="Name of the site")] = None) -> None:
+    """Make a site (Potenzialfläche) of a candidate; the site keeps the link to it."""
+    from flaechenpool.analysis.to_site import candidate_to_site
+
+    settings = _settings()
+
+    def run() -> int:
+        with _connection(settings) as conn, _acting(conn, "site from analysis candidate (CLI)"):
+            return candidate_to_site(conn, _operator(), candidate_id, name=name)
+
+    out.print(f"site {_run(run)} created from candidate {candidate_id}")
+
+
+@potential_app.command("profiles")
+def potential_profiles() -> None:
+    """The scoring profiles and the weight of each criterion (flaechenpool/analysis/profiles.toml)."""
+    from flaechenpool.analysis.profiles import CRITERIA, list_profiles
+
+    found = _run(list_profiles)
+    table = Table(title="Bewertungsprofile: Gewichte (Punkte) und Spanne low → high")
+    table.add_column("criterion")
+    table.add_column("unit")
+    for profile in found:
+        table.add_column(f"{profile['name']}\n{profile['title']}", justify="right")
+    for key, criterion in CRITERIA.items():
+        cells = []
+        for profile in found:
+            spec = profile["criteria"][key]
+            span = "" if criterion.categorical else f" ({spec['low']:g} → {spec['high']:g})"
+            cells.append(f"{spec['weight']:g}{span}")
+        table.add_row(criterion.title, criterion.unit, *cells)
+    out.print(table)
+
+
+@potential_app.command("indicators")
+def potential_indicators(municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
+                         run_id: Annotated[int | None, typer.Option("--run", help="Run (default: newest)")] = None,
+                         districts: Annotated[bool, typer.Option(help="Also per district")] = True) -> None:
+    """Potential area by kind, flood and municipal shares, vacancy rate; a bar per municipality."""
+    from flaechenpool.analysis.indicators import indicators
+    from flaechenpool.analysis.profiles import FLOO_CATEGORIES
+
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        with _connection(settings) as conn:
+            return indicators(conn, run_id=run_id, municipality=municipality)
+
+    result = _run(run)
+    rows = [r for r in result["rows"] if districts or r["district"] is None]
+    largest = max((r["area_m2"] for r in rows), default=0) or 1
+    table = Table(title=f"Potenzial je Gemeinde und Ortsteil (Lauf {result['run_id']}), Fläche in ha")
+    for column in ("municipality / district", "n", "ha", *FLOO_CATEGORIES.values(), "HQ %", "Gemeinde %",
+                   "Leerstand %", ""):
+        table.add_column(column, justify="left" if column in ("municipality / district", "") else "right")
+    for r in rows:
+        label = r["municipality"] if r["district"] is None else f"  {r['district']}"
+        cells = [f"{r['area_by_kind_m2'][k] / 10_000:.2f}" if r["area_by_kind_m2"][k] else "" for k in FLOO_CATEGORIES]
+        bar = BAR * max(1, round(20 * r["area_m2"] / largest))
+        table.add_row(f"[bold]{label}[/bold]" if r["district"] is None else label, str(r["candidates"]),
+                      f"{r['area_m2'] / 10_000:.2f}", *cells, _pct(r["flood_share"]), _pct(r["municipal_share"]),
+                      "" if r["vacancy_rate_pct"] is None else f"{r['vacancy_rate_pct']:.1f}", bar)
+    out.print(table)
+
+
+def _pct(share: float | None) -> str:
+    return "" if share is None else f"{100 * share:.1f}"
