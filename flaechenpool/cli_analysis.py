@@ -238,7 +238,7 @@ def potential_indicators(municipality: Annotated[str | None, typer.Option(help="
     for r in rows:
         label = r["municipality"] if r["district"] is None else f"  {r['district']}"
         cells = [f"{r['area_by_kind_m2'][k] / 10_000:.2f}" if r["area_by_kind_m2"][k] else "" for k in FLOO_CATEGORIES]
-        bar = BAR * max(1, round(20 * r["area_m2"] / largest))
+        bar = BAR * max(1, round(12 * r["area_m2"] / largest))
         table.add_row(f"[bold]{label}[/bold]" if r["district"] is None else label, str(r["candidates"]),
                       f"{r['area_m2'] / 10_000:.2f}", *cells, _pct(r["flood_share"]), _pct(r["municipal_share"]),
                       "" if r["vacancy_rate_pct"] is None else f"{r['vacancy_rate_pct']:.1f}", bar)

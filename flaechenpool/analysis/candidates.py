@@ -64,9 +64,9 @@ def list_candidates(conn: Connection, run_id: int, *, kind: str | None = None, m
     condition = " AND ".join(where)
     return str(conn.execute(text(f"""
         WITH page AS (
-            SELECT {FEATURE} AS feature, row_number() OVER () AS n
-            FROM (SELECT * FROM analysis.candidates c WHERE {condition} ORDER BY {_order(sort)}
-                  LIMIT :limit OFFSET :offset) c
+            SELECT {FEATURE} AS feature, c.n
+            FROM (SELECT c.*, row_number() OVER (ORDER BY {_order(sort)}) AS n FROM analysis.candidates c
+                  WHERE {condition} ORDER BY {_order(sort)} LIMIT :limit OFFSET :offset) c
             LEFT JOIN core.districts d ON d.id = c.district_id
         )
         SELECT json_build_object('type', 'FeatureCollection', 'run_id', CAST(:run AS bigint),

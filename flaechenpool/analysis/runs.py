@@ -118,6 +118,10 @@ def statement(step: str) -> str:
     return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
 
 
+def _bulk(conn: Connection, value: str) -> None:
+    conn.execute(text("SELECT set_config('flaechenpool.bulk', :v, true)"), {"v": value})
+
+
 def drop_temp_tables(conn: Connection) -> None:
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
 
@@ -141,9 +145,9 @@ def start_run(conn: Connection, principal: Principal, request: RunRequest, *, ar
         )).one()
         # JIT compiles the large plans for longer than they run (seconds on the demo): off for the run;
         # hashes and sorts over all parcels of a state stay in memory with WORK_MEM
-        conn.execute(text("SELECT set_config('statement_timeout', :t, true), set_config('flaechenpool.bulk', 'on', true), "
+        conn.execute(text("SELECT set_config('statement_timeout', :t, true), set_config('flaechenpool.bulk', :b, true), "
                           "set_config('jit', 'off', true), set_config('work_mem', :m, true)"),
-                     {"t": str(timeout_ms) if timeout_ms is not None else before[0], "m": WORK_MEM})
+                     {"t": str(timeout_ms) if timeout_ms is not None else before[0], "m": WORK_MEM, "b": before[1]})
         drop_temp_tables(conn)
         row = conn.execute(text(
             "INSERT INTO analysis.runs (profile, parameters, municipalities, area, software_version) "
@@ -154,12 +158,14 @@ def start_run(conn: Connection, principal: Principal, request: RunRequest, *, ar
                 "AND m.ags = ANY(:m) AND ST_Intersects(m.geom, r.area))"), {"r": row.id, "m": municipalities}).scalar():
             raise UnprocessableError("area: it lies outside the run's municipalities; is its CRS right?")
         step_params = _step_params(profile, row.id, municipalities, row.area)
+        _bulk(conn, "on")   # the candidates are written in bulk; the run row (audited) records them
         for step in STEPS:
             started = time.perf_counter()
             conn.execute(text(statement(step)), step_params)
             for follow_up in AFTER_STEP.get(step, ()):
                 conn.exec_driver_sql(follow_up)
             timings[step] = round((time.perf_counter() - started) * 1000, 1)
+        _bulk(conn, before[1])
         counts = _counts(conn, row.id)
         counts["steps_ms"] = timings
         if params.get("area_repair"):

@@ -9,7 +9,9 @@ CREATE TRIGGER audit_log AFTER INSERT OR UPDATE OR DELETE ON analysis.candidates
     EXECUTE FUNCTION audit.log_change('id');
 
 -- Planners read runs and candidates; land managers (and admins) start runs and set town centres.
-GRANT USAGE ON SCHEMA analysis TO flaechenpool_planner;
+-- The public may look names up in the schema (the OGC service asks whether analysis.candidates
+-- exists, as the caller) but reads none of its tables.
+GRANT USAGE ON SCHEMA analysis TO flaechenpool_public;
 GRANT SELECT ON ALL TABLES IN SCHEMA analysis TO flaechenpool_planner;
 GRANT EXECUTE ON FUNCTION analysis.normalised(double precision, jsonb), analysis.criterion(double precision, jsonb), analysis.criterion(text, jsonb),
     analysis.total(jsonb), analysis.text_key(text), analysis.width(geometry),

@@ -2,8 +2,8 @@
 -- without a building, with an area between :infill_min_area_m2 and :infill_max_area_m2, in built-up
 -- surroundings (built share >= :infill_min_surrounding_share), at least :infill_min_width_m wide
 -- (diameter of the largest inscribed circle: a 2 m strip is no gap) and with at least
--- :infill_min_built_neighbours built neighbours (parcels within :neighbour_distance_m: touching, or
--- across a digitising gap). Width (analysis.fits_width) and neighbours are tested only for the parcels
+-- :infill_min_built_neighbours built neighbours (parcels on building land within :neighbour_distance_m:
+-- touching, or across a digitising gap; a house reaching over the street line does not make the street one). Width (analysis.fits_width) and neighbours are tested only for the parcels
 -- left by the cheap tests, neighbours through the GiST index of core.parcels.
 INSERT INTO analysis.work_found (kind, municipality_ags, parcels, identity, geom, parcels_m2, held_m2, hint,
                                  detection)
@@ -19,7 +19,7 @@ wide AS (
     SELECT pre.* FROM pre WHERE analysis.fits_width(pre.geom, :infill_min_width_m)
 ),
 neighbours AS (
-    SELECT w.id, count(*) AS total, count(*) FILTER (WHERE n.buildings > 0) AS built
+    SELECT w.id, count(*) AS total, count(*) FILTER (WHERE n.buildings > 0 AND n.building_land) AS built
     FROM wide w
     JOIN core.parcels q ON q.valid_to IS NULL AND q.id <> w.id AND ST_DWithin(q.geom, w.geom, :neighbour_distance_m)
     JOIN ap_parcels n ON n.id = q.id

@@ -1,0 +1,88 @@
+"""``flaechenpool potential …`` in-process (typer's runner) on the test's rolled-back connection."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Connection, text
+from typer.testing import CliRunner
+
+from flaechenpool import cli, cli_analysis
+from tests.analysis.town import GERA, Town, rect
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    @contextmanager
+    def connection(_settings: object) -> Iterator[Connection]:
+        yield conn
+
+    monkeypatch.setattr(cli_analysis, "_connection", connection)
+    monkeypatch.setattr(cli_analysis, "_actor", lambda: "cli:tester")
+    monkeypatch.setattr(cli.out, "width", 250)
+    cli._register_land_office()
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(cli.app, ["potential", *args])
+
+
+def latest_run(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT max(id) FROM analysis.runs")).scalar_one())
+
+
+def test_run_candidates_explain_and_to_site(conn: Connection, town: Town) -> None:
+    result = invoke("run", "--municipality", GERA)
+    assert result.exit_code == 0, result.output
+    run_id = latest_run(conn)
+    assert f"Analyselauf {run_id}" in result.output and re.search(r"infill_gap\s+│?\s*2", result.output)
+    listed = invoke("candidates", str(run_id), "--kind", "infill_gap")
+    assert listed.exit_code == 0 and "2 von 2 Kandidaten" in listed.output and "Baulücke" in listed.output
+    gap = conn.execute(text("SELECT id, score FROM analysis.candidates WHERE run_id = :r AND kind = 'infill_gap' "
+                            "AND parcels = ARRAY[:k]"), {"r": run_id, "k": town.key("A3")}).one()
+    explained = invoke("explain", str(gap.id))
+    assert explained.exit_code == 0 and "Entfernung Bahnhof" in explained.output and f"{gap.score:.1f}" in explained.output
+    made = invoke("to-site", str(gap.id), "--name", "Baulücke CLI")
+    assert made.exit_code == 0, made.output
+    site = conn.execute(text("SELECT name, created_by, analysis_candidate_id FROM core.sites WHERE "
+                             "analysis_candidate_id = :c"), {"c": gap.id}).one()
+    assert tuple(site) == ("Baulücke CLI", "cli:tester", gap.id)
+    again = invoke("to-site", str(gap.id))
+    assert again.exit_code == 1 and "already became site" in again.output
+
+
+def test_compare_profiles_and_indicators(conn: Connection, town: Town) -> None:
+    assert invoke("run", "--municipality", GERA).exit_code == 0
+    first = latest_run(conn)
+    town.building("new house A3", rect(45, 5, 10, 10))
+    assert invoke("run", "--municipality", GERA, "--profile", "default").exit_code == 0
+    compared = invoke("compare", str(first), str(latest_run(conn)))
+    assert compared.exit_code == 0 and "-1 entfallen" in compared.output and town.key("A3") in compared.output
+    profiles = invoke("profiles")
+    assert profiles.exit_code == 0 and all(name in profiles.output for name in ("default", "gewerbe", "revitalisierung"))
+    assert "Überschwemmungsgebiet" in profiles.output and "-25" in profiles.output
+    shown = invoke("indicators", "--municipality", GERA)
+    assert shown.exit_code == 0 and "Gera" in shown.output and "█" in shown.output
+
+
+def test_bad_input_names_the_problem(conn: Connection, town: Town, tmp_path: Path) -> None:
+    before = conn.execute(text("SELECT count(*) FROM analysis.runs")).scalar()
+    unknown = invoke("run", "--profile", "nonsense")
+    assert unknown.exit_code == 1 and "no analysis profile 'nonsense'" in unknown.output
+    assert invoke("run", "--municipality", "99999999").exit_code == 1
+    broken = tmp_path / "area.geojson"
+    broken.write_text("{not json")
+    bad_file = invoke("run", "--municipality", GERA, "--area", str(broken))
+    assert bad_file.exit_code == 1 and "area.geojson" in bad_file.output
+    broken.write_text(json.dumps({"type": "Point", "coordinates": [12, 50]}))
+    assert "Polygon" in invoke("run", "--municipality", GERA, "--area", str(broken)).output
+    assert conn.execute(text("SELECT count(*) FROM analysis.runs")).scalar() == before
+    missing = invoke("candidates", "999999")
+    assert missing.exit_code == 1 and "no analysis run 999999" in missing.output
