@@ -25,29 +25,33 @@ PER_ROW = 8   # copies per row of the grid
 
 # dx/dy of copy k: whole steps of the demo's extent plus 10 km
 OFFSET = "((k % {per_row}) * :step_x)", "((k / {per_row}) * :step_y)"
+COPIES = "generate_series(CAST(:first AS integer), CAST(:last AS integer)) k"
 COPY = {
     "municipalities": """
         INSERT INTO core.municipalities (ags, name, kind, county, geom, provenance, source)
         SELECT (20 + k)::text || substr(m.ags, 3), m.name || ' (Kopie ' || k || ')', m.kind, m.county,
                ST_Translate(m.geom, {dx}, {dy}), 'illustrative', 'bench copy of ' || m.ags
-        FROM core.municipalities m, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k WHERE left(m.ags, 2) = '16'""",
+        FROM core.municipalities m, {copies}
+        WHERE left(m.ags, 2) = '16'""",
     "districts": """
         INSERT INTO core.districts (municipality_ags, name, geom, provenance, source)
         SELECT (20 + k)::text || substr(d.municipality_ags, 3), d.name, ST_Translate(d.geom, {dx}, {dy}),
                'illustrative', 'bench copy'
-        FROM core.districts d, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k WHERE left(d.municipality_ags, 2) = '16'""",
+        FROM core.districts d, {copies}
+        WHERE left(d.municipality_ags, 2) = '16'""",
     "parcels": """
         INSERT INTO core.parcels (flurstueckskennzeichen, municipality_ags, official_area_m2, land_use,
                                   land_use_detail, address, geom, provenance, source)
         SELECT (20 + k)::text || substr(p.flurstueckskennzeichen, 3), (20 + k)::text || substr(p.municipality_ags, 3),
                p.official_area_m2, p.land_use, p.land_use_detail, p.address, ST_Translate(p.geom, {dx}, {dy}),
                'illustrative', 'bench copy'
-        FROM core.parcels p, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k WHERE p.land = '16' AND p.valid_to IS NULL""",
+        FROM core.parcels p, {copies}
+        WHERE p.land = '16' AND p.valid_to IS NULL""",
     "buildings": """
         INSERT INTO core.buildings (municipality_ags, alkis_id, function, floors, geom, provenance, source)
         SELECT (20 + k)::text || substr(b.municipality_ags, 3), 'bench:' || k || ':' || b.id, b.function, b.floors,
                ST_Translate(b.geom, {dx}, {dy}), 'illustrative', 'bench copy'
-        FROM core.buildings b, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k
+        FROM core.buildings b, {copies}
         WHERE left(b.municipality_ags, 2) = '16' AND b.valid_to IS NULL""",
     "vacancies": """
         INSERT INTO core.vacancies (municipality_ags, building_id, address, building_type, scope, vacant_units,
@@ -55,39 +59,45 @@ COPY = {
         SELECT (20 + k)::text || substr(v.municipality_ags, 3), c.id, v.address, v.building_type, v.scope,
                v.vacant_units, v.total_units, v.vacant_since, v.ended_on, v.source, ST_Translate(v.geom, {dx}, {dy}),
                'illustrative', 'bench copy'
-        FROM core.vacancies v CROSS JOIN generate_series(CAST(:first AS integer), CAST(:last AS integer)) k
+        FROM core.vacancies v CROSS JOIN {copies}
         LEFT JOIN core.buildings c ON c.alkis_id = 'bench:' || k || ':' || v.building_id
         WHERE left(v.municipality_ags, 2) = '16'""",
     "stations": """
         INSERT INTO ref.stations (eva_nr, name, ds100, traffic, geom, provenance, source)
         SELECT k || ':' || s.eva_nr, s.name, s.ds100, s.traffic, ST_Translate(s.geom, {dx}, {dy}), 'illustrative',
                'bench copy'
-        FROM ref.stations s, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k WHERE s.eva_nr NOT LIKE '%:%'""",
+        FROM ref.stations s, {copies}
+        WHERE s.eva_nr NOT LIKE '%:%'""",
     "flood_zones": """
         INSERT INTO ref.flood_zones (name, kind, geom, provenance, source)
         SELECT z.name, z.kind, ST_Translate(z.geom, {dx}, {dy}), 'illustrative', 'bench copy ' || k
-        FROM ref.flood_zones z, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k WHERE z.source NOT LIKE 'bench copy%'""",
+        FROM ref.flood_zones z, {copies}
+        WHERE z.source NOT LIKE 'bench copy%'""",
     "protected_areas": """
         INSERT INTO ref.protected_areas (name, kind, geom, provenance, source)
         SELECT z.name, z.kind, ST_Translate(z.geom, {dx}, {dy}), 'illustrative', 'bench copy ' || k
-        FROM ref.protected_areas z, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k WHERE z.source NOT LIKE 'bench copy%'""",
+        FROM ref.protected_areas z, {copies}
+        WHERE z.source NOT LIKE 'bench copy%'""",
     "zoning_plans": """
         INSERT INTO ref.zoning_plans (municipality_ags, plan_number, name, legal_status, in_force_since,
                                       land_use_type, geom, provenance, source)
         SELECT (20 + k)::text || substr(z.municipality_ags, 3), z.plan_number, z.name, z.legal_status,
                z.in_force_since, z.land_use_type, ST_Translate(z.geom, {dx}, {dy}), 'illustrative', 'bench copy'
-        FROM ref.zoning_plans z, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k WHERE left(z.municipality_ags, 2) = '16'""",
+        FROM ref.zoning_plans z, {copies}
+        WHERE left(z.municipality_ags, 2) = '16'""",
     "land_use": """
         INSERT INTO ref.land_use (external_id, category, class, name, geom, provenance, source)
         SELECT l.external_id, l.category, l.class, l.name, ST_Translate(l.geom, {dx}, {dy}), 'illustrative',
                'bench copy ' || k
-        FROM ref.land_use l, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k WHERE l.source NOT LIKE 'bench copy%'""",
+        FROM ref.land_use l, {copies}
+        WHERE l.source NOT LIKE 'bench copy%'""",
     "pool_transactions": """
         INSERT INTO core.pool_transactions (municipality_ags, kind, contract_date, effective_date, lease_end,
                                             price_eur, file_reference, provenance, source)
         SELECT (20 + k)::text || substr(t.municipality_ags, 3), t.kind, t.contract_date, t.effective_date,
                t.lease_end, t.price_eur, 'bench:' || k || ':' || t.id, 'illustrative', 'bench copy'
-        FROM core.pool_transactions t, generate_series(CAST(:first AS integer), CAST(:last AS integer)) k WHERE left(t.municipality_ags, 2) = '16'""",
+        FROM core.pool_transactions t, {copies}
+        WHERE left(t.municipality_ags, 2) = '16'""",
     "pool_transaction_parcels": """
         INSERT INTO core.pool_transaction_parcels (transaction_id, flurstueckskennzeichen, direction, area_m2,
                                                    book_value_eur)
@@ -95,7 +105,7 @@ COPY = {
                tp.book_value_eur
         FROM core.pool_transaction_parcels tp
         JOIN core.pool_transactions t ON t.id = tp.transaction_id AND left(t.municipality_ags, 2) = '16'
-        CROSS JOIN generate_series(CAST(:first AS integer), CAST(:last AS integer)) k
+        CROSS JOIN {copies}
         JOIN core.pool_transactions c ON c.file_reference = 'bench:' || k || ':' || t.id
         ORDER BY k, t.effective_date, t.id, tp.direction""",
 }
@@ -143,7 +153,7 @@ def prepare(engine: Engine, copies: int, echo: Callable[[str], None] = print) ->
                 conn.execute(text("SELECT set_config('flaechenpool.bulk', 'on', true), "
                                   "set_config('flaechenpool.actor', 'bench', true), set_config('statement_timeout', '0', true)"))
                 for sql in COPY.values():
-                    conn.execute(text(sql.format(dx=dx, dy=dy)),
+                    conn.execute(text(sql.format(dx=dx, dy=dy, copies=COPIES)),
                                  {"first": first, "last": last, "step_x": step_x, "step_y": step_y})
             echo(f"copies {first}–{last} added in {time.perf_counter() - started:.0f} s")
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

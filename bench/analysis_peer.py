@@ -1,6 +1,6 @@
 """The potential analysis once more in geopandas/shapely: the peer of bench/bench_analysis.py.
 
-    python bench/analysis_peer.py URL [AGS …]      (prints one JSON line: timings, memory, counts)
+    python bench/analysis_peer.py URL [--scores FILE.csv] AGS …   (prints one JSON line: timings, memory, counts)
 
 It reads the same tables for the same municipalities and applies the same rules and criteria as
 flaechenpool/sql/analysis/ with the idioms of the library: STRtree bulk queries, vectorised
@@ -269,7 +269,9 @@ def score(f: pd.DataFrame, d: dict[str, Any], profile: dict[str, Any]) -> pd.Dat
 
 
 def main() -> None:
-    url, municipalities = sys.argv[1], sys.argv[2:]
+    url, municipalities, scores_file = sys.argv[1], sys.argv[2:], None
+    if municipalities[:1] == ["--scores"]:
+        scores_file, municipalities = municipalities[1], municipalities[2:]
     profile = get_profile("default")
     started = time.perf_counter()
     data = load(url, municipalities)
@@ -277,6 +279,8 @@ def main() -> None:
     found = analyse(data, profile)
     scored = score(found, data, profile)
     done = time.perf_counter()
+    if scores_file:
+        scored[["kind", "identity", "score"]].to_csv(scores_file, index=False)
     print(json.dumps({"load_s": loaded - started, "compute_s": done - loaded, "parcels": len(data["parcels"]),
                       "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                       "kinds": scored.kind.value_counts().to_dict()}))

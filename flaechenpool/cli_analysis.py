@@ -13,23 +13,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _actor, _connection, _run, _settings, out
+from flaechenpool.cli import _connection, _run, _settings, out
+from flaechenpool.cli_landoffice import _acting, _operator
 
 potential_app = typer.Typer(help="Redevelopment potential: find and rank brownfields, infill gaps, vacancy.",
                             no_args_is_help=True)
 BAR = "█"
-
-
-def _operator() -> Any:
-    from flaechenpool.auth import Principal
-
-    return Principal(username=_actor(), role="admin")
-
-
-def _acting(conn: Any, reason: str) -> Any:
-    from flaechenpool.db import acting
-
-    return acting(conn, actor=_actor(), role="admin", reason=reason)
 
 
 @potential_app.command("run")

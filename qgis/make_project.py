@@ -34,8 +34,8 @@ SIMPLE = {"parcels": ("#ffffff00", "#8d8d8d", 0.2), "municipalities": ("#ffffff0
           "water_areas": ("#aad3df", "#7bb3d0", 0.1), "counties": ("#ffffff00", "#7a5195", 0.6)}
 # drawn bottom to top
 ORDER = ["land_use", "water_areas", "waterways", "flood_zones", "protected_areas", "counties", "municipalities",
-         "districts", "zoning_plans", "estates", "parcels", "buildings", "pool_holdings", "sites", "vacancies",
-         "transit_routes", "transit_stops", "stations"]
+         "districts", "zoning_plans", "estates", "parcels", "buildings", "pool_holdings", "analysis_candidates", "sites",
+         "vacancies", "transit_routes", "transit_stops", "stations"]
 
 
 def fetch(url: str, user: str, token: str, accept: str = "application/json") -> dict:  # type: ignore[type-arg]
@@ -107,6 +107,11 @@ def main() -> None:
                                                              QgsProperty.fromExpression(status_colour))
                 categories.append(QgsRendererCategory(kind, symbol, label))
             layer.setRenderer(QgsCategorizedSymbolRenderer("kind", categories))
+        elif cid == "analysis_candidates":   # results of the potential analysis: hatched by kind (filter run_id)
+            layer.setRenderer(QgsCategorizedSymbolRenderer("kind", [
+                QgsRendererCategory(kind, QgsFillSymbol.createSimple(
+                    {"color": colour + "55", "outline_color": colour, "outline_style": "dash", "outline_width": "0.5"}),
+                    label) for kind, (colour, label) in KIND.items() if kind != "commercial_land"]))
         elif cid == "vacancies":
             layer.setRenderer(QgsSingleSymbolRenderer(QgsMarkerSymbol.createSimple(
                 {"color": "#d7301f", "size": "2.6", "outline_color": "#ffffff"})))

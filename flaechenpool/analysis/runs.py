@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -118,17 +120,45 @@ def statement(step: str) -> str:
     return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
 
 
-def _bulk(conn: Connection, value: str) -> None:
-    conn.execute(text("SELECT set_config('flaechenpool.bulk', :v, true)"), {"v": value})
-
-
 def drop_temp_tables(conn: Connection) -> None:
     conn.exec_driver_sql(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
 
 
+@contextmanager
+def _session(conn: Connection, timeout_ms: int | None) -> Iterator[None]:
+    """Settings for the length of a run, restored afterwards: the statement limit; no JIT (it compiles
+    the large plans for longer than they run); WORK_MEM for the hashes and sorts over a state's parcels."""
+    before = conn.execute(text("SELECT current_setting('statement_timeout') AS t, current_setting('jit') AS j, "
+                               "current_setting('work_mem') AS m")).mappings().one()
+    _settings(conn, t=str(timeout_ms) if timeout_ms is not None else before["t"], j="off", m=WORK_MEM)
+    yield
+    _settings(conn, **before)
+
+
+def _settings(conn: Connection, **values: str) -> None:
+    conn.execute(text("SELECT set_config('statement_timeout', :t, true), set_config('jit', :j, true), "
+                      "set_config('work_mem', :m, true)"), values)
+
+
+def _execute(conn: Connection, params: dict[str, Any]) -> dict[str, float]:
+    """The steps in order (the candidates written in bulk: the run row records them); ms per step."""
+    bulk = conn.execute(text("SELECT coalesce(current_setting('flaechenpool.bulk', true), '')")).scalar_one()
+    conn.execute(text("SELECT set_config('flaechenpool.bulk', 'on', true)"))
+    timings = {}
+    for step in STEPS:
+        started = time.perf_counter()
+        conn.execute(text(statement(step)), params)
+        for follow_up in AFTER_STEP.get(step, ()):
+            conn.exec_driver_sql(follow_up)
+        timings[step] = round((time.perf_counter() - started) * 1000, 1)
+    conn.execute(text("SELECT set_config('flaechenpool.bulk', :b, true)"), {"b": bulk})
+    return timings
+
+
 def start_run(conn: Connection, principal: Principal, request: RunRequest, *, area_srid: int = 4326,
               timeout_ms: int | None = None) -> dict[str, Any]:
-    """Run the analysis and store its candidates; returns the run (as ``get_run``)."""
+    """Run the analysis and store its candidates; returns the run (as ``get_run``). All in one
+    transaction (a savepoint of the caller's): a refused or failed run leaves nothing behind."""
     try:
         profile = get_profile(request.profile)
     except NotFound as exc:
@@ -137,17 +167,7 @@ def start_run(conn: Connection, principal: Principal, request: RunRequest, *, ar
     params: dict[str, Any] = {"profile": profile["name"], "parameters": json.dumps(profile),
                               "municipalities": municipalities, "version": __version__}
     area_sql = _area_sql(request, area_srid, params)
-    timings: dict[str, float] = {}
-    with conn.begin_nested() if conn.in_transaction() else conn.begin():
-        before = conn.execute(text(
-            "SELECT current_setting('statement_timeout'), coalesce(current_setting('flaechenpool.bulk', true), ''), "
-            "current_setting('jit'), current_setting('work_mem')"
-        )).one()
-        # JIT compiles the large plans for longer than they run (seconds on the demo): off for the run;
-        # hashes and sorts over all parcels of a state stay in memory with WORK_MEM
-        conn.execute(text("SELECT set_config('statement_timeout', :t, true), set_config('flaechenpool.bulk', :b, true), "
-                          "set_config('jit', 'off', true), set_config('work_mem', :m, true)"),
-                     {"t": str(timeout_ms) if timeout_ms is not None else before[0], "m": WORK_MEM, "b": before[1]})
+    with conn.begin_nested() if conn.in_transaction() else conn.begin(), _session(conn, timeout_ms):
         drop_temp_tables(conn)
         row = conn.execute(text(
             "INSERT INTO analysis.runs (profile, parameters, municipalities, area, software_version) "
@@ -157,17 +177,8 @@ def start_run(conn: Connection, principal: Principal, request: RunRequest, *, ar
                 "SELECT EXISTS (SELECT 1 FROM core.municipalities m, analysis.runs r WHERE r.id = :r "
                 "AND m.ags = ANY(:m) AND ST_Intersects(m.geom, r.area))"), {"r": row.id, "m": municipalities}).scalar():
             raise UnprocessableError("area: it lies outside the run's municipalities; is its CRS right?")
-        step_params = _step_params(profile, row.id, municipalities, row.area)
-        _bulk(conn, "on")   # the candidates are written in bulk; the run row (audited) records them
-        for step in STEPS:
-            started = time.perf_counter()
-            conn.execute(text(statement(step)), step_params)
-            for follow_up in AFTER_STEP.get(step, ()):
-                conn.exec_driver_sql(follow_up)
-            timings[step] = round((time.perf_counter() - started) * 1000, 1)
-        _bulk(conn, before[1])
-        counts = _counts(conn, row.id)
-        counts["steps_ms"] = timings
+        timings = _execute(conn, _step_params(profile, row.id, municipalities, row.area))
+        counts = {**_counts(conn, row.id), "steps_ms": timings}
         if params.get("area_repair"):
             counts["area_repaired"] = params["area_repair"]
         conn.exec_driver_sql("DELETE FROM analysis.work_found")  # only this run's rows are visible
@@ -176,9 +187,6 @@ def start_run(conn: Connection, principal: Principal, request: RunRequest, *, ar
             "parcels_analysed = (SELECT count(*) FROM ap_scope) WHERE id = :r"),
             {"r": row.id, "c": json.dumps(counts)})
         drop_temp_tables(conn)
-        conn.execute(text("SELECT set_config('statement_timeout', :t, true), set_config('flaechenpool.bulk', :b, true), "
-                          "set_config('jit', :j, true), set_config('work_mem', :m, true)"),
-                     {"t": before[0], "b": before[1], "j": before[2], "m": before[3]})
     return get_run(conn, row.id)
 
 

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Connection
 
 from flaechenpool.analysis.profiles import get_profile
-from flaechenpool.auth import add_user, create_token
 from tests.analysis.town import GERA, Town, build_town, run
+from tests.factories import bearer, make_tokens
 
 JENA = "16053000"
 
@@ -32,20 +32,7 @@ def town_run(conn: Connection, town: Town) -> tuple[dict[str, Any], list[dict[st
 
 
 @pytest.fixture
-def tokens(conn: Connection) -> dict[str, str]:
-    users = {"planner": ("planner", []), "lm_gera": ("land_manager", [GERA]), "lm_jena": ("land_manager", [JENA]),
-             "admin": ("admin", [])}
-    out = {}
-    for name, (role, municipalities) in users.items():
-        username = "a-" + name.replace("_", "-")
-        add_user(conn, username, role=role, municipalities=municipalities)
-        out[name] = create_token(conn, username)
-    return out
-
-
-@pytest.fixture
-def auth(tokens: dict[str, str]) -> Callable[[str | None], dict[str, str]]:
-    def headers(user: str | None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {tokens[user]}"} if user else {}
-
-    return headers
+def auth(conn: Connection) -> Callable[[str | None], dict[str, str]]:
+    """Headers of a planner, land managers of Gera and Jena, an admin (usernames a-…)."""
+    return bearer(make_tokens(conn, {"planner": ("planner", []), "lm_gera": ("land_manager", [GERA]),
+                                     "lm_jena": ("land_manager", [JENA]), "admin": ("admin", [])}, "a-"))

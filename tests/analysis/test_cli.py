@@ -4,28 +4,22 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, text
 from typer.testing import CliRunner
 
-from flaechenpool import cli, cli_analysis
+from flaechenpool import cli, cli_analysis, cli_landoffice
 from tests.analysis.town import GERA, Town, rect
+from tests.factories import cli_on_connection
 
 runner = CliRunner()
 
 
 @pytest.fixture(autouse=True)
 def _on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
-    @contextmanager
-    def connection(_settings: object) -> Iterator[Connection]:
-        yield conn
-
-    monkeypatch.setattr(cli_analysis, "_connection", connection)
-    monkeypatch.setattr(cli_analysis, "_actor", lambda: "cli:tester")
+    cli_on_connection(monkeypatch, conn, cli_analysis, cli_landoffice)
     monkeypatch.setattr(cli.out, "width", 250)
     cli._register_land_office()
 

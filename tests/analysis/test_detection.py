@@ -99,7 +99,7 @@ def test_vacancy_kinds_follow_the_register(town: Town, town_run: Run) -> None:
 def test_kinds_map_one_to_one_to_floo_categories(conn: Connection, town_run: Run) -> None:
     rows = conn.execute(text("SELECT DISTINCT kind, floo_category FROM analysis.candidate_features WHERE run_id = :r"),
                         {"r": town_run[0]["id"]}).all()
-    assert {kind: floo for kind, floo in rows} == {k: FLOO_CATEGORIES[k] for k, _ in rows}
+    assert dict(rows) == {k: FLOO_CATEGORIES[k] for k, _ in rows}
     assert len({floo for _, floo in rows}) == len(rows) == 7
     definition = conn.execute(text("SELECT pg_get_constraintdef(oid) FROM pg_constraint "
                                    "WHERE conname = 'sites_kind_check'")).scalar_one()

@@ -106,6 +106,6 @@ def test_vector_tiles_render(probe: dict[str, Any]) -> None:
 def test_shipped_project_loads(probe: dict[str, Any]) -> None:
     """qgis/flaechenpool.qgs: every layer valid, German aliases, sites styled by kind."""
     assert probe["project_read"] is True
-    assert probe["project_layers"] == 19 and probe["project_invalid"] == []
+    assert probe["project_layers"] == 20 and probe["project_invalid"] == []
     assert probe["project_sites_alias"] == "Flächenart"
     assert probe["project_sites_renderer"] == "categorizedSymbol"
