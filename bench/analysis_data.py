@@ -26,6 +26,12 @@ PER_ROW = 8   # copies per row of the grid
 # dx/dy of copy k: whole steps of the demo's extent plus 10 km
 OFFSET = "((k % {per_row}) * :step_x)", "((k / {per_row}) * :step_y)"
 COPIES = "generate_series(CAST(:first AS integer), CAST(:last AS integer)) k"
+# a reference layer without municipality: copied whole (the copies themselves left out)
+ZONES = """
+        INSERT INTO {table} ({columns}, geom, provenance, source)
+        SELECT {columns}, ST_Translate(geom, {{dx}}, {{dy}}), 'illustrative', 'bench copy ' || k
+        FROM {table}, {{copies}}
+        WHERE source NOT LIKE 'bench copy%'"""
 COPY = {
     "municipalities": """
         INSERT INTO core.municipalities (ags, name, kind, county, geom, provenance, source)
@@ -68,16 +74,8 @@ COPY = {
                'bench copy'
         FROM ref.stations s, {copies}
         WHERE s.eva_nr NOT LIKE '%:%'""",
-    "flood_zones": """
-        INSERT INTO ref.flood_zones (name, kind, geom, provenance, source)
-        SELECT z.name, z.kind, ST_Translate(z.geom, {dx}, {dy}), 'illustrative', 'bench copy ' || k
-        FROM ref.flood_zones z, {copies}
-        WHERE z.source NOT LIKE 'bench copy%'""",
-    "protected_areas": """
-        INSERT INTO ref.protected_areas (name, kind, geom, provenance, source)
-        SELECT z.name, z.kind, ST_Translate(z.geom, {dx}, {dy}), 'illustrative', 'bench copy ' || k
-        FROM ref.protected_areas z, {copies}
-        WHERE z.source NOT LIKE 'bench copy%'""",
+    "flood_zones": ZONES.format(table="ref.flood_zones", columns="name, kind"),
+    "protected_areas": ZONES.format(table="ref.protected_areas", columns="name, kind"),
     "zoning_plans": """
         INSERT INTO ref.zoning_plans (municipality_ags, plan_number, name, legal_status, in_force_since,
                                       land_use_type, geom, provenance, source)
@@ -85,12 +83,7 @@ COPY = {
                z.in_force_since, z.land_use_type, ST_Translate(z.geom, {dx}, {dy}), 'illustrative', 'bench copy'
         FROM ref.zoning_plans z, {copies}
         WHERE left(z.municipality_ags, 2) = '16'""",
-    "land_use": """
-        INSERT INTO ref.land_use (external_id, category, class, name, geom, provenance, source)
-        SELECT l.external_id, l.category, l.class, l.name, ST_Translate(l.geom, {dx}, {dy}), 'illustrative',
-               'bench copy ' || k
-        FROM ref.land_use l, {copies}
-        WHERE l.source NOT LIKE 'bench copy%'""",
+    "land_use": ZONES.format(table="ref.land_use", columns="external_id, category, class, name"),
     "pool_transactions": """
         INSERT INTO core.pool_transactions (municipality_ags, kind, contract_date, effective_date, lease_end,
                                             price_eur, file_reference, provenance, source)

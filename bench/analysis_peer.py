@@ -38,9 +38,9 @@ def load(url: str, municipalities: list[str]) -> dict[str, Any]:
                    f"WHERE valid_to IS NULL AND {MUNICIPAL}",
         "buildings": f"SELECT id, municipality_ags, function, coalesce(alkis_id, id::text) AS bkey, geom "
                      f"FROM core.buildings WHERE valid_to IS NULL AND {MUNICIPAL}",
-        "vacancies": f"SELECT id, municipality_ags, building_id, scope, building_type, vacant_since, geom "
-                     f"FROM core.vacancies WHERE (ended_on IS NULL OR ended_on > current_date) "
-                     f"AND vacant_since <= current_date",
+        "vacancies": "SELECT id, municipality_ags, building_id, scope, building_type, vacant_since, geom "
+                     "FROM core.vacancies WHERE (ended_on IS NULL OR ended_on > current_date) "
+                     "AND vacant_since <= current_date",
         "land_use": "SELECT class, geom FROM ref.land_use WHERE class IN ('brownfield', 'industrial', 'railway')",
         "stations": "SELECT name, geom FROM ref.stations",
         "flood": "SELECT kind, geom FROM ref.flood_zones",
@@ -48,7 +48,7 @@ def load(url: str, municipalities: list[str]) -> dict[str, Any]:
         "plans": "SELECT id, name, legal_status, land_use_type, in_force_since, geom FROM ref.zoning_plans",
         "sites": "SELECT id, obstacles, geom FROM core.sites WHERE retired_at IS NULL",
         "districts": f"SELECT id, municipality_ags, geom FROM core.districts WHERE {MUNICIPAL}",
-        "municipalities": f"SELECT ags, geom FROM core.municipalities WHERE ags = ANY(:m)",
+        "municipalities": "SELECT ags, geom FROM core.municipalities WHERE ags = ANY(:m)",
         "centres": "SELECT municipality_ags, geom FROM analysis.town_centres",
     }
     with engine.connect() as conn:

@@ -67,6 +67,8 @@ _NUMBERS = ("building_min_overlap_m2", "grid_cell_m", "neighbour_distance_m", "i
             "brownfield_min_area_m2", "brownfield_min_width_m", "residual_min_vacant_share", "vacancy_radius_m",
             "zoning_min_share")
 _POSITIVE = ("grid_cell_m", "infill_max_area_m2", "underused_max_ratio", "vacancy_radius_m")
+_SHARES = ("infill_min_surrounding_share", "underused_max_ratio", "underused_min_surrounding_share",
+           "residual_min_vacant_share", "zoning_min_share")
 
 
 @lru_cache(maxsize=1)
@@ -117,6 +119,9 @@ def _check(profile: dict[str, Any]) -> None:
         value = detection[key]
         if not isinstance(value, int | float) or value < 0 or (key in _POSITIVE and value <= 0):
             raise ConfigurationError(f"{where}: detection.{key} must be a {'positive' if key in _POSITIVE else 'non-negative'} number")
+    too_large = [key for key in _SHARES if detection[key] > 1]
+    if too_large:
+        raise ConfigurationError(f"{where}: detection.{too_large[0]} is a share and must lie in 0…1")
     if detection["infill_min_area_m2"] > detection["infill_max_area_m2"]:
         raise ConfigurationError(f"{where}: infill_min_area_m2 exceeds infill_max_area_m2")
     criteria = profile.get("criteria", {})

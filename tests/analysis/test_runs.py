@@ -114,6 +114,14 @@ def test_profiles_are_listed_with_titles_and_checked(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(profiles, "_raw", lambda: broken)
     with pytest.raises(ConfigurationError, match="add up to 138"):
         profiles.get_profile("default")
+    broken["default"]["criteria"]["area"]["weight"] = 12
+    broken["default"]["detection"]["zoning_min_share"] = 1.5
+    with pytest.raises(ConfigurationError, match="zoning_min_share is a share"):
+        profiles.get_profile("gewerbe")                     # inherited from default
+    broken["default"]["detection"]["zoning_min_share"] = 0.5
+    broken["gewerbe"]["detection"] = {"infill_min_widht_m": 3}
+    with pytest.raises(ConfigurationError, match="unknown \\['infill_min_widht_m'\\]"):
+        profiles.get_profile("gewerbe")
 
 
 def test_candidate_page_filters_sorts_and_explains(conn: Connection, town_run: Run) -> None:
