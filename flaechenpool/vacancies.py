@@ -94,7 +94,8 @@ WITH scope AS (
     GROUP BY GROUPING SETS ((b.municipality_ags), (b.municipality_ags, coalesce(d.name, '(ohne Ortsteil)')))
 ), vac AS (
     SELECT a.municipality_ags, coalesce(d.name, '(ohne Ortsteil)') AS district,
-           GROUPING(coalesce(d.name, '(ohne Ortsteil)')) = 1 AS is_total, count(*) AS vacant, count(*) FILTER (WHERE a.scope = 'partial') AS partial,
+           GROUPING(coalesce(d.name, '(ohne Ortsteil)')) = 1 AS is_total, count(*) AS vacant,
+           count(*) FILTER (WHERE a.scope = 'partial') AS partial,
            round(avg(a.years)::numeric, 1) AS mean_years, round(max(a.years)::numeric, 1) AS max_years
     FROM active a LEFT JOIN core.districts d ON d.municipality_ags = a.municipality_ags AND ST_Intersects(d.geom, a.geom)
     GROUP BY GROUPING SETS ((a.municipality_ags), (a.municipality_ags, coalesce(d.name, '(ohne Ortsteil)')))
