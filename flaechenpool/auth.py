@@ -46,9 +46,12 @@ ANONYMOUS = Principal(username="anonymous", role="public")
 def municipalities_for(conn: Connection, principal: Principal, municipality: str | None, what: str) -> list[str]:
     """Whose personal data (or report queue) ``principal`` asks for: the municipality named (checked),
     else all of theirs; admins every municipality. ``what`` names the data in the refusal."""
-    from flaechenpool.errors import PermissionDenied
+    from flaechenpool.errors import NotFound, PermissionDenied
 
     if municipality is not None:
+        if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM core.municipalities WHERE ags = :a)"),
+                            {"a": municipality}).scalar():
+            raise NotFound(f"no municipality {municipality}")
         if not principal.may_read_personal_data(municipality):
             raise PermissionDenied(f"{what} of municipality {municipality} are not readable for this user")
         return [municipality]
