@@ -46,7 +46,7 @@ def inquiries_list(municipality: Annotated[str, typer.Option(help="AGS of the mu
     for column in ("received", "reference", "site", "name", "email", "company", "message"):
         table.add_column(column)
     for r in rows:
-        table.add_row(r["received_at"].strftime("%Y-%m-%d %H:%M"), r["reference"], _short(r["site_name"], 40), r["name"],
+        table.add_row(r["received_at"].astimezone().strftime("%Y-%m-%d %H:%M"), r["reference"], _short(r["site_name"], 40), r["name"],
                       r["email"], r["company"] or "", _short(r["message"]))
     out.print(table)
 

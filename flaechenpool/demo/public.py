@@ -143,11 +143,13 @@ def _reports(conn: Connection) -> int:
     """A pending report of a vacant building in Jena (with photo and contact) and a rejected one in Ilmenau."""
     pending = conn.execute(text(
         "INSERT INTO core.site_reports (reference, municipality_ags, kind, description, geom, received_at, provenance, "
-        "source) SELECT 'M-2026-DE000001', :jena, 'vacant_building', 'Seit mehreren Jahren leerstehendes Wohn- und '"
-        "'Geschäftshaus, Schaufenster verklebt, Dachrinne defekt (fiktive Meldung).', ST_PointOnSurface(b.geom), "
+        "source) SELECT 'M-2026-DE000001', :jena, 'vacant_building', :description, ST_PointOnSurface(b.geom), "
         "timestamptz '2026-10-14 09:30+02', 'illustrative', :src FROM core.buildings b JOIN core.districts d ON "
         "d.name = 'Jena-Zentrum' AND ST_Contains(d.geom, b.geom) WHERE b.valid_to IS NULL AND b.municipality_ags = :jena "
-        "ORDER BY b.footprint_m2 DESC, b.id LIMIT 1 RETURNING id"), {"jena": JENA, "src": SOURCE}).scalar_one()
+        "ORDER BY b.footprint_m2 DESC, b.id LIMIT 1 RETURNING id"),
+        {"jena": JENA, "src": SOURCE, "description": "Seit mehreren Jahren leerstehendes Wohn- und Geschäftshaus, "
+                                                       "Schaufenster verklebt, Dachrinne defekt (fiktive Meldung)."}
+    ).scalar_one()
     conn.execute(text(
         "INSERT INTO core.site_report_photos (report_id, media_type, width, height, content, sha256) "
         "VALUES (:r, 'image/png', 320, 240, :c, encode(sha256(:c), 'hex'))"), {"r": pending, "c": _photo()})

@@ -23,6 +23,9 @@ def test_public_demo_records_are_illustrative_and_fictitious(conn: Connection) -
     emails = conn.execute(text("SELECT email FROM personal.inquiries UNION ALL SELECT email FROM personal.report_contacts"
                                )).scalars().all()
     assert all(e.split("@")[1] in ("example.org", "example.com", "example.net") for e in emails)
+    texts = conn.execute(text("SELECT description FROM core.site_reports UNION ALL SELECT message FROM personal.inquiries"
+                              )).scalars().all()
+    assert texts and not any("'" in t for t in texts)          # no SQL quoting left in the demo's texts
 
 
 def test_what_the_investors_page_needs(conn: Connection) -> None:
