@@ -3,34 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Connection, text
-from typer.testing import CliRunner
 
-from flaechenpool import cli, cli_landoffice, cli_public
+from tests.cli.conftest import invoke
 
-runner = CliRunner()
 ILMENAU = "16070029"
-
-
-@pytest.fixture(autouse=True)
-def _on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
-    @contextmanager
-    def connection(_settings: object) -> Iterator[Connection]:
-        yield conn
-
-    monkeypatch.setattr(cli_public, "_connection", connection)
-    monkeypatch.setattr(cli_landoffice, "_actor", lambda: "cli:tester")
-    monkeypatch.setattr(cli.out, "width", 250)
-    cli._register_land_office()
-
-
-def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(cli.app, list(args))
 
 
 def test_inquiries_list_needs_a_purpose_and_is_logged(conn: Connection) -> None:
