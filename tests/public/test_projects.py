@@ -69,6 +69,10 @@ def test_land_managers_record_and_publish_projects(client: TestClient, conn: Con
     r = client.patch(f"/api/projects/{project_id}", json={"public": True, "status": "under_construction"},
                      headers={**auth("lm_jena"), "If-Match": etag})
     assert r.status_code == 200 and r.json()["properties"]["version"] == 2
+    one = client.get(f"/api/projects/{project_id}", headers=auth("planner"))
+    assert one.status_code == 200 and one.headers["etag"] == f'"project-{project_id}-v2"'
+    assert client.get(f"/api/projects/{project_id}").status_code == 401
+    assert client.get("/api/projects/999999", headers=auth("planner")).status_code == 404
     public = {f["id"]: f for f in client.get("/api/public/projects").json()["features"]}
     assert public[project_id]["properties"]["status"] == "under_construction"
     assert public[project_id]["properties"]["builder_name"] == "Stadt Jena"
