@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what Flächenpool needs and is missing on this machine (Debian 12):
-#   Debian packages: PostgreSQL 15 with PostGIS 3, GDAL command-line tools (ALKIS NAS import);
+#   Debian packages: PostgreSQL 15 with PostGIS 3, GDAL command-line tools (ALKIS NAS import), pango,
+#   HarfBuzz and DejaVu fonts (WeasyPrint's PDF exposés);
 #   a virtual environment .venv with the package and its test dependencies.
 # Idempotent: does nothing when everything is in place. Runs without standard input (CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in postgresql-15 postgresql-15-postgis-3 gdal-bin; do
+for pkg in postgresql-15 postgresql-15-postgis-3 gdal-bin \
+           libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 for pkg in "${@}"; do   # extra packages asked for by the caller (e.g. the test suite's browsers)
