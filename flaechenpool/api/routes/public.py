@@ -1,17 +1,46 @@
-"""GET /: the public start page (German) listing published sites; the map page comes later."""
+"""The public page ``/`` (German map of published sites) and its static files under ``/static``.
+
+Static files are served with a validator (ETag/Last-Modified); a request carrying the content
+version ``?v=`` (as every URL the page writes does) may be cached for a year, since a changed file
+gets a new version.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from flaechenpool.api.deps import PublicConnectionDep
-from flaechenpool.api.pages import start_page
+from flaechenpool.api.pages import index_page
 from flaechenpool.public import published_sites
+from flaechenpool.web import STATIC_DIR, STATIC_PREFIX, Assets
+from flaechenpool.web.queries import municipalities_with_sites
 
 router = APIRouter(tags=["public"])
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@router.get("/", response_class=HTMLResponse, summary="Public start page (German)")
-def get_start_page(conn: PublicConnectionDep) -> HTMLResponse:
-    return HTMLResponse(start_page(published_sites(conn)))
+class VersionedStaticFiles(StaticFiles):
+    """StaticFiles with ``Cache-Control``: immutable for versioned URLs, revalidate otherwise."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            versioned = b"v=" in scope.get("query_string", b"")
+            response.headers["Cache-Control"] = IMMUTABLE if versioned else "no-cache"
+        return response
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve ``flaechenpool/web/static`` at ``/static`` and keep the asset versions on ``app.state``."""
+    app.state.assets = Assets()
+    app.mount(STATIC_PREFIX, VersionedStaticFiles(directory=STATIC_DIR), name="static")
+
+
+@router.get("/", response_class=HTMLResponse, summary="Public map page (German)")
+def get_start_page(request: Request, conn: PublicConnectionDep) -> HTMLResponse:
+    html = index_page(published_sites(conn), municipalities_with_sites(conn), request.app.state.assets)
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})

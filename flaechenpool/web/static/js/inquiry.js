@@ -1,0 +1,36 @@
+// The inquiry form of a site card: POST /api/public/sites/{id}/inquiries (JSON).
+import { postJSON } from "./api.js";
+import { clearMessages, fieldLabels, markServerFields, recheckOnInput, showFormError, validate } from "./forms.js";
+
+export function mountInquiry(slot, siteId) {
+  const form = document.getElementById("inquiry-template").content.firstElementChild.cloneNode(true);
+  slot.replaceChildren(form);
+  recheckOnInput(form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessages(form);
+    if (!validate(form)) return;
+    const data = {
+      name: form.elements.name.value.trim(),
+      email: form.elements.email.value.trim(),
+      company: form.elements.company.value.trim() || null,
+      message: form.elements.message.value.trim(),
+      consent: form.elements.consent.checked,
+      honeypot: form.elements.website.value,
+    };
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      await postJSON(`/api/public/sites/${siteId}/inquiries`, data, fieldLabels(form));
+      form.reset();
+      form.querySelector(".form-success").textContent =
+        "Vielen Dank! Ihre Anfrage ist bei der Gemeinde eingegangen. Sie erhalten eine Antwort an Ihre E-Mail-Adresse.";
+    } catch (error) {
+      markServerFields(form, error.fields ?? []);
+      showFormError(form, error.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return form;
+}

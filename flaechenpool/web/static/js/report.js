@@ -1,0 +1,75 @@
+// "Fläche melden": location from the map, kind, description, photo, optional contact with consent
+// → POST /api/public/reports (multipart); shows the reference number.
+import { postForm } from "./api.js";
+import { clearMessages, fieldLabels, markServerFields, recheckOnInput, setFieldError, showFormError,
+  validate } from "./forms.js";
+
+const MAX_PHOTO = 5 * 1024 * 1024;
+const coordinate = new Intl.NumberFormat("de-DE", { minimumFractionDigits: 5, maximumFractionDigits: 5 });
+
+export function setupReport(form, siteMap) {
+  let picked = null;
+  const location = form.elements.location;
+  const pick = (lngLat) => {
+    picked = { lng: lngLat.lng, lat: lngLat.lat };
+    location.value = `${coordinate.format(picked.lat)}, ${coordinate.format(picked.lng)}`;
+    setFieldError(location, "");
+    siteMap.setMarker(picked);
+  };
+  form.querySelector("#r-use-centre").addEventListener("click", () => pick(siteMap.map.getCenter()));
+
+  const extra = (field) => {
+    if (field.name === "photo" && field.files?.[0]) {
+      const file = field.files[0];
+      if (!["image/jpeg", "image/png"].includes(file.type)) return "Bitte ein Foto als JPEG oder PNG wählen.";
+      if (file.size > MAX_PHOTO) return "Das Foto ist größer als 5 MB. Bitte wählen Sie ein kleineres.";
+    }
+    const contact = form.elements.contact_name.value.trim() || form.elements.contact_email.value.trim();
+    if (field.name === "contact_consent" && contact && !field.checked) {
+      return "Wenn Sie Kontaktdaten angeben, bestätigen Sie bitte die Einwilligung.";
+    }
+    if (field.name === "contact_email" && form.elements.contact_name.value.trim() && !field.value.trim()) {
+      return "Bitte geben Sie eine E-Mail-Adresse an, damit die Gemeinde Sie erreichen kann.";
+    }
+    return "";
+  };
+  recheckOnInput(form, extra);
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearMessages(form);
+    if (!validate(form, extra)) return;
+    const data = new FormData();
+    data.set("lon", String(picked.lng));
+    data.set("lat", String(picked.lat));
+    data.set("kind", form.elements.kind.value);
+    data.set("description", form.elements.description.value.trim());
+    const photo = form.elements.photo.files[0];
+    if (photo) data.set("photo", photo, photo.name);
+    const name = form.elements.contact_name.value.trim();
+    const email = form.elements.contact_email.value.trim();
+    if (name || email) {
+      if (name) data.set("contact_name", name);
+      if (email) data.set("contact_email", email);
+      data.set("contact_consent", form.elements.contact_consent.checked ? "true" : "false");
+    }
+    data.set("honeypot", form.elements.website.value);
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const result = await postForm("/api/public/reports", data, fieldLabels(form));
+      form.reset();
+      picked = null;
+      siteMap.setMarker(null);
+      const reference = result?.reference ?? result?.id;
+      form.querySelector(".form-success").textContent = `Vielen Dank! Ihre Meldung ist eingegangen. `
+        + `Aktenzeichen: ${reference}. Bitte geben Sie es bei Rückfragen an.`;
+    } catch (error) {
+      markServerFields(form, error.fields ?? []);
+      showFormError(form, error.message);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return { pick };
+}
