@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from flaechenpool import __version__
 from flaechenpool.api.limits import BodySizeLimit
 from flaechenpool.api.problems import add_problem_handlers
-from flaechenpool.api.routes import health, landpool, ogc, ogc_edit, ogc_tiles, parcels, public, sites
+from flaechenpool.api.routes import health, landpool, ogc, ogc_edit, ogc_tiles, parcels, public, public_sites, sites
 from flaechenpool.db import check_database, create_engine_for, resolve_database_url
 from flaechenpool.errors import DatabaseUnavailable
 from flaechenpool.migrations import current_revision, head_revision
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(ogc.router)
     app.include_router(ogc_tiles.router)
     app.include_router(ogc_edit.router)
+    app.include_router(public_sites.router)
     return app
 
 
