@@ -4,11 +4,13 @@ built by the page's scripts (``flaechenpool/web/static/js``) from the public API
 
 from __future__ import annotations
 
+import json
 from functools import cache
 from html import escape
 from string import Template
 from typing import Any
 
+from flaechenpool import consent
 from flaechenpool.web import MAPLIBRE, MAPLIBRE_CSS, TEMPLATE_DIR, Assets
 
 KIND_DE = {
@@ -48,27 +50,43 @@ def _template(name: str) -> Template:
     return Template((TEMPLATE_DIR / name).read_text(encoding="utf-8"))
 
 
-def _site_item(s: dict[str, Any]) -> str:
+def _site_item(feature: dict[str, Any]) -> str:
     """One entry of the list (server-rendered for the first paint and for browsers without JavaScript)."""
-    badge = ' <span class="badge" title="Erfundene Beispieldaten">illustrativ</span>' \
-        if s["provenance"] == "illustrative" else ""
+    s = feature["properties"]
+    site_id = int(s["id"])
+    badge = ' <span class="badge" title="Erfundene Beispieldaten, kein reales Angebot">illustrativ</span>' \
+        if s["illustrative"] else ""
     price = f"{_number(s['asking_price_eur_m2'], 2)} €/m²" if s["asking_price_eur_m2"] is not None else "Preis auf Anfrage"
-    return (f'<li><a class="site-item" href="/flaechen/{int(s["id"])}" data-site-id="{int(s["id"])}">'
+    return (f'<li><a class="site-item" href="/flaechen/{site_id}" data-site-id="{site_id}">'
             f'<span class="site-name">{escape(s["name"])}</span>{badge}'
             f'<span class="site-meta">{escape(s["municipality"])} · {escape(KIND_DE.get(s["kind"], s["kind"]))}</span>'
             f'<span class="site-facts">{_number(s["area_m2"])} m² · {price} · verfügbar '
             f'{escape(AVAILABILITY_DE.get(s["availability"], s["availability"]))}</span></a></li>')
 
 
+def _json_in_script(value: Any) -> str:
+    """JSON for a ``<script type="application/json">`` element (no ``</script>`` can end it early)."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+
+
 def index_page(sites: list[dict[str, Any]], municipalities: list[dict[str, Any]], assets: Assets) -> str:
-    """The public map page: filters, list, card, construction projects and the report form."""
-    options = "\n".join(f'              <option value="{escape(m["ags"])}">{escape(m["name"])}</option>'
-                        for m in municipalities)
+    """The public map page: filters, list, card, construction projects and the report form.
+
+    ``sites`` are GeoJSON features of ``GET /api/public/sites``; ``municipalities`` rows of
+    ``/api/public/municipalities`` (ags, name, sites, bbox): the filter offers those with sites, the map
+    labels all of them."""
+    options = "\n".join(f'              <option value="{escape(m["ags"])}">{escape(m["name"])} ({m["sites"]})</option>'
+                        for m in municipalities if m["sites"])
+    labels = [{"name": m["name"], "bbox": m["bbox"]} for m in municipalities if m.get("bbox")]
     items = "\n".join(_site_item(s) for s in sites) or "<li>Derzeit sind keine Flächen veröffentlicht.</li>"
     count = f"{len(sites)} veröffentlichte Flächen" if len(sites) != 1 else "1 veröffentlichte Fläche"
     return _template("index.html").substitute(
+        favicon=escape(assets.url("favicon.svg")), municipalities_json=_json_in_script(labels),
         maplibre_css=escape(assets.url(MAPLIBRE_CSS)), page_css=escape(assets.url("css/page.css")),
         maplibre_js=escape(assets.url(MAPLIBRE)), app_js=escape(assets.url("js/app.js")),
         import_map=assets.import_map(), municipality_options=options, initial_count=count,
         initial_list=items, attribution=ATTRIBUTION, attribution_attr=escape(MAP_ATTRIBUTION),
+        inquiry_consent_text=escape(consent.INQUIRY.text), inquiry_consent_version=escape(consent.INQUIRY.version),
+        report_consent_text=escape(consent.REPORT_CONTACT.text),
+        report_consent_version=escape(consent.REPORT_CONTACT.version),
     )

@@ -7,17 +7,18 @@ gets a new version.
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from flaechenpool import public_sites
 from flaechenpool.api.deps import PublicConnectionDep
 from flaechenpool.api.pages import index_page
-from flaechenpool.public import published_sites
 from flaechenpool.web import STATIC_DIR, STATIC_PREFIX, Assets
-from flaechenpool.web.queries import municipalities_with_sites
 
 router = APIRouter(tags=["public"])
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -42,5 +43,6 @@ def mount_static(app: FastAPI) -> None:
 
 @router.get("/", response_class=HTMLResponse, summary="Public map page (German)")
 def get_start_page(request: Request, conn: PublicConnectionDep) -> HTMLResponse:
-    html = index_page(published_sites(conn), municipalities_with_sites(conn), request.app.state.assets)
+    sites = json.loads(public_sites.site_collection(conn, public_sites.SiteFilter(limit=public_sites.MAX_LIMIT)))
+    html = index_page(sites["features"], public_sites.municipalities(conn), request.app.state.assets)
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})

@@ -23,19 +23,25 @@ for (const name of FILTERS) if (state.filters[name]) form.elements[name].value =
 
 const siteMap = new SiteMap("map", state.view, $("map").dataset.attribution);
 
-function sitesUrl() {
-  const params = new URLSearchParams({ ...state.filters, limit: "1000" });
-  return `/api/public/sites?${params}`;
+const PAGE = 1000;   // the API's largest page
+let junctionsLoaded = true;
+
+/** Without motorway junctions in the database the junction filter could only empty the list. */
+function offerJunctionFilter() {
+  const select = form.elements.junction_max_m;
+  select.disabled = !junctionsLoaded && !select.value;
+  $("f-junction-note").hidden = junctionsLoaded;
 }
 
-/** Every page of the filtered result (the API pages with "next" links). */
+/** Every page of the filtered result (limit/offset paging; number_matched says when to stop). */
 async function fetchSites(signal) {
   const out = [];
-  let url = sitesUrl();
-  for (let page = 0; url && page < 20; page += 1) {
-    const collection = await getJSON(url, signal);
+  for (let offset = 0; offset < 50 * PAGE; offset += PAGE) {
+    const params = new URLSearchParams({ ...state.filters, limit: String(PAGE), offset: String(offset) });
+    const collection = await getJSON(`/api/public/sites?${params}`, signal);
     out.push(...(collection.features ?? []));
-    url = (collection.links ?? []).find((l) => l.rel === "next")?.href;
+    junctionsLoaded = collection.motorway_junctions_loaded !== false;
+    if (out.length >= (collection.number_matched ?? 0) || !collection.features?.length) break;
   }
   return out;
 }
@@ -52,6 +58,7 @@ async function loadSites() {
   count.textContent = "Flächen werden geladen …";
   try {
     features = await fetchSites(controller.signal);
+    offerJunctionFilter();
   } catch (error) {
     if (error.name === "AbortError" || controller.signal.aborted) return;
     count.textContent = error.message;
@@ -84,11 +91,11 @@ async function openSite(id, { zoom }) {
   const slot = renderCard(card, feature, closeSite);
   mountInquiry(slot, id);
   showCard(true);
-  card.focus();
+  $("card-title").focus();
   await siteMap.ready;
   siteMap.select(id);
   updateList();
-  if (zoom) siteMap.fitTo([feature.geometry], 16);
+  if (zoom) siteMap.fitTo([feature.geometry], 15);
 }
 
 function closeSite() {
@@ -143,8 +150,10 @@ const selectTab = setupTabs(document.querySelector("[role=tablist]"), async (nam
   siteMap.showProjects(projects ?? { type: "FeatureCollection", features: [] }, name === "projects");
 });
 
-siteMap.ready.then(() => {
+siteMap.ready.then((map) => {
+  window.flaechenpool = { map };   // a handle for the browser console and the browser tests
   mapStatus.textContent = "";
+  siteMap.addLabels(JSON.parse($("municipalities").textContent));
   siteMap.onSelect = (id) => openSite(id, { zoom: false });
   siteMap.onMove = () => {
     state.view = siteMap.view();

@@ -19,7 +19,11 @@ export const PLANNING_LAW = {
 };
 export const STATUS = {
   marketed: "in Vermarktung", reserved: "reserviert", in_mobilisation: "in Vorbereitung",
-  planned: "geplant", ongoing: "im Bau", under_construction: "im Bau", completed: "fertiggestellt",
+  planned: "geplant", under_construction: "im Bau", completed: "fertiggestellt",
+};
+export const PROJECT_KIND = {
+  residential: "Wohnen", commercial: "Gewerbe", industrial: "Industrie", office: "Büro", mixed: "Mischnutzung",
+  public_building: "Öffentliches Gebäude", education: "Bildung", infrastructure: "Infrastruktur", other: "Sonstiges",
 };
 export const UTILITIES = {
   water: "Wasser", sewage: "Abwasser", electricity: "Strom", gas: "Gas", district_heating: "Fernwärme",

@@ -16,15 +16,16 @@ export function mountInquiry(slot, siteId) {
       company: form.elements.company.value.trim() || null,
       message: form.elements.message.value.trim(),
       consent: form.elements.consent.checked,
-      honeypot: form.elements.website.value,
+      consent_version: form.elements.consent.dataset.version || null,
+      website: form.elements.website.value,
     };
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
-      await postJSON(`/api/public/sites/${siteId}/inquiries`, data, fieldLabels(form));
+      const result = await postJSON(`/api/public/sites/${siteId}/inquiries`, data, fieldLabels(form));
       form.reset();
-      form.querySelector(".form-success").textContent =
-        "Vielen Dank! Ihre Anfrage ist bei der Gemeinde eingegangen. Sie erhalten eine Antwort an Ihre E-Mail-Adresse.";
+      form.querySelector(".form-success").textContent = "Vielen Dank! Ihre Anfrage ist bei der Gemeinde "
+        + `eingegangen (Aktenzeichen ${result.reference}). Sie erhalten die Antwort an Ihre E-Mail-Adresse.`;
     } catch (error) {
       markServerFields(form, error.fields ?? []);
       showFormError(form, error.message);

@@ -92,13 +92,16 @@ export class SiteMap {
         container, style, attributionControl: false,
         center: view ? [view.lng, view.lat] : HOME.center, zoom: view ? view.zoom : HOME.zoom,
         maxBounds: [[8.5, 49.6], [14.0, 52.3]], hash: false, dragRotate: false, pitchWithRotate: false,
-        locale: { "NavigationControl.ZoomIn": "Vergrößern", "NavigationControl.ZoomOut": "Verkleinern",
+        locale: { "Map.Title": "Karte", "Marker.Title": "Markierung", "NavigationControl.ZoomIn": "Vergrößern", "NavigationControl.ZoomOut": "Verkleinern",
           "NavigationControl.ResetBearing": "Nach Norden ausrichten", "AttributionControl.ToggleAttribution":
           "Quellenangaben ein- oder ausblenden", "ScaleControl.Meters": "m", "ScaleControl.Kilometers": "km" },
       });
       this.map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
       this.map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
-      this.map.addControl(new maplibregl.AttributionControl({ customAttribution: attribution }));
+      const attributionControl = new maplibregl.AttributionControl({ customAttribution: attribution });
+      this.map.addControl(attributionControl);
+      // on narrow maps the attribution starts folded (the "i" button opens it; the footer lists every source)
+      this.map.once("load", () => attributionControl._container?.classList.remove("maplibregl-compact-show"));
       markFirstRender(this.map);
       this.map.touchZoomRotate.disableRotation();
       this.map.keyboard.disableRotation();
@@ -149,10 +152,10 @@ export class SiteMap {
   _dots(features, selected) {
     this._features = features;
     const dots = features.map((f) => {
-      const [w, s, e, n] = bbox(f.geometry);
+      const [w, s, e, n] = f.bbox ?? bbox(f.geometry);
       const id = Number(f.id ?? f.properties.id);
       return { type: "Feature", properties: { id, selected: id === selected },
-        geometry: { type: "Point", coordinates: [(w + e) / 2, (s + n) / 2] } };
+        geometry: { type: "Point", coordinates: f.properties.label_point ?? [(w + e) / 2, (s + n) / 2] } };
     });
     this.map.getSource("site-dots").setData({ type: "FeatureCollection", features: dots });
   }
@@ -174,6 +177,17 @@ export class SiteMap {
     this.map.getSource("projects").setData(collection);
     for (const layer of ["project-fill", "project-line", "project-circle"]) {
       this.map.setLayoutProperty(layer, "visibility", visible ? "visible" : "none");
+    }
+  }
+
+  /** Municipality names as HTML labels at the centre of their extent (no glyphs needed: works offline). */
+  addLabels(municipalities) {
+    for (const { name, bbox: [w, s, e, n] } of municipalities) {
+      const element = document.createElement("span");
+      element.className = "map-label";
+      element.textContent = name;
+      element.setAttribute("aria-hidden", "true");
+      new maplibregl.Marker({ element }).setLngLat([(w + e) / 2, (s + n) / 2]).addTo(this.map);
     }
   }
 

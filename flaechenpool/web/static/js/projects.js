@@ -1,13 +1,13 @@
 // "Bauvorhaben": public construction projects (GET /api/public/projects) as a list and a map layer.
 import { getJSON } from "./api.js";
-import { STATUS, h, illustrativeBadge, label } from "./format.js";
+import { PROJECT_KIND, STATUS, h, illustrativeBadge, label } from "./format.js";
 
 const dateFormat = new Intl.DateTimeFormat("de-DE", { month: "long", year: "numeric" });
 const month = (iso) => (iso ? dateFormat.format(new Date(iso)) : null);
 
 function period(p) {
-  const start = month(p.start_date ?? p.starts_on);
-  const end = month(p.end_date ?? p.ends_on);
+  const start = month(p.start_on);
+  const end = month(p.end_on);
   if (start && end) return `${start} bis ${end}`;
   if (start) return `ab ${start}`;
   return end ? `bis ${end}` : null;
@@ -21,7 +21,8 @@ function item(feature, onShow) {
   return h("li", { class: "project" },
     button, illustrative ? [" ", illustrativeBadge()] : null,
     h("span", { class: "site-meta" },
-      [p.municipality, label(STATUS, p.status), period(p)].filter(Boolean).join(" · ")),
+      [p.municipality, label(PROJECT_KIND, p.kind), label(STATUS, p.status), period(p)].filter(Boolean).join(" · ")),
+    p.builder_name ? h("span", { class: "site-meta" }, `Bauherr: ${p.builder_name}`) : null,
     p.description ? h("span", { class: "site-facts" }, p.description) : null);
 }
 

@@ -4,8 +4,8 @@ import { AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITIES, area, distanc
 
 export const siteId = (f) => Number(f.id ?? f.properties.id);
 const isIllustrative = (p) => p.illustrative === true || p.provenance === "illustrative";
-const detailUrl = (p, id) => p.detail_url ?? `/flaechen/${id}`;
-const exposeUrl = (p, id) => p.expose_url ?? `/flaechen/${id}/expose.pdf`;
+const detailUrl = (p, id) => p.expose_url ?? `/flaechen/${id}`;
+const pdfUrl = (p, id) => p.expose_pdf_url ?? `/flaechen/${id}/expose.pdf`;
 
 function intersects(a, b) {
   return a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3];
@@ -13,7 +13,7 @@ function intersects(a, b) {
 
 /** Features whose bounding box meets the view [w, s, e, n]. */
 export function inView(features, view, bboxOf) {
-  return features.filter((f) => intersects(bboxOf(f.geometry), view));
+  return features.filter((f) => intersects(f.bbox ?? bboxOf(f.geometry), view));
 }
 
 function listItem(feature, selected) {
@@ -50,7 +50,7 @@ export function renderCard(card, feature, onClose) {
   const slot = h("div", { class: "inquiry-slot" });
   card.replaceChildren(
     back,
-    h("h2", { id: "card-title" }, p.name, isIllustrative(p) ? [" ", illustrativeBadge()] : null),
+    h("h2", { id: "card-title", tabindex: "-1" }, p.name, isIllustrative(p) ? [" ", illustrativeBadge()] : null),
     h("p", { class: "card-sub" },
       [p.municipality, label(KIND, p.kind), p.status ? label(STATUS, p.status) : null].filter(Boolean).join(" · ")),
     isIllustrative(p) ? h("p", { class: "illustrative-note" },
@@ -59,8 +59,11 @@ export function renderCard(card, feature, onClose) {
       fact("Fläche", area(p.area_m2)),
       fact("Preis", price(p.asking_price_eur_m2)),
       fact("Planungsrecht", label(PLANNING_LAW, p.planning_law ?? "unknown")),
+      fact("Art der Nutzung", p.land_use_type_name),
+      fact("Gewerbegebiet", p.estate),
       fact("Verfügbar", label(AVAILABILITY, p.availability)),
-      fact("Nutzungen", labels(USE, p.intended_uses)),
+      fact("Verfügbar ab", p.available_from ? new Date(p.available_from).toLocaleDateString("de-DE") : null),
+      fact("Nutzungen", labels(USE, p.uses)),
       fact("Erschließung", labels(UTILITIES, p.utilities)),
       fact("Breitband", p.broadband_mbit ? `${p.broadband_mbit} Mbit/s` : null),
       fact("Nächster Bahnhof", p.station_distance_m != null
@@ -71,7 +74,7 @@ export function renderCard(card, feature, onClose) {
     p.public_description ? h("p", { class: "description" }, p.public_description) : null,
     h("p", { class: "links" },
       h("a", { href: detailUrl(p, id), class: "button-link" }, "Detailseite"),
-      h("a", { href: exposeUrl(p, id), class: "button-link", download: `Expose-Flaeche-${id}.pdf` },
+      h("a", { href: pdfUrl(p, id), class: "button-link", download: `Expose-Flaeche-${id}.pdf` },
         "Exposé (PDF)")),
     slot,
   );
