@@ -7,6 +7,8 @@ REVOKE ALL ON FUNCTION core.submit_site_report(text, text, double precision, dou
                                                integer, integer, text, text, text, boolean, text),
                        personal.submit_inquiry(bigint, text, text, text, text, boolean, text),
                        core.new_reference(text) FROM PUBLIC;
+-- (usage of the schema lets the public role call the function; its tables stay closed to it)
+GRANT USAGE ON SCHEMA personal TO flaechenpool_public;
 GRANT EXECUTE ON FUNCTION core.submit_site_report(text, text, double precision, double precision, integer, bytea,
                                                   text, integer, integer, text, text, text, boolean, text),
                           personal.submit_inquiry(bigint, text, text, text, text, boolean, text)
