@@ -12,6 +12,7 @@ function messageFor(field) {
   if (v.typeMismatch && field.type === "email") {
     return "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.";
   }
+  if (v.patternMismatch && field.type === "tel") return "Bitte nur Ziffern, Leerzeichen und + ( ) / - . verwenden.";
   if (field.minLength > 0 && length > 0 && length < field.minLength) {
     return `Bitte schreiben Sie mindestens ${field.minLength} Zeichen (bisher ${length}).`;
   }

@@ -21,15 +21,18 @@ export function setupReport(form, siteMap) {
   const extra = (field) => {
     if (field.name === "photo" && field.files?.[0]) {
       const file = field.files[0];
-      if (!["image/jpeg", "image/png"].includes(file.type)) return "Bitte ein Foto als JPEG oder PNG wählen.";
+      if (!["image/jpeg", "image/png", "image/webp"].includes(file.type)) {
+        return "Bitte ein Foto als JPEG, PNG oder WebP wählen.";
+      }
       if (file.size > MAX_PHOTO) return "Das Foto ist größer als 5 MB. Bitte wählen Sie ein kleineres.";
     }
-    const contact = form.elements.contact_name.value.trim() || form.elements.contact_email.value.trim();
+    const contact = ["contact_name", "contact_email", "contact_phone"].some((n) => form.elements[n].value.trim());
     if (field.name === "contact_consent" && contact && !field.checked) {
       return "Wenn Sie Kontaktdaten angeben, bestätigen Sie bitte die Einwilligung.";
     }
-    if (field.name === "contact_email" && form.elements.contact_name.value.trim() && !field.value.trim()) {
-      return "Bitte geben Sie eine E-Mail-Adresse an, damit die Gemeinde Sie erreichen kann.";
+    if (field.name === "contact_email" && form.elements.contact_name.value.trim() && !field.value.trim()
+        && !form.elements.contact_phone.value.trim()) {
+      return "Bitte geben Sie eine E-Mail-Adresse oder Telefonnummer an, damit die Gemeinde Sie erreichen kann.";
     }
     return "";
   };
@@ -46,14 +49,18 @@ export function setupReport(form, siteMap) {
     data.set("description", form.elements.description.value.trim());
     const photo = form.elements.photo.files[0];
     if (photo) data.set("photo", photo, photo.name);
-    const name = form.elements.contact_name.value.trim();
-    const email = form.elements.contact_email.value.trim();
-    if (name || email) {
-      if (name) data.set("contact_name", name);
-      if (email) data.set("contact_email", email);
-      data.set("contact_consent", form.elements.contact_consent.checked ? "true" : "false");
+    let contact = false;
+    for (const name of ["contact_name", "contact_email", "contact_phone"]) {
+      const value = form.elements[name].value.trim();
+      if (value) data.set(name, value);
+      contact ||= Boolean(value);
     }
-    data.set("honeypot", form.elements.website.value);
+    if (contact) {
+      const consent = form.elements.contact_consent;
+      data.set("contact_consent", consent.checked ? "true" : "false");
+      data.set("consent_version", consent.dataset.version);
+    }
+    data.set("website", form.elements.website.value);
     const button = form.querySelector("button[type=submit]");
     button.disabled = true;
     try {
