@@ -43,6 +43,22 @@ class Principal:
 ANONYMOUS = Principal(username="anonymous", role="public")
 
 
+def municipalities_for(conn: Connection, principal: Principal, municipality: str | None, what: str) -> list[str]:
+    """Whose personal data (or report queue) ``principal`` asks for: the municipality named (checked),
+    else all of theirs; admins every municipality. ``what`` names the data in the refusal."""
+    from flaechenpool.errors import PermissionDenied
+
+    if municipality is not None:
+        if not principal.may_read_personal_data(municipality):
+            raise PermissionDenied(f"{what} of municipality {municipality} are not readable for this user")
+        return [municipality]
+    if principal.role == "admin":
+        return list(conn.execute(text("SELECT ags FROM core.municipalities ORDER BY ags")).scalars())
+    if principal.role != "land_manager" or not principal.municipalities:
+        raise PermissionDenied(f"{what} are readable for land managers of the municipality only")
+    return list(principal.municipalities)
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection, text
 
 from flaechenpool import consent, intake
-from flaechenpool.auth import Principal
-from flaechenpool.errors import InputError, NotFound, PermissionDenied
+from flaechenpool.auth import Principal, municipalities_for
+from flaechenpool.errors import InputError, NotFound
 from flaechenpool.ratelimit import RateLimiter
 from flaechenpool.settings import PublicSettings
 
@@ -60,21 +60,6 @@ def submit_inquiry(conn: Connection, site_id: int, data: InquiryIn, *, limiter: 
          "consent": data.consent, "version": version}).scalar_one())
 
 
-def readable_municipalities(conn: Connection, principal: Principal, municipality: str | None,
-                            what: str) -> list[str]:
-    """The municipalities whose personal data ``principal`` asks for: the one named (checked), else all of
-    theirs (admins: every municipality)."""
-    if municipality is not None:
-        if not principal.may_read_personal_data(municipality):
-            raise PermissionDenied(f"{what} of municipality {municipality} are not readable for this user")
-        return [municipality]
-    if principal.role == "admin":
-        return list(conn.execute(text("SELECT ags FROM core.municipalities ORDER BY ags")).scalars())
-    if not principal.municipalities:
-        raise PermissionDenied(f"{what} are readable for land managers of the municipality only")
-    return list(principal.municipalities)
-
-
 def list_inquiries(conn: Connection, principal: Principal, *, purpose: str, municipality: str | None = None,
                    site_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
     """Inquiries of the caller's municipalities (or one municipality or site), newest first; logged."""
@@ -85,7 +70,7 @@ def list_inquiries(conn: Connection, principal: Principal, *, purpose: str, muni
                                     {"i": site_id}).scalar()
         if municipality is None:
             raise NotFound(f"no site {site_id}")
-    municipalities = readable_municipalities(conn, principal, municipality, "inquiries")
+    municipalities = municipalities_for(conn, principal, municipality, "inquiries")
     rows = conn.execute(text("SELECT * FROM personal.read_inquiries(CAST(:m AS text[]), :s, :p, :l)"),
                         {"m": municipalities, "s": site_id, "p": purpose, "l": limit}).mappings()
     return [dict(r) for r in rows]

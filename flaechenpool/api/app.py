@@ -18,6 +18,7 @@ from flaechenpool import __version__
 from flaechenpool.api.limits import BodySizeLimit
 from flaechenpool.api.problems import add_problem_handlers
 from flaechenpool.api.routes import (
+    exposes,
     health,
     inquiries,
     landpool,
@@ -25,8 +26,10 @@ from flaechenpool.api.routes import (
     ogc_edit,
     ogc_tiles,
     parcels,
+    projects,
     public,
     public_sites,
+    reports,
     sites,
 )
 from flaechenpool.db import check_database, create_engine_for, resolve_database_url
@@ -89,6 +92,9 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(ogc_edit.router)
     app.include_router(public_sites.router)
     app.include_router(inquiries.router)
+    app.include_router(projects.router)
+    app.include_router(reports.router)
+    app.include_router(exposes.router)
     return app
 
 

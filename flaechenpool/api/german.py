@@ -53,6 +53,8 @@ def _message(error: dict[str, Any]) -> str:
     template = _MESSAGES.get(kind)
     if template is None:
         return "ungültiger Wert"
+    if "expected" in ctx:
+        ctx = dict(ctx, expected=str(ctx["expected"]).replace(" or ", " oder "))
     try:
         return template.format(**ctx)
     except (KeyError, IndexError, ValueError):

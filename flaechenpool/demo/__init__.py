@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Connection, text
 
-from flaechenpool.demo import landpool, parcels, reference
+from flaechenpool.demo import landpool, parcels, public, reference
 
 ERFURT_SOURCE = "© GeoBasis-DE / TLBG 2025, dl-de/by-2-0"
 SEED = 20261123
@@ -67,6 +67,8 @@ def load_demo(conn: Connection, data_dir: Path, *, echo: Callable[[str], None] =
         counts["jena_sites"] = landpool.generate_jena_sites(conn, rng)
         counts["owners"] = landpool.generate_owners_and_pool(conn, rng, ilmenau["areas"])
         counts["vacancies"] = landpool.generate_vacancies(conn, rng, becken)
+        echo("illustrative public side: marketed land in Jena, construction projects, site reports, inquiries")
+        counts["public"] = public.generate_public(conn)
         conn.execute(text("SELECT set_config('flaechenpool.bulk', 'off', true)"))
         conn.execute(
             text("INSERT INTO core.import_runs (kind, file_name, finished_at, source, counts) "

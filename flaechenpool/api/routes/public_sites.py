@@ -9,14 +9,10 @@ from fastapi import APIRouter, Query, Response
 
 from flaechenpool import public_sites
 from flaechenpool.api.deps import PublicConnectionDep
+from flaechenpool.api.params import ListParam, split_values
 
 router = APIRouter(prefix="/api/public", tags=["public"])
 GEOJSON = "application/geo+json"
-ListParam = Annotated[list[str] | None, Query(description="Repeat the parameter or separate values by commas")]
-
-
-def _split(values: list[str] | None) -> list[str]:
-    return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
 
 
 @router.get("/sites", summary="Published sites as GeoJSON with investors' filters, sort and paging")
@@ -41,10 +37,10 @@ def list_sites(
     crs: Annotated[str | None, Query(description="CRS of the output (default CRS84)")] = None,
 ) -> Response:
     query = public_sites.SiteFilter(
-        municipalities=_split(municipality), uses=_split(use), availability=_split(availability),
+        municipalities=split_values(municipality), uses=split_values(use), availability=split_values(availability),
         area_min=area_min, area_max=area_max, price_min=price_min, price_max=price_max,
         station_max_m=station_max_m, junction_max_m=junction_max_m, bbox=public_sites.bbox_from(bbox, bbox_crs),
-        sort=_split([sort]) if sort else ["name"], limit=limit, offset=offset)
+        sort=split_values([sort]) if sort else ["name"], limit=limit, offset=offset)
     return Response(public_sites.site_collection(conn, query, srid=public_sites.crs_from(crs)), media_type=GEOJSON)
 
 
