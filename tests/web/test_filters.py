@@ -4,6 +4,7 @@ links to the detail page and the PDF exposé."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from pypdf import PdfReader
 from sqlalchemy import Connection, text
@@ -51,7 +52,7 @@ def test_filters_narrow_list_and_map(site: Site, conn: Connection) -> None:
     assert sorted(page.locator("#site-list a[data-site-id]").evaluate_all(LISTED)) == cheap
 
     page.get_by_role("button", name="Zurücksetzen").click()
-    page.get_by_label("Gemeinde", exact=True).select_option(label="Jena (1)")
+    page.get_by_label("Gemeinde", exact=True).select_option("16053000")
     jena = _ids(conn, "s.municipality_ags = '16053000'")
     _wait_for_count(site, len(jena))
     page.get_by_label("Bahnhof höchstens").select_option("500")
@@ -91,7 +92,7 @@ def test_card_opens_from_the_map_and_links_the_pdf_expose(site: Site, conn: Conn
     with page.expect_download() as download_info:
         card.get_by_role("link", name="Exposé (PDF)").click()
     download = download_info.value
-    pdf = PdfReader(io.BytesIO(open(download.path(), "rb").read()))  # noqa: SIM115
+    pdf = PdfReader(io.BytesIO(Path(download.path()).read_bytes()))
     text_of_pdf = " ".join(p.extract_text() for p in pdf.pages)
     assert row.name in " ".join(text_of_pdf.split())
     # back to the list: the card closes, the selection is cleared

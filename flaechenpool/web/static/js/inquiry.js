@@ -26,6 +26,7 @@ export function mountInquiry(slot, siteId) {
       form.reset();
       form.querySelector(".form-success").textContent = "Vielen Dank! Ihre Anfrage ist bei der Gemeinde "
         + `eingegangen (Aktenzeichen ${result.reference}). Sie erhalten die Antwort an Ihre E-Mail-Adresse.`;
+      form.querySelector(".form-success").scrollIntoView({ block: "nearest" });
     } catch (error) {
       markServerFields(form, error.fields ?? []);
       showFormError(form, error.message);

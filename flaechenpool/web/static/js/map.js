@@ -200,6 +200,7 @@ export class SiteMap {
     if (!this.marker) {
       this.marker = new maplibregl.Marker({ color: SELECTED_COLOUR });
       this.marker.getElement().setAttribute("aria-label", "Gewählter Ort der Meldung");
+      this.marker.getElement().classList.add("report-marker");
     }
     this.marker.setLngLat(lngLat).addTo(this.map);
   }

@@ -71,6 +71,7 @@ export function setupReport(form, siteMap) {
       const reference = result?.reference ?? result?.id;
       form.querySelector(".form-success").textContent = `Vielen Dank! Ihre Meldung ist eingegangen. `
         + `Aktenzeichen: ${reference}. Bitte geben Sie es bei Rückfragen an.`;
+      form.querySelector(".form-success").scrollIntoView({ block: "nearest" });
     } catch (error) {
       markServerFields(form, error.fields ?? []);
       showFormError(form, error.message);
