@@ -55,5 +55,6 @@ if [ ! -f "$vendor/.flaechenpool-$lock_hash" ]; then
     dist=web/node_modules/maplibre-gl/dist
     cp "$dist/maplibre-gl.mjs" "$dist/maplibre-gl-worker.mjs" "$dist/maplibre-gl.css" \
        web/node_modules/maplibre-gl/LICENSE.txt "$vendor/"
+    gzip -9 -k -n "$vendor"/*.mjs "$vendor"/*.css     # served to clients that accept gzip
     touch "$vendor/.flaechenpool-$lock_hash"
 fi

@@ -37,7 +37,7 @@ class Assets:
         """{path relative to root: short hash of the bytes} for every served file."""
         out = {}
         for path in sorted(self.root.rglob("*")):
-            if path.is_file() and not path.name.startswith(".") and not path.name.endswith(".map"):
+            if path.is_file() and not path.name.startswith(".") and path.suffix not in (".map", ".gz"):
                 out[path.relative_to(self.root).as_posix()] = hashlib.blake2b(path.read_bytes(),
                                                                               digest_size=6).hexdigest()
         return out

@@ -2,12 +2,15 @@
 
 Static files are served with a validator (ETag/Last-Modified); a request carrying the content
 version ``?v=`` (as every URL the page writes does) may be cached for a year, since a changed file
-gets a new version.
+gets a new version. Where ``scripts/install.sh`` left a gzip copy (``NAME.gz``, MapLibre) that is
+not older than the file, a client accepting gzip gets it.
 """
 
 from __future__ import annotations
 
 import json
+import mimetypes
+import stat
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -28,11 +31,29 @@ class VersionedStaticFiles(StaticFiles):
     """StaticFiles with ``Cache-Control``: immutable for versioned URLs, revalidate otherwise."""
 
     async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
+        response = self._gzipped(path, scope) or await super().get_response(path, scope)
         if response.status_code in (200, 304):
             versioned = b"v=" in scope.get("query_string", b"")
             response.headers["Cache-Control"] = IMMUTABLE if versioned else "no-cache"
         return response
+
+
+    def _gzipped(self, path: str, scope: Scope) -> Response | None:
+        if scope["method"] not in ("GET", "HEAD") or not _accepts_gzip(scope) or path.endswith(".gz"):
+            return None
+        plain_path, plain = self.lookup_path(path)
+        packed_path, packed = self.lookup_path(path + ".gz")
+        if plain is None or packed is None or not stat.S_ISREG(packed.st_mode) or packed.st_mtime < plain.st_mtime:
+            return None
+        response = self.file_response(packed_path, packed, scope)
+        response.headers["Content-Type"] = mimetypes.guess_type(plain_path)[0] or "application/octet-stream"
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+        return response
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    return any(name == b"accept-encoding" and b"gzip" in value for name, value in scope["headers"])
 
 
 def mount_static(app: FastAPI) -> None:
