@@ -22,7 +22,8 @@ from flaechenpool.db import create_engine_for, reset_role
 from flaechenpool.demo import load_demo
 from flaechenpool.settings import PROJECT_ROOT, ClusterSettings, Settings
 from tests.databases import recreate_database
-from tests.live import LiveServer, live_server as serve_live
+from tests.live import LiveServer
+from tests.live import live_server as serve_live
 
 TEST_DATABASE = "flaechenpool_test"
 TEST_CLUSTER_PORT = 54360

@@ -83,3 +83,21 @@ export function recheckOnInput(form, extra = () => "") {
     if (field.getAttribute?.("aria-invalid") === "true") setFieldError(field, messageFor(field) || extra(field));
   });
 }
+
+/** Sends the form with ``send()``: on success empties it and shows ``success(result)``, else the German error. */
+export async function submit(form, send, success) {
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  try {
+    const result = await send();
+    form.reset();
+    const slot = form.querySelector(".form-success");
+    slot.textContent = success(result);
+    slot.scrollIntoView({ block: "nearest" });
+  } catch (error) {
+    markServerFields(form, error.fields ?? []);
+    showFormError(form, error.message);
+  } finally {
+    button.disabled = false;
+  }
+}

@@ -1,6 +1,6 @@
 // The inquiry form of a site card: POST /api/public/sites/{id}/inquiries (JSON).
 import { postJSON } from "./api.js";
-import { clearMessages, fieldLabels, markServerFields, recheckOnInput, showFormError, validate } from "./forms.js";
+import { clearMessages, fieldLabels, recheckOnInput, submit, validate } from "./forms.js";
 
 export function mountInquiry(slot, siteId) {
   const form = document.getElementById("inquiry-template").content.firstElementChild.cloneNode(true);
@@ -19,20 +19,9 @@ export function mountInquiry(slot, siteId) {
       consent_version: form.elements.consent.dataset.version || null,
       website: form.elements.website.value,
     };
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      const result = await postJSON(`/api/public/sites/${siteId}/inquiries`, data, fieldLabels(form));
-      form.reset();
-      form.querySelector(".form-success").textContent = "Vielen Dank! Ihre Anfrage ist bei der Gemeinde "
-        + `eingegangen (Aktenzeichen ${result.reference}). Sie erhalten die Antwort an Ihre E-Mail-Adresse.`;
-      form.querySelector(".form-success").scrollIntoView({ block: "nearest" });
-    } catch (error) {
-      markServerFields(form, error.fields ?? []);
-      showFormError(form, error.message);
-    } finally {
-      button.disabled = false;
-    }
+    await submit(form, () => postJSON(`/api/public/sites/${siteId}/inquiries`, data, fieldLabels(form)),
+      (result) => "Vielen Dank! Ihre Anfrage ist bei der Gemeinde eingegangen "
+        + `(Aktenzeichen ${result.reference}). Sie erhalten die Antwort an Ihre E-Mail-Adresse.`);
   });
   return form;
 }

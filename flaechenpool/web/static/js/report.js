@@ -1,8 +1,7 @@
 // "Fläche melden": location from the map, kind, description, photo, optional contact with consent
 // → POST /api/public/reports (multipart); shows the reference number.
 import { postForm } from "./api.js";
-import { clearMessages, fieldLabels, markServerFields, recheckOnInput, setFieldError, showFormError,
-  validate } from "./forms.js";
+import { clearMessages, fieldLabels, recheckOnInput, setFieldError, submit, validate } from "./forms.js";
 
 const MAX_PHOTO = 5 * 1024 * 1024;
 const coordinate = new Intl.NumberFormat("de-DE", { minimumFractionDigits: 5, maximumFractionDigits: 5 });
@@ -61,23 +60,12 @@ export function setupReport(form, siteMap) {
       data.set("consent_version", consent.dataset.version);
     }
     data.set("website", form.elements.website.value);
-    const button = form.querySelector("button[type=submit]");
-    button.disabled = true;
-    try {
-      const result = await postForm("/api/public/reports", data, fieldLabels(form));
-      form.reset();
+    await submit(form, () => postForm("/api/public/reports", data, fieldLabels(form)), (result) => {
       picked = null;
       siteMap.setMarker(null);
-      const reference = result?.reference ?? result?.id;
-      form.querySelector(".form-success").textContent = `Vielen Dank! Ihre Meldung ist eingegangen. `
-        + `Aktenzeichen: ${reference}. Bitte geben Sie es bei Rückfragen an.`;
-      form.querySelector(".form-success").scrollIntoView({ block: "nearest" });
-    } catch (error) {
-      markServerFields(form, error.fields ?? []);
-      showFormError(form, error.message);
-    } finally {
-      button.disabled = false;
-    }
+      return `Vielen Dank! Ihre Meldung ist eingegangen. Aktenzeichen: ${result.reference}. `
+        + "Bitte geben Sie es bei Rückfragen an.";
+    });
   });
   return { pick };
 }
