@@ -20,6 +20,10 @@ let features = [];
 let loading = null;
 
 for (const name of FILTERS) if (state.filters[name]) form.elements[name].value = state.filters[name];
+// on phones the filters start folded (unless the link sets some), so the list follows the map directly
+if (window.matchMedia("(max-width: 48rem)").matches && !Object.keys(state.filters).length) {
+  $("filters-box").open = false;
+}
 
 const siteMap = new SiteMap("map", state.view, $("map").dataset.attribution);
 
