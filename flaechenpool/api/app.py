@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.include_router(health.router)
     app.include_router(public.router)
+    public.mount_static(app)
     app.include_router(parcels.router)
     app.include_router(sites.router)
     app.include_router(landpool.router)
