@@ -19,6 +19,11 @@ ROLES = ("planner", "land_manager", "admin")
 TOKEN_PREFIX = "fp_"
 
 
+# ``source`` of records entered through the API/CLI. Who entered them is kept in ``created_by`` and the
+# audit log, for staff only: a user name never reaches public fields.
+USER_SOURCE = "Erfasst im Flächenpool"
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: a user with a role and the municipalities (AGS) they work for."""

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, text
 
-from flaechenpool.auth import Principal
+from flaechenpool.auth import USER_SOURCE, Principal
 from flaechenpool.db import load_sql
 from flaechenpool.errors import InputError, NotFound, PermissionDenied, PreconditionFailed, UnprocessableError
 from flaechenpool.spatial import BBox, geometry_sql, parse_geometry
@@ -90,7 +90,7 @@ def create_project(conn: Connection, principal: Principal, data: ProjectCreate, 
     _check_right(principal, data.municipality_ags)
     values = {k: getattr(data, k) for k in EDITABLE if getattr(data, k) is not None}
     params: dict[str, Any] = dict(values, municipality_ags=data.municipality_ags,
-                                  source=f"Erfasst von {principal.username}")
+                                  source=USER_SOURCE)
     shape = _shape(data.geometry, srid, params)
     columns = ["municipality_ags", *values]
     with conn.begin_nested():
