@@ -194,10 +194,17 @@ def measure(calls: list[Callable[[], object]], clients: int) -> tuple[float, flo
     lock = threading.Lock()
     chunks = [calls[i::clients] for i in range(clients)]
 
+    errors: list[BaseException] = []
+
     def worker(chunk: list[Callable[[], object]]) -> None:
         for call in chunk:
             t = time.perf_counter()
-            call()
+            try:
+                call()
+            except (httpx.HTTPError, psycopg.Error) as exc:   # a failed request fails the whole workload
+                with lock:
+                    errors.append(exc)
+                return
             with lock:
                 latencies.append(time.perf_counter() - t)
 
@@ -208,6 +215,8 @@ def measure(calls: list[Callable[[], object]], clients: int) -> tuple[float, flo
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
+    if errors:
+        raise errors[0]
     ordered = sorted(latencies)
     return len(calls) / elapsed, ordered[int(0.95 * (len(ordered) - 1))] * 1000
 

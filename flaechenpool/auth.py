@@ -19,6 +19,11 @@ ROLES = ("planner", "land_manager", "admin")
 TOKEN_PREFIX = "fp_"
 
 
+# ``source`` of records entered through the API/CLI. Who entered them is kept in ``created_by`` and the
+# audit log, for staff only: a user name never reaches public fields.
+USER_SOURCE = "Erfasst im Flächenpool"
+
+
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: a user with a role and the municipalities (AGS) they work for."""
@@ -41,6 +46,25 @@ class Principal:
 
 
 ANONYMOUS = Principal(username="anonymous", role="public")
+
+
+def municipalities_for(conn: Connection, principal: Principal, municipality: str | None, what: str) -> list[str]:
+    """Whose personal data (or report queue) ``principal`` asks for: the municipality named (checked),
+    else all of theirs; admins every municipality. ``what`` names the data in the refusal."""
+    from flaechenpool.errors import NotFound, PermissionDenied
+
+    if municipality is not None:
+        if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM core.municipalities WHERE ags = :a)"),
+                            {"a": municipality}).scalar():
+            raise NotFound(f"no municipality {municipality}")
+        if not principal.may_read_personal_data(municipality):
+            raise PermissionDenied(f"{what} of municipality {municipality} are not readable for this user")
+        return [municipality]
+    if principal.role == "admin":
+        return list(conn.execute(text("SELECT ags FROM core.municipalities ORDER BY ags")).scalars())
+    if principal.role != "land_manager" or not principal.municipalities:
+        raise PermissionDenied(f"{what} are readable for land managers of the municipality only")
+    return list(principal.municipalities)
 
 
 def hash_token(token: str) -> str:

@@ -234,7 +234,7 @@ def import_parcels_cmd(
 @import_app.command("layer")
 def import_layer_cmd(
     kind: Annotated[str, typer.Argument(help="municipalities, stations, flood_zones, protected_areas, zoning_plans, "
-                                             "buildings, land_use")],
+                                             "buildings, motorway_junctions, land_use")],
     file: Annotated[Path, typer.Argument(help="GeoPackage, Shapefile (.zip), GeoJSON, FlatGeobuf, GML")],
     municipality: Annotated[str | None, typer.Option(help="AGS (zoning plans, buildings)")] = None,
     crs: Annotated[str | None, typer.Option(help="CRS when the file declares none")] = None,
@@ -310,6 +310,7 @@ def token_create(
 def _register_land_office() -> None:
     from flaechenpool.cli_analysis import potential_app
     from flaechenpool.cli_landoffice import audit_app, parcels_app, pool_app, sites_app, vacancies_app
+    from flaechenpool.cli_public import inquiries_app, projects_app, reports_app
 
     if any(group.name == "parcels" for group in app.registered_groups):
         return
@@ -320,6 +321,9 @@ def _register_land_office() -> None:
     app.add_typer(vacancies_app, name="vacancies")
     app.add_typer(audit_app, name="audit")
     app.add_typer(potential_app, name="potential")
+    app.add_typer(inquiries_app, name="inquiries")
+    app.add_typer(reports_app, name="reports")
+    app.add_typer(projects_app, name="projects")
 
 
 # --- serve --------------------------------------------------------------------------------------

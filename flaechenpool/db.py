@@ -21,6 +21,7 @@ from flaechenpool.errors import (
     DatabaseUnavailable,
     FlaechenpoolError,
     InputError,
+    NotFound,
     PermissionDenied,
     UnprocessableError,
 )
@@ -148,6 +149,12 @@ _SQLSTATE_ERRORS: dict[str, type[FlaechenpoolError]] = {
     "FPP01": Conflict,          # sale of land not held
     "FPP02": Conflict,          # purchase of land already held
     "FPA01": InputError,        # personal data read without purpose
+    "FPA02": PermissionDenied,  # personal data of another municipality
+    "FPA03": InputError,        # personal data read without naming the municipalities
+    "FPR01": UnprocessableError,  # reported location outside every municipality (German text)
+    "FPR02": NotFound,          # inquiry to a site that is not published (German text)
+    "FPR03": UnprocessableError,  # personal data without consent (German text)
+    "FPR04": Conflict,          # report decided already
     "23505": Conflict,          # unique violation
     "23503": UnprocessableError,  # foreign key violation
     "23514": UnprocessableError,  # check violation

@@ -14,7 +14,8 @@ Hierarchy::
     ├── NotFound                    no such resource (404)
     ├── Conflict                    state conflict, e.g. workflow or duplicate (409)
     ├── PreconditionFailed          If-Match does not match (412)
-    └── PayloadTooLarge             request body or result too large (413)
+    ├── PayloadTooLarge             request body or result too large (413)
+    └── TooManyRequests             a rate limit is exhausted; says when to retry (429)
 
 The HTTP layer maps each class to a status through ``STATUS_CODES`` and renders an
 RFC 9457 ``application/problem+json`` body. The message of an error is meant for the caller;
@@ -106,6 +107,14 @@ class PayloadTooLarge(FlaechenpoolError):
     title = "Payload too large"
 
 
+class TooManyRequests(FlaechenpoolError):
+    title = "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = retry_after
+
+
 STATUS_CODES: dict[type[FlaechenpoolError], int] = {
     ConfigurationError: 500,
     DatabaseUnavailable: 503,
@@ -119,6 +128,7 @@ STATUS_CODES: dict[type[FlaechenpoolError], int] = {
     Conflict: 409,
     PreconditionFailed: 412,
     PayloadTooLarge: 413,
+    TooManyRequests: 429,
 }
 
 

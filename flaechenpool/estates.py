@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, text
 
-from flaechenpool.auth import Principal
+from flaechenpool.auth import USER_SOURCE, Principal
 from flaechenpool.errors import InputError, NotFound, PermissionDenied, UnprocessableError
 from flaechenpool.spatial import geometry_sql, parse_geometry
 
@@ -111,7 +111,7 @@ def save_estate(conn: Connection, principal: Principal, data: EstateFields, *, e
             estate_id = int(conn.execute(text(
                 f"INSERT INTO core.estates (municipality_ags, {', '.join(cols)}{', ' if cols else ''}geom, provenance, source) "
                 f"VALUES (:m, {''.join(':' + c + ', ' for c in cols)}{geom}, 'user', :src) RETURNING id"),
-                dict(params, src=f"Erfasst von {principal.username}")).scalar_one())
+                dict(params, src=USER_SOURCE)).scalar_one())
         else:
             sets = [f"{k} = :{k}" for k in values] + ([f"geom = {geom}"] if geom else [])
             if not sets:

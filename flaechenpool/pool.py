@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, text
 
-from flaechenpool.auth import Principal
+from flaechenpool.auth import USER_SOURCE, Principal
 from flaechenpool.errors import InputError, PermissionDenied, UnprocessableError
 
 TransactionKind = Literal["purchase", "sale", "exchange", "lease_in", "lease_out", "pre_emption"]
@@ -93,7 +93,7 @@ def record_transaction(conn: Connection, principal: Principal, data: Transaction
             party_id = conn.execute(text(
                 "INSERT INTO personal.parties (kind, category, name, address, email, phone, provenance, source) "
                 "VALUES (:kind, :category, :name, :address, :email, :phone, 'user', :src) RETURNING id"),
-                dict(data.counterparty.model_dump(), src=f"Erfasst von {principal.username}")).scalar_one()
+                dict(data.counterparty.model_dump(), src=USER_SOURCE)).scalar_one()
         tid = int(conn.execute(text(
             "INSERT INTO core.pool_transactions (municipality_ags, kind, contract_date, effective_date, lease_end, "
             "price_eur, counterparty_id, file_reference, notes, provenance, source) VALUES (:m, :kind, :cd, :ed, :le, "
@@ -101,7 +101,7 @@ def record_transaction(conn: Connection, principal: Principal, data: Transaction
             {"m": data.municipality_ags, "kind": data.kind, "cd": data.contract_date,
              "ed": data.effective_date or data.contract_date, "le": data.lease_end, "price": data.price_eur,
              "party": party_id, "ref": data.file_reference, "notes": data.notes,
-             "src": f"Erfasst von {principal.username}"}).scalar_one())
+             "src": USER_SOURCE}).scalar_one())
         for parcel in data.parcels:  # one by one: the refusal names the parcel
             conn.execute(text("INSERT INTO core.pool_transaction_parcels (transaction_id, flurstueckskennzeichen, "
                               "direction, area_m2, book_value_eur) VALUES (:t, :k, :d, :a, :b)"),

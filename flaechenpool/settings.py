@@ -44,6 +44,26 @@ class ApiSettings(BaseModel):
         return self
 
 
+class PublicSettings(BaseModel):
+    """The public side: rate limits of inquiries and reports (per process, sliding window) and photo limits."""
+
+    rate_window_s: int = Field(default=3600, ge=1, description="Window of the rate limits in seconds.")
+    inquiries_per_ip_and_site: int = Field(default=5, ge=1, description="Inquiries one client IP may send to one site.")
+    inquiries_per_ip: int = Field(default=20, ge=1, description="Inquiries one client IP may send in all.")
+    inquiries_per_site: int = Field(default=100, ge=1, description="Inquiries one site may receive from everyone.")
+    reports_per_ip: int = Field(default=10, ge=1, description="Site reports one client IP may send.")
+    trust_forwarded_for: bool = Field(default=False, description="Take the client IP from X-Forwarded-For "
+                                      "(only behind a reverse proxy that sets it).")
+    max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=10 * 1024 * 1024)
+    max_photo_pixels: int = Field(default=40_000_000, ge=10_000)
+
+    @model_validator(mode="after")
+    def _limits(self) -> PublicSettings:
+        if self.inquiries_per_ip_and_site > self.inquiries_per_ip:
+            raise ValueError("public.inquiries_per_ip_and_site must not exceed public.inquiries_per_ip")
+        return self
+
+
 class DatabaseSettings(BaseModel):
     """Connection pool and statement limits."""
 
@@ -77,6 +97,7 @@ class Settings(BaseSettings):
     cluster: ClusterSettings = ClusterSettings()
     api: ApiSettings = ApiSettings()
     db: DatabaseSettings = DatabaseSettings()
+    public: PublicSettings = PublicSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection, text
 
-from flaechenpool.auth import Principal
+from flaechenpool.auth import USER_SOURCE, Principal
 from flaechenpool.errors import InputError, NotFound, PermissionDenied, PreconditionFailed, UnprocessableError
 from flaechenpool.spatial import geometry_sql, parse_geometry
 
@@ -155,7 +155,7 @@ def create_site(conn: Connection, principal: Principal, data: SiteCreate, *, sri
         site_id = int(conn.execute(text(
             f"INSERT INTO core.sites ({', '.join(columns)}, geom, provenance, source) "
             f"VALUES ({', '.join(':' + c for c in columns)}, {shape}, 'user', :source) RETURNING id"),
-            dict(params, source=f"Erfasst von {principal.username}")).scalar_one())
+            dict(params, source=USER_SOURCE)).scalar_one())
         _link_parcels(conn, site_id, data.parcels)
         _check_geometry(conn, site_id)
     return site_id

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, text
 
-from flaechenpool.auth import Principal
+from flaechenpool.auth import USER_SOURCE, Principal
 from flaechenpool.errors import NotFound, PermissionDenied, UnprocessableError
 from flaechenpool.spatial import geometry_sql, parse_geometry
 
@@ -57,7 +57,7 @@ def record_vacancy(conn: Connection, principal: Principal, data: VacancyCreate, 
             "INSERT INTO core.vacancies (municipality_ags, building_id, address, building_type, scope, vacant_units, "
             "total_units, vacant_since, source, notes, geom, provenance, data_source) VALUES (:municipality_ags, "
             f":building_id, :address, :building_type, :scope, :vacant_units, :total_units, :vacant_since, :source, "
-            f":notes, {point}, 'user', :ds) RETURNING id"), dict(params, ds=f"Erfasst von {principal.username}")).scalar_one())
+            f":notes, {point}, 'user', :ds) RETURNING id"), dict(params, ds=USER_SOURCE)).scalar_one())
         inside = conn.execute(text("SELECT ST_Intersects(v.geom, m.geom) FROM core.vacancies v JOIN core.municipalities m "
                                    "ON m.ags = v.municipality_ags WHERE v.id = :i"), {"i": vid}).scalar()
         if not inside:
@@ -94,7 +94,8 @@ WITH scope AS (
     GROUP BY GROUPING SETS ((b.municipality_ags), (b.municipality_ags, coalesce(d.name, '(ohne Ortsteil)')))
 ), vac AS (
     SELECT a.municipality_ags, coalesce(d.name, '(ohne Ortsteil)') AS district,
-           GROUPING(coalesce(d.name, '(ohne Ortsteil)')) = 1 AS is_total, count(*) AS vacant, count(*) FILTER (WHERE a.scope = 'partial') AS partial,
+           GROUPING(coalesce(d.name, '(ohne Ortsteil)')) = 1 AS is_total, count(*) AS vacant,
+           count(*) FILTER (WHERE a.scope = 'partial') AS partial,
            round(avg(a.years)::numeric, 1) AS mean_years, round(max(a.years)::numeric, 1) AS max_years
     FROM active a LEFT JOIN core.districts d ON d.municipality_ags = a.municipality_ags AND ST_Intersects(d.geom, a.geom)
     GROUP BY GROUPING SETS ((a.municipality_ags), (a.municipality_ags, coalesce(d.name, '(ohne Ortsteil)')))

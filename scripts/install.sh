@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs what Flächenpool needs and is missing on this machine (Debian 12):
-#   Debian packages: PostgreSQL 15 with PostGIS 3, GDAL command-line tools (ALKIS NAS import);
-#   a virtual environment .venv with the package and its test dependencies.
+#   Debian packages: PostgreSQL 15 with PostGIS 3, GDAL command-line tools (ALKIS NAS import), pango,
+#   HarfBuzz and DejaVu fonts (WeasyPrint's PDF exposés);
+#   a virtual environment .venv with the package and its test dependencies;
+#   the public page's front-end packages (npm ci in web/), copied to flaechenpool/web/static/vendor.
 # Idempotent: does nothing when everything is in place. Runs without standard input (CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 need_apt=()
-for pkg in postgresql-15 postgresql-15-postgis-3 gdal-bin; do
+base=(postgresql-15 postgresql-15-postgis-3 gdal-bin libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+      fonts-dejavu-core)
+command -v npm >/dev/null || base+=(nodejs npm)   # Node.js for the front-end packages of the public page
+for pkg in "${base[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need_apt+=("$pkg")
 done
 for pkg in "${@}"; do   # extra packages asked for by the caller (e.g. the test suite's browsers)
@@ -37,4 +42,21 @@ if [ ! -f "$stamp" ] || ! .venv/bin/python -c "import flaechenpool.cli" 2>/dev/n
     .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]" </dev/null
     rm -f .venv/.flaechenpool-*
     touch "$stamp"
+fi
+
+# Front-end: MapLibre GL JS from npm (web/package-lock.json), copied where the app serves it.
+lock_hash="$(sha256sum web/package-lock.json | cut -c1-16)"
+if [ ! -f "web/node_modules/.flaechenpool-$lock_hash" ]; then
+    echo "install.sh: installing the front-end packages (npm ci in web/)"
+    (cd web && npm ci --no-audit --no-fund --loglevel=error </dev/null)
+    touch "web/node_modules/.flaechenpool-$lock_hash"
+fi
+vendor=flaechenpool/web/static/vendor/maplibre-gl
+if [ ! -f "$vendor/.flaechenpool-$lock_hash" ]; then
+    rm -rf "$vendor" && mkdir -p "$vendor"
+    dist=web/node_modules/maplibre-gl/dist
+    cp "$dist/maplibre-gl.mjs" "$dist/maplibre-gl-worker.mjs" "$dist/maplibre-gl.css" \
+       web/node_modules/maplibre-gl/LICENSE.txt "$vendor/"
+    gzip -9 -k -n "$vendor"/*.mjs "$vendor"/*.css     # served to clients that accept gzip
+    touch "$vendor/.flaechenpool-$lock_hash"
 fi

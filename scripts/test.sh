@@ -4,6 +4,6 @@
 # Extra arguments go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install.sh python3-qgis
+bash scripts/install.sh python3-qgis chromium fonts-dejavu-core   # QGIS and Chromium for the client tests
 mkdir -p artifacts
 exec .venv/bin/python -m pytest "$@"

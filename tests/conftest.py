@@ -22,6 +22,8 @@ from flaechenpool.db import create_engine_for, reset_role
 from flaechenpool.demo import load_demo
 from flaechenpool.settings import PROJECT_ROOT, ClusterSettings, Settings
 from tests.databases import recreate_database
+from tests.live import LiveServer
+from tests.live import live_server as serve_live
 
 TEST_DATABASE = "flaechenpool_test"
 TEST_CLUSTER_PORT = 54360
@@ -107,6 +109,15 @@ def client(conn: Connection, database_url: str, settings: Settings) -> Iterator[
     app.dependency_overrides[get_connection] = test_connection
     with TestClient(app) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str) -> Iterator[LiveServer]:
+    """The app served by uvicorn in a subprocess over the test database (GDAL, QGIS and Chromium need a
+    socket), with committed users (tests/live.py). Inquiries are limited to 3 per client and site, so the
+    browser tests reach the limit quickly; what tests submit through it they delete themselves."""
+    with serve_live(database_url, {"FLAECHENPOOL_PUBLIC__INQUIRIES_PER_IP_AND_SITE": "3"}) as server:
+        yield server
 
 
 @pytest.fixture

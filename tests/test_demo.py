@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -115,5 +116,35 @@ def test_broken_demo_file_names_the_file_and_leaves_the_database_untouched(serve
             counts = conn.execute(text("SELECT (SELECT count(*) FROM core.municipalities), "
                                        "(SELECT count(*) FROM ref.counties), (SELECT count(*) FROM core.import_runs)")).one()
             assert tuple(counts) == (0, 0, 0)
+    finally:
+        engine.dispose()
+
+
+def test_an_older_demo_gets_the_parts_added_since(server_url: str, data_dir: Path) -> None:
+    """A database loaded before the public part existed: `demo load` adds that part once, nothing else."""
+    from flaechenpool.demo import PARTS, _load_base, loaded_parts
+
+    url = recreate_database(server_url, "flaechenpool_test_old_demo")
+    engine = create_engine_for(url, Settings())
+    try:
+        migrations.upgrade(engine)
+        with engine.begin() as conn:   # what an earlier version's demo load left: the base part only
+            conn.execute(text("SELECT set_config('flaechenpool.bulk', 'on', true)"))
+            counts: dict[str, object] = {}
+            _load_base(conn, data_dir, lambda m: None, counts)
+            conn.execute(text("INSERT INTO core.import_runs (kind, file_name, finished_at, source, counts) "
+                              "VALUES ('demo', 'data', now(), 'data/README.md', CAST(:c AS jsonb))"),
+                         {"c": json.dumps(counts, default=str)})
+        with engine.connect() as conn:
+            assert loaded_parts(conn) == {"base"}
+            parcels = conn.execute(text("SELECT count(*) FROM core.parcels")).scalar()
+            assert conn.execute(text("SELECT count(*) FROM core.construction_projects")).scalar() == 0
+            report = load_demo(conn, data_dir)
+            conn.commit()
+            assert report.loaded and set(report.counts) == {"public"}
+            assert loaded_parts(conn) == set(PARTS)
+            assert conn.execute(text("SELECT count(*) FROM core.parcels")).scalar() == parcels
+            assert conn.execute(text("SELECT count(*) FROM core.construction_projects")).scalar() > 0
+            assert not load_demo(conn, data_dir).loaded
     finally:
         engine.dispose()

@@ -17,10 +17,26 @@ from sqlalchemy import Engine
 from flaechenpool import __version__
 from flaechenpool.api.limits import BodySizeLimit
 from flaechenpool.api.problems import add_problem_handlers
-from flaechenpool.api.routes import analysis, health, landpool, ogc, ogc_edit, ogc_tiles, parcels, public, sites
+from flaechenpool.api.routes import (
+    analysis,
+    exposes,
+    health,
+    inquiries,
+    landpool,
+    ogc,
+    ogc_edit,
+    ogc_tiles,
+    parcels,
+    projects,
+    public,
+    public_sites,
+    reports,
+    sites,
+)
 from flaechenpool.db import check_database, create_engine_for, resolve_database_url
 from flaechenpool.errors import DatabaseUnavailable
 from flaechenpool.migrations import current_revision, head_revision
+from flaechenpool.ratelimit import RateLimiter
 from flaechenpool.settings import Settings
 
 
@@ -63,10 +79,12 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.rate_limiter = RateLimiter(settings.public.rate_window_s)
     add_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.include_router(health.router)
     app.include_router(public.router)
+    public.mount_static(app)
     app.include_router(parcels.router)
     app.include_router(sites.router)
     app.include_router(landpool.router)
@@ -74,6 +92,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(ogc.router)
     app.include_router(ogc_tiles.router)
     app.include_router(ogc_edit.router)
+    app.include_router(public_sites.router)
+    app.include_router(inquiries.router)
+    app.include_router(projects.router)
+    app.include_router(reports.router)
+    app.include_router(exposes.router)
     return app
 
 

@@ -1,9 +1,17 @@
-"""HTML of the public pages (German). Values are escaped; only public fields reach this module."""
+"""HTML of the public page at ``/`` (German): the template ``flaechenpool/web/templates/index.html``
+filled with escaped values. Only public fields reach this module; the map, list and forms are
+built by the page's scripts (``flaechenpool/web/static/js``) from the public API."""
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from html import escape
+from string import Template
 from typing import Any
+
+from flaechenpool import consent
+from flaechenpool.web import MAPLIBRE, MAPLIBRE_CSS, TEMPLATE_DIR, Assets
 
 KIND_DE = {
     "brownfield": "Brachfläche", "infill_gap": "Baulücke", "commercial_land": "Gewerbefläche",
@@ -23,62 +31,62 @@ ATTRIBUTION = (
     "Gemeindeschlüssel © Statistisches Bundesamt (Destatis), 2024"
 )
 
-STYLE = """
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#1d2a33;background:#f6f7f4}
-header{background:#23532f;color:#fff;padding:1.2rem 1.5rem}header h1{margin:0;font-size:1.6rem}
-header p{margin:.3rem 0 0;opacity:.9}main{max-width:72rem;margin:0 auto;padding:1rem 1.5rem}
-table{width:100%;border-collapse:collapse;background:#fff}th,td{padding:.5rem .6rem;border-bottom:1px solid #dde;
-text-align:left;vertical-align:top}th{background:#e9eee6}td.num{text-align:right;white-space:nowrap}
-.badge{display:inline-block;font-size:.75rem;background:#fff3cd;color:#6b4e00;border:1px solid #e6c866;
-border-radius:.3rem;padding:0 .35rem;margin-left:.3rem}footer{font-size:.8rem;color:#555;padding:1rem 1.5rem;
-max-width:72rem;margin:0 auto}.note{background:#fff;border-left:4px solid #e6c866;padding:.6rem .9rem}
-.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
-@media (max-width:40rem){table,tbody,tr,td{display:block;width:auto}thead{display:none}
-tr{border-bottom:1px solid #dde;padding:.5rem 0}td{border:none;padding:.15rem .6rem}td.num{text-align:left}}
-"""
+MAP_ATTRIBUTION = (
+    "© GeoBasis-DE / BKG, TLBG (dl-de/by-2-0) · © OpenStreetMap-Mitwirkende (ODbL) · "
+    "DB Station&amp;Service (CC BY 4.0) · <a href=\"#quellen\">alle Quellen</a>"
+)
 
 
 def _number(value: Any, digits: int = 0) -> str:
+    """German number format with a thin space between thousands (12 345,67)."""
     if value is None:
         return "–"
     text = f"{float(value):,.{digits}f}"
     return text.replace(",", "\u2009").replace(".", ",")
 
 
-def start_page(sites: list[dict[str, Any]]) -> str:
-    """The start page: published sites (Potenzialflächen) as a table, with attributions."""
-    rows = []
-    for s in sites:
-        badge = '<span class="badge" title="Erfundene Beispieldaten">illustrativ</span>' \
-            if s["provenance"] == "illustrative" else ""
-        price = f"{_number(s['asking_price_eur_m2'], 2)} €/m²" if s["asking_price_eur_m2"] is not None else "auf Anfrage"
-        rows.append(
-            "<tr>"
-            f"<td>{escape(s['name'])}{badge}<br><small>{escape(s['public_description'] or '')}</small></td>"
-            f"<td>{escape(s['municipality'])}</td>"
-            f"<td>{escape(KIND_DE.get(s['kind'], s['kind']))}</td>"
-            f"<td>{escape(STATUS_DE.get(s['status'], s['status']))}</td>"
-            f"<td class=num>{_number(s['area_m2'])} m²</td>"
-            f"<td>{escape(AVAILABILITY_DE.get(s['availability'], s['availability']))}</td>"
-            f"<td class=num>{price}</td>"
-            "</tr>"
-        )
-    body = "\n".join(rows) or '<tr><td colspan="7">Derzeit sind keine Flächen veröffentlicht.</td></tr>'
-    return f"""<!doctype html>
-<html lang="de"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Flächenpool – verfügbare Gewerbe- und Potenzialflächen</title><style>{STYLE}</style></head>
-<body><header><h1>Flächenpool</h1><p>Verfügbare Gewerbe- und Potenzialflächen der Thüringer Kommunen</p></header>
-<main>
-<p class="note">Diese Installation zeigt Demodaten. Einträge mit dem Hinweis <span class="badge">illustrativ</span>
-sind erfundene Beispieldaten und keine realen Angebote.</p>
-<h2>Veröffentlichte Flächen ({len(sites)})</h2>
-<table><caption class="visually-hidden">Veröffentlichte Flächen</caption>
-<thead><tr><th scope="col">Fläche</th><th scope="col">Gemeinde</th><th scope="col">Art</th><th scope="col">Stand</th>
-<th scope="col">Größe</th><th scope="col">Verfügbar</th><th scope="col">Preis</th></tr></thead>
-<tbody>
-{body}
-</tbody></table>
-<p>Programmierschnittstelle: <a href="/docs">/docs</a> · Zustand des Dienstes: <a href="/health">/health</a></p>
-</main>
-<footer>Datenquellen: {ATTRIBUTION}</footer></body></html>"""
+@cache
+def _template(name: str) -> Template:
+    return Template((TEMPLATE_DIR / name).read_text(encoding="utf-8"))
+
+
+def _site_item(feature: dict[str, Any]) -> str:
+    """One entry of the list (server-rendered for the first paint and for browsers without JavaScript)."""
+    s = feature["properties"]
+    site_id = int(s["id"])
+    badge = ' <span class="badge" title="Erfundene Beispieldaten, kein reales Angebot">illustrativ</span>' \
+        if s["illustrative"] else ""
+    price = f"{_number(s['asking_price_eur_m2'], 2)} €/m²" if s["asking_price_eur_m2"] is not None else "Preis auf Anfrage"
+    return (f'<li><a class="site-item" href="/flaechen/{site_id}" data-site-id="{site_id}">'
+            f'<span class="site-name">{escape(s["name"])}</span>{badge}'
+            f'<span class="site-meta">{escape(s["municipality"])} · {escape(KIND_DE.get(s["kind"], s["kind"]))}</span>'
+            f'<span class="site-facts">{_number(s["area_m2"])} m² · {price} · verfügbar '
+            f'{escape(AVAILABILITY_DE.get(s["availability"], s["availability"]))}</span></a></li>')
+
+
+def _json_in_script(value: Any) -> str:
+    """JSON for a ``<script type="application/json">`` element (no ``</script>`` can end it early)."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def index_page(sites: list[dict[str, Any]], municipalities: list[dict[str, Any]], assets: Assets) -> str:
+    """The public map page: filters, list, card, construction projects and the report form.
+
+    ``sites`` are GeoJSON features of ``GET /api/public/sites``; ``municipalities`` rows of
+    ``/api/public/municipalities`` (ags, name, sites, bbox): the filter offers those with sites, the map
+    labels all of them."""
+    options = "\n".join(f'              <option value="{escape(m["ags"])}">{escape(m["name"])} ({m["sites"]})</option>'
+                        for m in municipalities if m["sites"])
+    labels = [{"name": m["name"], "bbox": m["bbox"]} for m in municipalities if m.get("bbox")]
+    items = "\n".join(_site_item(s) for s in sites) or "<li>Derzeit sind keine Flächen veröffentlicht.</li>"
+    count = f"{len(sites)} veröffentlichte Flächen" if len(sites) != 1 else "1 veröffentlichte Fläche"
+    return _template("index.html").substitute(
+        favicon=escape(assets.url("favicon.svg")), municipalities_json=_json_in_script(labels),
+        maplibre_css=escape(assets.url(MAPLIBRE_CSS)), page_css=escape(assets.url("css/page.css")),
+        maplibre_js=escape(assets.url(MAPLIBRE)), app_js=escape(assets.url("js/app.js")),
+        import_map=assets.import_map(), municipality_options=options, initial_count=count,
+        initial_list=items, attribution=ATTRIBUTION, attribution_attr=escape(MAP_ATTRIBUTION),
+        inquiry_consent_text=escape(consent.INQUIRY.text), inquiry_consent_version=escape(consent.INQUIRY.version),
+        report_consent_text=escape(consent.REPORT_CONTACT.text),
+        report_consent_version=escape(consent.REPORT_CONTACT.version),
+    )

@@ -17,8 +17,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from flaechenpool.api.german import is_public, validation_errors
 from flaechenpool.db import translate_db_error
-from flaechenpool.errors import FlaechenpoolError, status_for
+from flaechenpool.errors import FlaechenpoolError, TooManyRequests, status_for
 
 log = logging.getLogger("flaechenpool.api")
 
@@ -40,11 +41,17 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     response = problem(status, exc.title, exc.detail, request)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="Flaechenpool", Basic realm="Flaechenpool"'
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
     return response
 
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    if is_public(request.url.path):   # anonymous visitors of the public page read German
+        german = validation_errors(list(exc.errors()))
+        detail = "; ".join(f"{e['location']}: {e['message']}" for e in german)
+        return problem(400, "Ungültige Anfrage", detail or "Die Anfrage ist ungültig.", request, errors=german)
     errors = [
         {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
         for e in exc.errors()

@@ -144,3 +144,18 @@ def test_planners_see_internal_fields(client: TestClient, auth: Auth) -> None:
     assert body["features"] and "obstacles" in body["features"][0]["properties"]
     assert all(f["properties"]["municipality_ags"] == ILMENAU for f in body["features"])
     assert shapely.geometry.shape(body["features"][0]["geometry"]).is_valid
+
+
+def test_no_staff_user_name_reaches_anonymous_callers(client: TestClient, auth: Auth, conn: Connection) -> None:
+    created = create(client, auth, conn, published=True, publication_basis="municipal_property",
+                     public_description="Gewerbefläche am Rand")
+    assert created.status_code == 201, created.text
+    site_id = created.json()["id"]
+    internal = client.get(f"/api/sites/{site_id}", headers=auth("planner")).json()["properties"]
+    assert internal["created_by"] == "lm-jena"          # staff see who entered it
+    for url in (f"/api/sites/{site_id}", f"/ogc/collections/sites/items/{site_id}", "/api/sites?limit=1000",
+                "/ogc/collections/sites/items?limit=1000"):
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.text)
+        assert "lm-jena" not in response.text, url
+        assert str(site_id) in response.text, url

@@ -3,34 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyogrio
-import pytest
 from sqlalchemy import Connection, text
-from typer.testing import CliRunner
 
-from flaechenpool import cli, cli_landoffice
-
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
-    @contextmanager
-    def connection(_settings: object) -> Iterator[Connection]:
-        yield conn
-
-    monkeypatch.setattr(cli_landoffice, "_connection", connection)
-    monkeypatch.setattr(cli_landoffice, "_actor", lambda: "cli:tester")
-    monkeypatch.setattr(cli.out, "width", 200)
-    cli._register_land_office()
-
-
-def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(cli.app, list(args))
+from tests.cli.conftest import invoke
 
 
 def test_parcels_find_prints_a_table_and_writes_files(tmp_path: Path, conn: Connection) -> None:

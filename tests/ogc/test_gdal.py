@@ -11,7 +11,8 @@ import pytest
 import shapely
 from sqlalchemy import Engine, create_engine, text
 
-from tests.ogc.conftest import LiveServer, stored_geometries
+from tests.live import LiveServer
+from tests.ogc.conftest import stored_geometries
 
 POOL = ("FROM core.pool_transaction_parcels tp JOIN core.pool_transactions t ON t.id = tp.transaction_id "
         "WHERE tp.direction = 'acquire'")

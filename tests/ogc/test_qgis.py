@@ -20,7 +20,8 @@ import shapely
 from sqlalchemy import create_engine, text
 
 from flaechenpool.settings import PROJECT_ROOT
-from tests.ogc.conftest import LiveServer, reproject, stored_geometries
+from tests.live import LiveServer
+from tests.ogc.conftest import reproject, stored_geometries
 
 QGIS_PYTHON = "/usr/bin/python3"
 BBOX = (11.575, 50.925, 11.595, 50.935)

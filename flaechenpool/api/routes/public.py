@@ -1,17 +1,69 @@
-"""GET /: the public start page (German) listing published sites; the map page comes later."""
+"""The public page ``/`` (German map of published sites) and its static files under ``/static``.
+
+Static files are served with a validator (ETag/Last-Modified); a request carrying the content
+version ``?v=`` (as every URL the page writes does) may be cached for a year, since a changed file
+gets a new version. Where ``scripts/install.sh`` left a gzip copy (``NAME.gz``, MapLibre) that is
+not older than the file, a client accepting gzip gets it.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+import json
+import mimetypes
+import stat
 
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from starlette.responses import Response
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from flaechenpool import public_sites
 from flaechenpool.api.deps import PublicConnectionDep
-from flaechenpool.api.pages import start_page
-from flaechenpool.public import published_sites
+from flaechenpool.api.pages import index_page
+from flaechenpool.web import STATIC_DIR, STATIC_PREFIX, Assets
 
 router = APIRouter(tags=["public"])
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@router.get("/", response_class=HTMLResponse, summary="Public start page (German)")
-def get_start_page(conn: PublicConnectionDep) -> HTMLResponse:
-    return HTMLResponse(start_page(published_sites(conn)))
+class VersionedStaticFiles(StaticFiles):
+    """StaticFiles with ``Cache-Control``: immutable for versioned URLs, revalidate otherwise."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = self._gzipped(path, scope) or await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            versioned = b"v=" in scope.get("query_string", b"")
+            response.headers["Cache-Control"] = IMMUTABLE if versioned else "no-cache"
+        return response
+
+
+    def _gzipped(self, path: str, scope: Scope) -> Response | None:
+        if scope["method"] not in ("GET", "HEAD") or not _accepts_gzip(scope) or path.endswith(".gz"):
+            return None
+        plain_path, plain = self.lookup_path(path)
+        packed_path, packed = self.lookup_path(path + ".gz")
+        if plain is None or packed is None or not stat.S_ISREG(packed.st_mode) or packed.st_mtime < plain.st_mtime:
+            return None
+        response = self.file_response(packed_path, packed, scope)
+        response.headers["Content-Type"] = mimetypes.guess_type(plain_path)[0] or "application/octet-stream"
+        response.headers["Content-Encoding"] = "gzip"
+        response.headers["Vary"] = "Accept-Encoding"
+        return response
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    return any(name == b"accept-encoding" and b"gzip" in value for name, value in scope["headers"])
+
+
+def mount_static(app: FastAPI) -> None:
+    """Serve ``flaechenpool/web/static`` at ``/static`` and keep the asset versions on ``app.state``."""
+    app.state.assets = Assets()
+    app.mount(STATIC_PREFIX, VersionedStaticFiles(directory=STATIC_DIR), name="static")
+
+
+@router.get("/", response_class=HTMLResponse, summary="Public map page (German)")
+def get_start_page(request: Request, conn: PublicConnectionDep) -> HTMLResponse:
+    sites = json.loads(public_sites.site_collection(conn, public_sites.SiteFilter(limit=public_sites.MAX_LIMIT)))
+    html = index_page(sites["features"], public_sites.municipalities(conn), request.app.state.assets)
+    return HTMLResponse(html, headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,185 @@
+"""Commands for the public side: ``inquiries list``, ``reports list|accept|reject``,
+``projects list|create|publish``.
+
+Like the land-office commands they run with the operator's rights (role admin, actor
+``cli:<os user>``); reading inquiries or reporters' contacts needs a purpose and is logged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from flaechenpool.cli import _connection, _run, _settings, out
+from flaechenpool.cli_landoffice import _acting, _load_json, _operator
+
+inquiries_app = typer.Typer(help="Investors' inquiries (personal data; reads are logged).", no_args_is_help=True)
+reports_app = typer.Typer(help="Site reports from the public (review queue).", no_args_is_help=True)
+projects_app = typer.Typer(help="Construction projects (Bauvorhaben).", no_args_is_help=True)
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = "" if value is None else " ".join(str(value).split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@inquiries_app.command("list")
+def inquiries_list(municipality: Annotated[str, typer.Option(help="AGS of the municipality")],
+                   purpose: Annotated[str, typer.Option(help="Why the personal data are read (logged)")],
+                   site: Annotated[int | None, typer.Option(help="Only inquiries to this site")] = None,
+                   limit: Annotated[int, typer.Option()] = 200) -> None:
+    """Inquiries to the municipality's published sites, newest first."""
+    from flaechenpool import inquiries
+
+    settings = _settings()
+
+    def run() -> list[dict[str, Any]]:
+        with _connection(settings) as conn, _acting(conn, f"read inquiries: {purpose}"):
+            return inquiries.list_inquiries(conn, _operator(), purpose=purpose, municipality=municipality,
+                                            site_id=site, limit=limit)
+
+    rows = _run(run)
+    table = Table(title=f"Anfragen {municipality}: {len(rows)}")
+    for column in ("received", "reference", "site", "name", "email", "company", "message"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(r["received_at"].astimezone().strftime("%Y-%m-%d %H:%M"), r["reference"], _short(r["site_name"], 40), r["name"],
+                      r["email"], r["company"] or "", _short(r["message"]))
+    out.print(table)
+
+
+@reports_app.command("list")
+def reports_list(municipality: Annotated[str | None, typer.Option(help="AGS (default: every municipality)")] = None,
+                 status: Annotated[str, typer.Option(help="new, accepted, rejected or all")] = "new",
+                 purpose: Annotated[str | None, typer.Option(help="Also show the reporters' contacts (logged)")] = None
+                 ) -> None:
+    """The review queue of site reports."""
+    from flaechenpool import reports
+
+    if status not in ("new", "accepted", "rejected", "all"):
+        raise typer.BadParameter("choose new, accepted, rejected or all", param_hint="--status")
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        with _connection(settings) as conn, _acting(conn, "report queue"):
+            return reports.list_reports(conn, _operator(), municipality=municipality,
+                                        status=None if status == "all" else status, purpose=purpose)
+
+    features = _run(run)["features"]
+    table = Table(title=f"Meldungen ({status}): {len(features)}")
+    for column in ("id", "reference", "municipality", "kind", "status", "received", "photo", "description", "contact"):
+        table.add_column(column)
+    for f in features:
+        p = f["properties"]
+        contact = p.get("contact") or {}
+        table.add_row(str(p["id"]), p["reference"], p["municipality"], p["kind"], p["status"], p["received_at"][:10],
+                      "yes" if p["has_photo"] else "", _short(p["description"], 50),
+                      " / ".join(v for v in (contact.get("name"), contact.get("email"), contact.get("phone")) if v))
+    out.print(table)
+
+
+@reports_app.command("accept")
+def reports_accept(report_id: int,
+                   name: Annotated[str | None, typer.Option(help="Name of the new site")] = None,
+                   kind: Annotated[str | None, typer.Option(help="Site kind (default from the report)")] = None,
+                   parcel: Annotated[list[str] | None, typer.Option(help="Flurstückskennzeichen of the site "
+                                                                         "(default: parcels at the reported place)")] = None,
+                   reason: Annotated[str | None, typer.Option(help="Why (audit log)")] = None) -> None:
+    """Accept a report: a site is created through the site register and linked to the report."""
+    from flaechenpool import reports
+
+    settings = _settings()
+
+    def run() -> int:
+        from pydantic import ValidationError
+
+        from flaechenpool.errors import InputError
+
+        try:
+            data = reports.Acceptance.model_validate({"name": name, "kind": kind, "parcels": parcel or None,
+                                                      "reason": reason})
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            raise InputError(f"--{'.'.join(str(p) for p in error['loc'])}: {error['msg']}") from None
+        with _connection(settings) as conn, _acting(conn, reason or f"accept report {report_id}"):
+            return reports.accept_report(conn, _operator(), report_id, data)
+
+    out.print(f"report {report_id} accepted: site {_run(run)} created")
+
+
+@reports_app.command("reject")
+def reports_reject(report_id: int, reason: Annotated[str, typer.Option(help="Why (required)")]) -> None:
+    """Reject a report with a reason."""
+    from flaechenpool import reports
+
+    settings = _settings()
+
+    def run() -> None:
+        with _connection(settings) as conn, _acting(conn, reason):
+            reports.reject_report(conn, _operator(), report_id, reason=reason)
+
+    _run(run)
+    out.print(f"report {report_id} rejected")
+
+
+@projects_app.command("list")
+def projects_list(municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
+                  status: Annotated[str | None, typer.Option(help="planned, under_construction, completed")] = None,
+                  public: Annotated[bool | None, typer.Option("--public/--not-public", help="Only public ones "
+                                                              "(or only internal ones)")] = None) -> None:
+    """Construction projects as a table."""
+    from flaechenpool import projects
+
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        with _connection(settings) as conn:
+            return projects.list_projects(conn, municipality=municipality, status=status, public=public)
+
+    features = _run(run)["features"]
+    table = Table(title=f"Bauvorhaben: {len(features)}")
+    for column in ("id", "municipality", "name", "kind", "status", "period", "builder", "public"):
+        table.add_column(column)
+    for f in features:
+        p = f["properties"]
+        period = f"{p['start_on'] or '?'} – {p['end_on'] or '?'}"
+        table.add_row(str(p["id"]), p["municipality_ags"], p["name"], p["kind"], p["status"], period,
+                      f"{p['builder_type']}: {p['builder_name'] or ''}", "yes" if p["public"] else "no")
+    out.print(table)
+
+
+@projects_app.command("create")
+def projects_create(file: Annotated[Path, typer.Argument(help="JSON with the project's fields (as POST /api/projects)")],
+                    crs: Annotated[str | None, typer.Option(help="CRS of the geometry (default CRS84)")] = None) -> None:
+    """Record a construction project from a JSON file (not public until published)."""
+    from flaechenpool import projects
+    from flaechenpool.spatial import parse_crs
+
+    settings = _settings()
+
+    def run() -> int:
+        data = _load_json(projects.ProjectCreate, file)
+        with _connection(settings) as conn, _acting(conn, "project created (CLI)"):
+            return projects.create_project(conn, _operator(), data, srid=parse_crs(crs))
+
+    out.print(f"construction project {_run(run)} created")
+
+
+@projects_app.command("publish")
+def projects_publish(project_id: int,
+                     unpublish: Annotated[bool, typer.Option("--unpublish", help="Take it off the public page")] = False
+                     ) -> None:
+    """Show a construction project on the public page (or take it off)."""
+    from flaechenpool import projects
+
+    settings = _settings()
+
+    def run() -> int:
+        with _connection(settings) as conn, _acting(conn, "project unpublished" if unpublish else "project published"):
+            return projects.update_project(conn, _operator(), project_id, projects.ProjectFields(public=not unpublish))
+
+    version = _run(run)
+    out.print(f"construction project {project_id} is {'no longer ' if unpublish else ''}public (version {version})")

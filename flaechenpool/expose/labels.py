@@ -1,0 +1,36 @@
+"""German words for the codes of public site fields (web page, exposé)."""
+
+from __future__ import annotations
+
+KIND = {
+    "brownfield": "Brachfläche", "infill_gap": "Baulücke", "commercial_land": "Gewerbefläche",
+    "vacant_building": "Leerstehendes Gebäude", "partial_vacancy": "Leerstand in einem Gebäude",
+    "underused": "Untergenutzte Fläche", "old_farmstead": "Althofstelle", "residual_use": "Restnutzung",
+}
+USE = {"industrial": "Industrie", "commercial": "Gewerbe", "mixed": "Gemischte Nutzung", "office": "Büro"}
+AVAILABILITY = {
+    "immediate": "sofort", "within_1_year": "innerhalb eines Jahres", "within_3_years": "in 1–3 Jahren",
+    "later": "später", "unknown": "offen",
+}
+STATUS = {"marketed": "in Vermarktung", "reserved": "reserviert", "in_mobilisation": "in Vorbereitung",
+          "assessed": "bewertet", "identified": "erfasst", "sold": "verkauft", "developed": "bebaut",
+          "withdrawn": "zurückgezogen"}
+PLANNING_LAW = {
+    "s30_zoning_plan": "Bebauungsplan (§ 30 BauGB)", "s33_plan_in_preparation": "Plan in Aufstellung (§ 33 BauGB)",
+    "s34_inner_area": "Innenbereich (§ 34 BauGB)", "s35_outer_area": "Außenbereich (§ 35 BauGB)",
+    "unknown": "nicht angegeben",
+}
+UTILITY = {"water": "Wasser", "sewage": "Abwasser", "electricity": "Strom", "gas": "Gas",
+           "district_heating": "Fernwärme", "rail_siding": "Gleisanschluss"}
+
+
+def words(codes: list[str] | None, table: dict[str, str], empty: str = "keine Angabe") -> str:
+    return ", ".join(table.get(c, c) for c in codes or []) or empty
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    """German number format with a thin space as thousands separator."""
+    if value is None:
+        return "–"
+    text = f"{float(value):,.{digits}f}"
+    return text.replace(",", "\u2009").replace(".", ",")

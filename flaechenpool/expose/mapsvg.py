@@ -1,0 +1,77 @@
+"""The map extract of an exposé: the site, its parcels and surroundings as SVG, drawn from PostGIS
+(ST_AsSVG in EPSG:25832, metres) with a scale bar and a north arrow. Works offline."""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlalchemy import Connection, text
+
+from flaechenpool.db import load_sql
+from flaechenpool.errors import NotFound
+
+LAND_USE_FILL = {
+    "industrial": "#e7d6e6", "commercial": "#f2dcdc", "retail": "#f2dcdc", "residential": "#ececec",
+    "brownfield": "#d9d2b6", "greenfield": "#e3ecc9", "railway": "#dedede", "forest": "#cfe3c1",
+    "meadow": "#e0efcf", "grass": "#e0efcf", "farmland": "#f1f0dc", "allotments": "#dcebc9", "cemetery": "#d5e4cf",
+}
+SCALE_STEPS = (20, 50, 100, 200, 250, 500, 1000, 2000, 5000)
+
+
+def _scale_length(width: float) -> int:
+    return max((s for s in SCALE_STEPS if s <= width / 4), default=SCALE_STEPS[0])
+
+
+def site_map_svg(conn: Connection, site_id: int, *, title: str) -> str:
+    """SVG of the published site ``site_id`` and its surroundings (404 when not published)."""
+    rows = conn.execute(text(load_sql("public/expose_map")), {"site_id": site_id}).mappings().all()
+    if not rows or rows[0]["layer"] != "frame":
+        raise NotFound(f"Die Fläche {site_id} ist nicht veröffentlicht oder existiert nicht.")
+    frame = rows[0]
+    x0, top, w, h = frame["x"], -frame["y"], frame["width"], frame["height"]
+    unit = w / 500                               # one "pixel" of a 500 px wide figure, in metres
+    shapes: list[str] = []
+    labels: list[str] = []
+    for row in rows[1:]:
+        layer, path = row["layer"], row["path"]
+        if layer == "station":
+            x, y = row["x"], -row["y"]
+            shapes.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{5 * unit:.1f}" fill="#fff" stroke="#1d2a33" '
+                          f'stroke-width="{2 * unit:.1f}"/>')
+            labels.append(f'<text x="{x + 8 * unit:.1f}" y="{y + 4 * unit:.1f}" font-size="{12 * unit:.1f}" '
+                          f'class="label">{escape(row["label"] or "")}</text>')
+            continue
+        if not path:
+            continue
+        style = {
+            "land_use": f'fill="{LAND_USE_FILL.get(row["class"] or "", "#eef2e8")}" stroke="none"',
+            "water": 'fill="#b9d7ef" stroke="none"',
+            "waterway": f'fill="none" stroke="#7fb2de" stroke-width="{2 * unit:.1f}"',
+            "parcel": f'fill="none" stroke="#8a8f94" stroke-width="{0.6 * unit:.2f}"',
+            "boundary": f'fill="none" stroke="#5b4a7a" stroke-width="{2 * unit:.1f}" stroke-dasharray="{8 * unit:.1f} '
+                        f'{4 * unit:.1f}"',
+            "estate": f'fill="none" stroke="#2f7d46" stroke-width="{1.5 * unit:.1f}" stroke-dasharray="{5 * unit:.1f} '
+                      f'{3 * unit:.1f}"',
+            "site": f'fill="#d62f2f" fill-opacity="0.25" stroke="#b01e1e" stroke-width="{3 * unit:.1f}"',
+        }[layer]
+        shapes.append(f'<path d="{path}" {style} fill-rule="evenodd"/>')
+        if layer == "estate" and row["label"]:
+            labels.append(f'<text x="{row["x"]:.1f}" y="{-row["y"]:.1f}" font-size="{11 * unit:.1f}" class="label" '
+                          f'text-anchor="middle" fill-opacity="0.8">{escape(row["label"])}</text>')
+    bar = _scale_length(w)
+    bx, by = x0 + 12 * unit, top + h - 14 * unit
+    scale = (f'<rect x="{bx - 4 * unit:.1f}" y="{by - 16 * unit:.1f}" width="{bar + 8 * unit:.1f}" height="{24 * unit:.1f}" '
+             f'fill="#fff" fill-opacity="0.8"/>'
+             f'<path d="M {bx:.1f} {by:.1f} h {bar}" stroke="#1d2a33" stroke-width="{3 * unit:.1f}"/>'
+             f'<text x="{bx:.1f}" y="{by - 5 * unit:.1f}" font-size="{11 * unit:.1f}" class="label">{bar} m</text>')
+    nx, ny = x0 + w - 20 * unit, top + 14 * unit
+    north = (f'<circle cx="{nx:.1f}" cy="{ny + 14 * unit:.1f}" r="{20 * unit:.1f}" fill="#fff" fill-opacity="0.8"/>'
+             f'<path d="M {nx:.1f} {ny:.1f} l {-6 * unit:.1f} {18 * unit:.1f} l {6 * unit:.1f} {-5 * unit:.1f} '
+             f'l {6 * unit:.1f} {5 * unit:.1f} z" fill="#1d2a33"/>'
+             f'<text x="{nx - 4 * unit:.1f}" y="{ny + 32 * unit:.1f}" font-size="{12 * unit:.1f}" class="label">N</text>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{x0:.1f} {top:.1f} {w:.1f} {h:.1f}" '
+            f'preserveAspectRatio="xMidYMid meet" role="img" aria-labelledby="map-title" class="site-map">'
+            f'<title id="map-title">{escape(title)}</title>'
+            f'<rect x="{x0:.1f}" y="{top:.1f}" width="{w:.1f}" height="{h:.1f}" fill="#f7f7f2"/>'
+            f'{"".join(shapes)}{"".join(labels)}{scale}{north}'
+            '<style>.label{font-family:"DejaVu Sans",sans-serif;fill:#1d2a33}</style></svg>')

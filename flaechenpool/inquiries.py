@@ -1,0 +1,76 @@
+"""Inquiries (Anfragen) of investors to published sites: submitted anonymously (validated,
+rate-limited, stored as personal data), read by land managers of the site's municipality and admins
+with a purpose; every read is logged by the database (personal.read_inquiries)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Connection, text
+
+from flaechenpool import consent, intake
+from flaechenpool.auth import Principal, municipalities_for
+from flaechenpool.errors import InputError, NotFound
+from flaechenpool.ratelimit import RateLimiter
+from flaechenpool.settings import PublicSettings
+
+
+class InquiryIn(BaseModel):
+    """An inquiry as the public form sends it (JSON)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=2, max_length=200)
+    email: str = Field(min_length=3, max_length=254)
+    company: str | None = Field(default=None, max_length=200)
+    message: str = Field(min_length=10, max_length=5000)
+    consent: bool
+    consent_version: str | None = Field(default=None, max_length=50)
+    website: str | None = Field(default=None, max_length=500, description="Honeypot: leave empty")
+
+    _email = field_validator("email")(intake.email)
+    _name = field_validator("name", "company")(lambda v: v if v is None else intake.single_line(v))
+    _message = field_validator("message")(intake.text_block)
+
+    @field_validator("consent")
+    @classmethod
+    def _consent_given(cls, value: bool) -> bool:
+        if not value:
+            raise ValueError("Die Einwilligung in die Datenverarbeitung ist erforderlich.")
+        return value
+
+    @field_validator("company")
+    @classmethod
+    def _empty_company(cls, value: str | None) -> str | None:
+        return value or None
+
+
+def submit_inquiry(conn: Connection, site_id: int, data: InquiryIn, *, limiter: RateLimiter, client: str,
+                   limits: PublicSettings) -> str:
+    """Store an inquiry to a published site; returns its reference number (nothing else is echoed)."""
+    limiter.acquire([(("inquiry", client, site_id), limits.inquiries_per_ip_and_site),
+                     (("inquiry", client), limits.inquiries_per_ip),
+                     (("inquiry-site", site_id), limits.inquiries_per_site)], message=intake.RATE_LIMIT_MESSAGE)
+    intake.refuse_bots(data.website)
+    version = consent.version_for("inquiry", data.consent_version)
+    return str(conn.execute(text(
+        "SELECT personal.submit_inquiry(:site, :name, :email, :company, :message, :consent, :version)"),
+        {"site": site_id, "name": data.name, "email": data.email, "company": data.company, "message": data.message,
+         "consent": data.consent, "version": version}).scalar_one())
+
+
+def list_inquiries(conn: Connection, principal: Principal, *, purpose: str, municipality: str | None = None,
+                   site_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    """Inquiries of the caller's municipalities (or one municipality or site), newest first; logged."""
+    if not purpose.strip():
+        raise InputError("reading inquiries needs a purpose")
+    if site_id is not None and municipality is None:
+        municipality = conn.execute(text("SELECT municipality_ags FROM core.sites WHERE id = :i"),
+                                    {"i": site_id}).scalar()
+        if municipality is None:
+            raise NotFound(f"no site {site_id}")
+    municipalities = municipalities_for(conn, principal, municipality, "inquiries")
+    rows = conn.execute(text("SELECT * FROM personal.read_inquiries(CAST(:m AS text[]), :s, :p, :l)"),
+                        {"m": municipalities, "s": site_id, "p": purpose, "l": limit}).mappings()
+    return [dict(r) for r in rows]

@@ -1,0 +1,44 @@
+-- One published site (row p of core.public_sites) as a GeoJSON Feature with its public fields;
+-- geometry, bbox and label point in :srid with :d decimals. Used by public/sites.sql and for one site.
+json_build_object(
+    'type', 'Feature',
+    'id', p.id,
+    'bbox', (SELECT json_build_array(round(ST_XMin(b)::numeric, :d), round(ST_YMin(b)::numeric, :d),
+                                     round(ST_XMax(b)::numeric, :d), round(ST_YMax(b)::numeric, :d))
+             FROM (SELECT ST_Transform(p.geom, CAST(:srid AS integer))::box2d AS b) e),
+    'geometry', ST_AsGeoJSON(ST_Transform(p.geom, CAST(:srid AS integer)), :d)::json,
+    'properties', json_build_object(
+        'id', p.id,
+        'name', p.name,
+        'municipality_ags', p.municipality_ags,
+        'municipality', p.municipality,
+        'kind', p.kind,
+        'status', p.status,
+        'uses', p.uses,
+        'availability', p.availability,
+        'available_from', p.available_from,
+        'area_m2', round(p.area_m2),
+        'asking_price_eur_m2', p.asking_price_eur_m2::float8,
+        'price_on_request', p.asking_price_eur_m2 IS NULL,
+        'planning_law', p.planning_law,
+        'land_use_type', p.land_use_type,
+        'land_use_type_name', p.land_use_type_name,
+        'utilities', p.utilities,
+        'broadband_mbit', p.broadband_mbit,
+        'estate', p.estate,
+        'public_description', p.public_description,
+        'contact_office', p.contact_office,
+        'station_name', p.station_name,
+        'station_distance_m', round(p.station_distance_m),
+        'junction_name', p.junction_name,
+        'junction_distance_m', round(p.junction_distance_m),
+        'label_point', (SELECT json_build_array(round(ST_X(l)::numeric, :d), round(ST_Y(l)::numeric, :d))
+                        FROM (SELECT ST_Transform(ST_PointOnSurface(p.geom), CAST(:srid AS integer)) AS l) lp),
+        'provenance', p.provenance,
+        'illustrative', p.provenance = 'illustrative',
+        'updated_at', p.updated_at,
+        'expose_url', '/flaechen/' || p.id,
+        'expose_pdf_url', '/flaechen/' || p.id || '/expose.pdf',
+        'inquiry_url', '/api/public/sites/' || p.id || '/inquiries'
+    )
+)

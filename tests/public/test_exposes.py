@@ -1,0 +1,68 @@
+"""The German detail page and the PDF exposé of a published site: content, accessibility basics, the
+server-side map checked against the stored geometry, and no owner anywhere."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from shapely import wkb
+from shapely.geometry import Polygon
+from sqlalchemy import Connection, text
+
+
+def site(conn: Connection, name: str) -> dict:
+    return dict(conn.execute(text("SELECT id, name, contact_office, ST_Area(geom) AS area, ST_AsBinary(geom) AS g "
+                                  "FROM core.sites WHERE name = :n"), {"n": name}).mappings().one())
+
+
+def owners(conn: Connection, site_id: int) -> list[str]:
+    return list(conn.execute(text(
+        "SELECT DISTINCT p.name FROM core.site_parcels sp JOIN personal.ownership o USING (flurstueckskennzeichen) "
+        "JOIN personal.parties p ON p.id = o.party_id WHERE sp.site_id = :s"), {"s": site_id}).scalars())
+
+
+def test_detail_page_is_german_accessible_and_draws_the_site(client: TestClient, conn: Connection) -> None:
+    s = site(conn, "Ehemaliges Porzellanwerk Ilmenau")
+    r = client.get(f"/flaechen/{s['id']}")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    page = r.text
+    assert '<html lang="de">' in page and f"<h1>{s['name']}</h1>" in page
+    assert "Beispieldaten (illustrativ)" in page and s["contact_office"] in page
+    assert 'role="img"' in page and '<title id="map-title">' in page and 'href="#inhalt"' in page
+    assert f'href="/flaechen/{s["id"]}/expose.pdf"' in page and "Eckdaten" in page
+    # the red site outline in the SVG is the stored geometry (ST_AsSVG: metres, y negated)
+    path = re.search(r'<path d="([^"]+)" fill="#d62f2f"', page).group(1)  # type: ignore[union-attr]
+    rings = [[(float(a), -float(b)) for a, b in re.findall(r"(-?[\d.]+) (-?[\d.]+)", part)]
+             for part in path.split("M")[1:]]
+    drawn = sum(Polygon(ring).area for ring in rings)
+    assert drawn == pytest.approx(s["area"], rel=1e-3)
+    assert Polygon(rings[0]).buffer(1).intersects(wkb.loads(bytes(s["g"])))
+
+
+def test_detail_page_of_an_unpublished_site_is_a_german_404(client: TestClient, conn: Connection) -> None:
+    hidden = conn.execute(text("SELECT id FROM core.sites WHERE NOT published LIMIT 1")).scalar_one()
+    r = client.get(f"/flaechen/{hidden}")
+    assert r.status_code == 404 and "nicht veröffentlicht" in r.json()["detail"]
+    assert client.get(f"/flaechen/{hidden}/expose.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("name", ["Ehemaliges Porzellanwerk Ilmenau", "Gewerbefläche Burgau"])
+def test_the_pdf_expose_downloads_and_names_the_site_never_an_owner(client: TestClient, conn: Connection,
+                                                                   name: str) -> None:
+    s = site(conn, name)
+    r = client.get(f"/flaechen/{s['id']}/expose.pdf")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.headers["content-disposition"] == f'attachment; filename="expose-flaeche-{s["id"]}.pdf"'
+    reader = PdfReader(io.BytesIO(r.content))
+    assert len(reader.pages) == 1
+    content = " ".join((page.extract_text() or "") for page in reader.pages)
+    flat = " ".join(content.split())
+    assert s["name"] in flat and "Exposé" in flat and "Ansprechstelle" in flat
+    assert "illustrativ" in flat and "OpenStreetMap" in flat and "GeoBasis-DE" in flat
+    assert " ".join(s["contact_office"].split()) in flat
+    names = owners(conn, s["id"])
+    assert names and not any(n in flat for n in names)

@@ -1,0 +1,140 @@
+"""Inquiries: validated and stored as personal data, readable only by land managers of the site's
+municipality (and admins), every read logged; the database refuses everyone else itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+from flaechenpool.db import set_context
+
+ILMENAU = "16070029"
+JENA = "16053000"
+GOOD = {"name": "Testa Interessentin", "email": "testa@example.org", "company": "Testbau GmbH",
+        "message": "Wir suchen 10.000 m² für eine Fertigung. Ist die Fläche teilbar?", "consent": True}
+
+
+def site(conn: Connection, name: str) -> int:
+    return int(conn.execute(text("SELECT id FROM core.sites WHERE name = :n"), {"n": name}).scalar_one())
+
+
+def porcelain(conn: Connection) -> int:
+    return site(conn, "Ehemaliges Porzellanwerk Ilmenau")
+
+
+def stored(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT count(*) FROM personal.inquiries")).scalar_one())
+
+
+def test_an_inquiry_is_stored_with_consent_and_only_a_reference_comes_back(client: TestClient, conn: Connection) -> None:
+    site_id = porcelain(conn)
+    r = client.post(f"/api/public/sites/{site_id}/inquiries", json={**GOOD, "email": "Testa@Example.org"})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert set(body) == {"reference", "message"} and body["reference"].startswith("A-")
+    assert "Testa" not in r.text and "example.org" not in r.text
+    row = conn.execute(text("SELECT * FROM personal.inquiries WHERE reference = :r"),
+                       {"r": body["reference"]}).mappings().one()
+    assert row["site_id"] == site_id and row["municipality_ags"] == ILMENAU and row["consent"]
+    assert row["consent_text_version"] == client.get("/api/public/consent").json()["inquiry"]["version"]
+    assert row["email"] == "Testa@example.org" and row["provenance"] == "user"
+    assert row["consented_at"] is not None
+
+
+@pytest.mark.parametrize(("change", "needle"), [
+    ({"email": "not-an-address"}, "E-Mail"),
+    ({"email": "a@b"}, "E-Mail"),
+    ({"consent": False}, "Einwilligung"),
+    ({"message": "kurz"}, "zu kurz"),
+    ({"name": "x" * 201}, "zu lang"),
+    ({"name": "Eve\nBcc: all@example.org"}, "Zeilenumbrüche"),
+    ({"phone": "0123"}, "unbekanntes Feld"),
+    ({"website": "http://spam.example"}, "nicht angenommen"),
+    ({"consent_version": "erfunden"}, "Fassung"),
+])
+def test_bad_inquiries_get_a_german_problem_and_nothing_is_stored(client: TestClient, conn: Connection,
+                                                                   change: dict, needle: str) -> None:
+    before = stored(conn)
+    r = client.post(f"/api/public/sites/{porcelain(conn)}/inquiries", json={**GOOD, **change})
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"] == "application/problem+json" and needle in r.json()["detail"]
+    assert stored(conn) == before
+
+
+def test_missing_fields_and_broken_json_are_refused(client: TestClient, conn: Connection) -> None:
+    url = f"/api/public/sites/{porcelain(conn)}/inquiries"
+    r = client.post(url, json={"name": "Nur Name"})
+    assert r.status_code == 400 and "email: Angabe fehlt" in r.json()["detail"]
+    r = client.post(url, content=b"{not json", headers={"content-type": "application/json"})
+    assert r.status_code == 400 and "JSON" in r.json()["detail"]
+
+
+def test_unpublished_or_missing_sites_take_no_inquiries(client: TestClient, conn: Connection) -> None:
+    before = stored(conn)
+    hidden = conn.execute(text("SELECT id FROM core.sites WHERE NOT published LIMIT 1")).scalar_one()
+    for site_id in (hidden, 999999):
+        r = client.post(f"/api/public/sites/{site_id}/inquiries", json=GOOD)
+        assert r.status_code == 404 and "nicht veröffentlicht" in r.json()["detail"]
+    assert stored(conn) == before
+
+
+def test_land_managers_of_the_municipality_read_inquiries_and_the_read_is_logged(
+        client: TestClient, conn: Connection, auth: Callable) -> None:
+    reference = client.post(f"/api/public/sites/{porcelain(conn)}/inquiries", json=GOOD).json()["reference"]
+    r = client.get("/api/inquiries", params={"purpose": "Rückruf zur Anfrage"}, headers=auth("lm_ilmenau"))
+    assert r.status_code == 200, r.text
+    mine = [i for i in r.json() if i["reference"] == reference]
+    assert len(mine) == 1 and mine[0]["email"] == GOOD["email"] and mine[0]["site_name"].startswith("Ehemaliges")
+    assert {i["municipality_ags"] for i in r.json()} == {ILMENAU}
+    log = conn.execute(text("SELECT actor, purpose, what, keys, row_count FROM audit.personal_data_reads "
+                            "ORDER BY id DESC LIMIT 1")).mappings().one()
+    assert log["actor"] == "lm-ilmenau" and log["purpose"] == "Rückruf zur Anfrage" and log["what"] == "inquiries"
+    assert str(mine[0]["id"]) in log["keys"] and log["row_count"] == len(r.json())
+    admin = client.get("/api/inquiries", params={"purpose": "Prüfung", "site_id": porcelain(conn)},
+                       headers=auth("admin"))
+    assert reference in {i["reference"] for i in admin.json()}
+
+
+def test_nobody_else_reads_inquiries(client: TestClient, conn: Connection, auth: Callable) -> None:
+    reference = client.post(f"/api/public/sites/{porcelain(conn)}/inquiries", json=GOOD).json()["reference"]
+    reads = conn.execute(text("SELECT count(*) FROM audit.personal_data_reads")).scalar_one()
+    params = {"purpose": "Neugier"}
+    assert client.get("/api/inquiries", params=params).status_code == 401
+    assert client.get("/api/inquiries", params=params, headers=auth("planner")).status_code == 403
+    other = client.get("/api/inquiries", params={**params, "municipality": ILMENAU}, headers=auth("lm_jena"))
+    assert other.status_code == 403 and other.headers["content-type"] == "application/problem+json"
+    assert client.get("/api/inquiries", params={**params, "site_id": porcelain(conn)},
+                      headers=auth("lm_soemmerda")).status_code == 403
+    own = client.get("/api/inquiries", params=params, headers=auth("lm_jena"))
+    assert own.status_code == 200 and reference not in own.text and GOOD["email"] not in own.text
+    assert client.get("/api/inquiries", headers=auth("lm_ilmenau")).status_code == 400   # no purpose
+    assert conn.execute(text("SELECT count(*) FROM audit.personal_data_reads")).scalar_one() == reads + 1
+
+
+@pytest.mark.parametrize("role", ["public", "planner", "land_manager"])
+def test_the_database_refuses_direct_reads(conn: Connection, role: str) -> None:
+    with pytest.raises(DBAPIError) as exc, conn.begin_nested():
+        set_context(conn, actor="t-lm-ilmenau", role=role)
+        conn.execute(text("SELECT name, email FROM personal.inquiries"))
+    assert getattr(exc.value.orig, "sqlstate", "") == "42501"
+
+
+def test_the_database_checks_the_municipality_of_the_acting_user(conn: Connection, tokens: dict) -> None:
+    # lm-jena (from the tokens fixture) may read Jena's inquiries, not Ilmenau's, whatever the caller asks
+    with pytest.raises(DBAPIError) as exc, conn.begin_nested():
+        set_context(conn, actor="lm-jena", role="land_manager")
+        conn.execute(text("SELECT * FROM personal.read_inquiries(ARRAY['16070029'], NULL, 'test')"))
+    assert getattr(exc.value.orig, "sqlstate", "") == "FPA02"
+    with conn.begin_nested():
+        set_context(conn, actor="lm-ilmenau", role="land_manager")
+        rows = conn.execute(text("SELECT municipality_ags FROM personal.read_inquiries(ARRAY['16070029'], NULL, "
+                                 "'test')")).scalars().all()
+        assert set(rows) <= {ILMENAU}
+    with pytest.raises(DBAPIError) as exc, conn.begin_nested():
+        set_context(conn, actor="planner", role="planner")
+        conn.execute(text("SELECT * FROM personal.read_inquiries(ARRAY['16070029'], NULL, 'test')"))
+    assert getattr(exc.value.orig, "sqlstate", "") == "42501"
