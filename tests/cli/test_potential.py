@@ -1,4 +1,5 @@
-"""``flaechenpool potential …`` in-process (typer's runner) on the test's rolled-back connection."""
+"""``flaechenpool potential …`` in-process (typer's runner) on the test's rolled-back connection
+(tests/cli/conftest.py), on the constructed town of the analysis tests."""
 
 from __future__ import annotations
 
@@ -8,24 +9,19 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Connection, text
-from typer.testing import CliRunner
+from typer.testing import Result
 
-from flaechenpool import cli, cli_analysis, cli_landoffice
-from tests.analysis.town import GERA, Town, rect
-from tests.factories import cli_on_connection
-
-runner = CliRunner()
+from tests.analysis.town import GERA, Town, build_town, rect
+from tests.cli import conftest
 
 
-@pytest.fixture(autouse=True)
-def _on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
-    cli_on_connection(monkeypatch, conn, cli_analysis, cli_landoffice)
-    monkeypatch.setattr(cli.out, "width", 250)
-    cli._register_land_office()
+@pytest.fixture
+def town(conn: Connection) -> Town:
+    return build_town(conn)
 
 
-def invoke(*args: str):  # type: ignore[no-untyped-def]
-    return runner.invoke(cli.app, ["potential", *args])
+def invoke(*args: str) -> Result:
+    return conftest.invoke("potential", *args)
 
 
 def latest_run(conn: Connection) -> int:
