@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from flaechenpool import __version__
 from flaechenpool.api.limits import BodySizeLimit
+from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.problems import add_problem_handlers
 from flaechenpool.api.routes import health, landpool, ogc, ogc_edit, ogc_tiles, parcels, public, sites
 from flaechenpool.db import check_database, create_engine_for, resolve_database_url
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.principals = PrincipalCache(settings.api.token_cache_seconds)
     add_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.include_router(health.router)
