@@ -16,18 +16,7 @@ from sqlalchemy import Connection, text
 
 from flaechenpool.importing import copy_binary, feeder
 from flaechenpool.importing.parcels import import_parcels
-from tests.test_import_parcels import (  # noqa: F401 - fixtures
-    ERFURT,
-    GPKG,
-    KEYS,
-    assert_fails,
-    counts,
-    db,
-    gpkg_frame,
-    import_engine,
-    snapshot,
-    write,
-)
+from tests.test_import_parcels import ERFURT, GPKG, KEYS, assert_fails, counts, db, gpkg_frame, import_engine, snapshot, write  # noqa: F401 - that module's fixtures
 
 WEIMAR = "16055000"
 
