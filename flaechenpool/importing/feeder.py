@@ -17,6 +17,7 @@ Small files are read in the calling process: starting Python costs about half a 
 
 from __future__ import annotations
 
+import os
 import pickle
 import signal
 import struct
@@ -65,8 +66,10 @@ class Feeder:
 
     def __enter__(self) -> Feeder:
         if self.separate:
+            # the caller's module path, so the package is found wherever the caller found it
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
             self._process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                             stdout=subprocess.PIPE)
+                                             stdout=subprocess.PIPE, env=env)
             assert self._process.stdin is not None
             _write(self._process.stdin, pickle.dumps(self.job))
         return self

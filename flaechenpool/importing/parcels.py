@@ -65,7 +65,7 @@ def import_parcels(
     retire_missing: bool = True,
     actor: str = "cli",
     progress: Callable[[int, int | None], None] | None = None,
-    batch_size: int = 25_000,
+    batch_size: int = 10_000,
 ) -> ImportReport:
     """Import the parcels of ``path`` in one transaction (a savepoint inside an open one).
 
