@@ -1,15 +1,16 @@
 """Benchmark of the land office's daily work at state scale: parcel import and candidate search.
 
-    .venv/bin/python bench/bench_landoffice.py [--parcels 1000000] [--queries 200]
+    .venv/bin/python bench/bench_landoffice.py [--parcels 1000000] [--small 250000] [--queries 200]
 
-1. Builds a GeoPackage of N parcels by replicating the 10 real Erfurt ALKIS parcels on a grid
-   (unique Flurstückskennzeichen), in a scratch folder.
-2. Imports it with ``ogr2ogr -f PostgreSQL`` (COPY) into a plain table (the peer) and with
-   ``flaechenpool import parcels`` into the land-pool schema (history, checks, indexes); time and
-   peak memory of each process.
-3. Candidate search: the same filtered page (municipality, area range, station distance, a 1 km² bbox)
-   through the HTTP API in-process, through the service function, and as raw SQL on psycopg;
-   p50/p95 over random boxes.
+1. Builds GeoPackages of N parcels (``--small`` and ``--parcels``) by replicating the 10 real Erfurt
+   ALKIS parcels on a grid (unique Flurstückskennzeichen), in a scratch folder.
+2. Imports each with ``ogr2ogr -f PostgreSQL`` (COPY) into a plain table (the peer) and with
+   ``flaechenpool import parcels`` into the land-pool schema (history, checks, indexes), into a fresh
+   database per size; time and peak memory (resident, summed over the command and the processes it
+   starts: the importer reads the file in a second process).
+3. Candidate search at the larger size: the same filtered page (municipality, area range, station
+   distance, a 1 km² bbox) through the HTTP API (uvicorn, one worker), through the service function,
+   and as raw SQL on psycopg; p50/p95 over random boxes.
 
 It uses a database ``flaechenpool_bench`` on the embedded cluster (or on DATABASE_URL's server) and
 prints a table. Not part of the test suite.
@@ -19,12 +20,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -42,10 +45,7 @@ from flaechenpool.spatial import BBox  # noqa: E402
 from tests.databases import recreate_database  # noqa: E402
 
 ERFURT = "16051000"
-MEASURE = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
-           "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); "
-           "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode); "
-           "sys.stderr.write(r.stderr[-2000:])")
+_SAMPLE_S = 0.05
 
 
 def build_file(n: int, path: Path) -> None:
@@ -69,12 +69,74 @@ def build_file(n: int, path: Path) -> None:
     frame.to_file(path, driver="GPKG", layer="flurstuecke", engine="pyogrio")
 
 
-def measure(*command: str, env: dict[str, str]) -> tuple[float, float]:
-    out = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, env=env)
-    seconds, kib, code = out.stdout.split()
-    if code != "0":
-        raise SystemExit(f"{command[0]} failed: {out.stderr}")
-    return float(seconds), int(kib) / 1024
+def _tree_rss_kib(root: int) -> int:
+    """Resident memory of ``root`` and every process below it (from /proc), KiB."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parent = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/status") as f:
+                rss[int(entry)] = next((int(line.split()[1]) for line in f if line.startswith("VmRSS:")), 0)
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def _postmaster_cpu(pid: int | None) -> float | None:
+    """CPU seconds of the server's ended backends (the postmaster's reaped children)."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
+def _postmaster_pid(engine: Any) -> int | None:
+    """The database server's main process, when it runs on this machine (else None)."""
+    try:
+        with engine.connect() as conn:
+            folder = conn.execute(text("SELECT current_setting('data_directory')")).scalar()
+        with open(Path(folder) / "postmaster.pid") as f:
+            return int(f.readline())
+    except Exception:  # noqa: BLE001 - another machine, or no right to read the folder
+        return None
+
+
+def measure(*command: str, env: dict[str, str], server: int | None = None) -> tuple[float, float, float | None]:
+    """Wall time, peak resident memory (MB, summed over the process tree) of ``command`` and the CPU
+    seconds it and the database backends it used spent (None when the server's are not visible)."""
+    client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = _postmaster_cpu(server)
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=errors)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, _tree_rss_kib(process.pid))
+            time.sleep(_SAMPLE_S)
+        seconds = time.perf_counter() - start
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"{command[0]} failed: {errors.read().decode(errors='replace')[-2000:]}")
+    time.sleep(0.5)  # the backends end and are reaped
+    client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client = (client_after.ru_utime + client_after.ru_stime) - (client_before.ru_utime + client_before.ru_stime)
+    server_after = _postmaster_cpu(server)
+    cpu = None if server_before is None or server_after is None else client + server_after - server_before
+    return seconds, peak / 1024, cpu
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -85,10 +147,69 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--parcels", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=None, help="a second, smaller size (default: a quarter; 0: none)")
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
+    small = args.parcels // 4 if args.small is None else args.small
+    sizes = [n for n in (small, args.parcels) if n > 0]
     settings = Settings()
     server = resolve_database_url(settings)
+    rows: list[tuple[int, str, tuple[float, float, float | None], tuple[float, float, float | None]]] = []
+    with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:
+        for n in sizes:
+            url, engine = _fresh_database(server, settings)
+            path = Path(tmp) / f"parcels-{n}.gpkg"
+            t = time.perf_counter()
+            build_file(n, path)
+            print(f"built {n:,} parcels in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+            u = make_url(url)
+            pg = (f"PG:host={u.query['host']} port={u.query['port']} dbname={u.database} user={u.username}"
+                  if "host" in u.query else f"PG:host={u.host} port={u.port} dbname={u.database} user={u.username} "
+                  f"password={u.password or ''}")
+            env = dict(os.environ, DATABASE_URL=url, PG_USE_COPY="YES")
+            env = {k: v for k, v in env.items() if k not in ("GDAL_DATA", "PROJ_LIB", "PROJ_DATA")}
+            importer = (str(ROOT / ".venv" / "bin" / "flaechenpool"), "import", "parcels", str(path),
+                        "--municipality", ERFURT)
+            postmaster = _postmaster_pid(engine)
+            ogr = measure("/usr/bin/ogr2ogr", "-f", "PostgreSQL", pg, str(path), "-nln", "bench_ogr2ogr",
+                          "-lco", "GEOMETRY_NAME=geom", "--config", "PG_USE_COPY", "YES", env=env, server=postmaster)
+            first = measure(*importer, env=env, server=postmaster)
+            again = measure(*importer, env=env, server=postmaster)
+            for name, result in (("ogr2ogr -f PostgreSQL (COPY, plain table)", ogr),
+                                 ("flaechenpool import parcels (first)", first),
+                                 ("flaechenpool import parcels (re-import, unchanged)", again)):
+                rows.append((n, name, result, ogr))
+            with engine.connect() as conn:
+                count = conn.execute(text("SELECT count(*) FROM core.parcels WHERE valid_to IS NULL")).scalar()
+                conn.execute(text("ANALYZE"))
+                conn.commit()
+            assert count == n, count
+            path.unlink()
+            if n != sizes[-1]:
+                engine.dispose()
+    latency = search(url, engine, args.queries)
+    print(f"\n## Land office benchmark: {' and '.join(f'{n:,}' for n in sizes)} parcels "
+          "(2 cores, shared by client and database)\n")
+    print("| parcels | workload | time | parcels/s | peak memory | vs ogr2ogr | CPU (client + server) | "
+          "CPU vs ogr2ogr |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n, name, (seconds, mb, cpu), (peer, _, peer_cpu) in rows:
+        cpu_text = f"{cpu:.1f} s" if cpu is not None else "–"
+        cpu_ratio = f"{peer_cpu / cpu:.2f}" if cpu and peer_cpu else "–"
+        print(f"| {n:,} | {name} | {seconds:.1f} s | {n / seconds:,.0f} | {mb:,.0f} MB | {peer / seconds:.2f} | "
+              f"{cpu_text} | {cpu_ratio} |")
+    print("\n(time ratios depend on what else the machine runs; the CPU columns count the importing processes "
+          "and their database backends only)")
+    print(f"\n| candidate search at {sizes[-1]:,} parcels (page of ≤100, 1 km² bbox + filters) | p50 | p95 | "
+          "p95 vs raw SQL |")
+    print("|---|---|---|---|")
+    raw95 = latency["raw SQL (psycopg)"][1]
+    for name, (p50, p95) in latency.items():
+        print(f"| {name} | {p50:.1f} ms | {p95:.1f} ms | {p95 / raw95:.2f} |")
+
+
+def _fresh_database(server: str, settings: Settings) -> tuple[str, object]:
+    """The database ``flaechenpool_bench``, new, with the schema, municipalities and stations."""
     url = recreate_database(make_url(server).set(database="postgres").render_as_string(hide_password=False),
                             "flaechenpool_bench")
     engine = create_engine_for(url, settings)
@@ -101,43 +222,7 @@ def main() -> None:
         # the synthetic grid lies beyond Erfurt's boundary: let Erfurt's polygon cover the grid
         conn.execute(text("UPDATE core.municipalities SET geom = ST_Multi(ST_MakeEnvelope(550000, 5550000, 780000, "
                           "5720000, 25832)) WHERE ags = :a"), {"a": ERFURT})
-    with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:
-        path = Path(tmp) / "parcels.gpkg"
-        t = time.perf_counter()
-        build_file(args.parcels, path)
-        print(f"built {args.parcels:,} parcels in {time.perf_counter() - t:.1f} s", file=sys.stderr)
-        u = make_url(url)
-        pg = (f"PG:host={u.query['host']} port={u.query['port']} dbname={u.database} user={u.username}"
-              if "host" in u.query else f"PG:host={u.host} port={u.port} dbname={u.database} user={u.username} "
-              f"password={u.password or ''}")
-        env = dict(os.environ, DATABASE_URL=url, PG_USE_COPY="YES")
-        env = {k: v for k, v in env.items() if k not in ("GDAL_DATA", "PROJ_LIB", "PROJ_DATA")}
-        ogr_s, ogr_mb = measure("/usr/bin/ogr2ogr", "-f", "PostgreSQL", pg, str(path), "-nln", "bench_ogr2ogr",
-                                "-lco", "GEOMETRY_NAME=geom", "--config", "PG_USE_COPY", "YES", env=env)
-        fp_s, fp_mb = measure(str(ROOT / ".venv" / "bin" / "flaechenpool"), "import", "parcels", str(path),
-                              "--municipality", ERFURT, env=env)
-        re_s, re_mb = measure(str(ROOT / ".venv" / "bin" / "flaechenpool"), "import", "parcels", str(path),
-                              "--municipality", ERFURT, env=env)
-    with engine.connect() as conn:
-        count = conn.execute(text("SELECT count(*) FROM core.parcels WHERE valid_to IS NULL")).scalar()
-        conn.execute(text("ANALYZE"))
-        conn.commit()
-    assert count == args.parcels, count
-    latency = search(url, engine, args.queries)
-    n = args.parcels
-    print(f"\n## Land office benchmark: {n:,} parcels (2 cores, shared by client and database)\n")
-    print("| workload | time | parcels/s | peak memory | vs ogr2ogr |")
-    print("|---|---|---|---|---|")
-    print(f"| ogr2ogr -f PostgreSQL (COPY, plain table) | {ogr_s:.1f} s | {n / ogr_s:,.0f} | {ogr_mb:,.0f} MB | 1.00 |")
-    print(f"| flaechenpool import parcels (first) | {fp_s:.1f} s | {n / fp_s:,.0f} | {fp_mb:,.0f} MB | "
-          f"{ogr_s / fp_s:.2f} |")
-    print(f"| flaechenpool import parcels (re-import, unchanged) | {re_s:.1f} s | {n / re_s:,.0f} | {re_mb:,.0f} MB | "
-          f"{ogr_s / re_s:.2f} |")
-    print("\n| candidate search (page of ≤100, 1 km² bbox + filters) | p50 | p95 | p95 vs raw SQL |")
-    print("|---|---|---|---|")
-    raw95 = latency["raw SQL (psycopg)"][1]
-    for name, (p50, p95) in latency.items():
-        print(f"| {name} | {p50:.1f} ms | {p95:.1f} ms | {p95 / raw95:.2f} |")
+    return url, engine
 
 
 def search(url: str, engine: object, queries: int) -> dict[str, tuple[float, float]]:

@@ -7,6 +7,7 @@ Tokens are random strings shown once; only their SHA-256 hash is stored.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass, field
@@ -113,9 +114,15 @@ def create_token(conn: Connection, username: str, *, name: str = "default", vali
 
 def authenticate(conn: Connection, token: str, *, username: str | None = None) -> Principal:
     """The principal of a valid token (and matching user name, when one is given), else 401."""
+    return check_token(conn, token, username=username)[0]
+
+
+def check_token(conn: Connection, token: str, *,
+                username: str | None = None) -> tuple[Principal, datetime.datetime | None]:
+    """Like ``authenticate``, with the token's expiry (None: unlimited); records its use (at most every 5 min)."""
     row = conn.execute(
         text(
-            "SELECT u.id, u.username, u.role, t.id AS token_id, "
+            "SELECT u.id, u.username, u.role, t.id AS token_id, t.expires_at, "
             "       coalesce(array_agg(m.municipality_ags ORDER BY m.municipality_ags) "
             "                FILTER (WHERE m.municipality_ags IS NOT NULL), '{}') AS municipalities "
             "FROM auth.tokens t JOIN auth.users u ON u.id = t.user_id "
@@ -130,8 +137,9 @@ def authenticate(conn: Connection, token: str, *, username: str | None = None) -
     conn.execute(text("UPDATE auth.tokens SET last_used_at = now() WHERE id = :i "
                       "AND (last_used_at IS NULL OR last_used_at < now() - interval '5 minutes')"),
                  {"i": row["token_id"]})
-    return Principal(username=row["username"], role=row["role"], municipalities=tuple(row["municipalities"]),
-                     user_id=row["id"])
+    principal = Principal(username=row["username"], role=row["role"], municipalities=tuple(row["municipalities"]),
+                          user_id=row["id"])
+    return principal, row["expires_at"]
 
 
 def revoke_tokens(conn: Connection, username: str) -> int:

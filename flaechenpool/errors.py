@@ -24,6 +24,7 @@ database driver messages never reach it.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 
@@ -74,9 +75,16 @@ class ImportFileError(InputError):
         if field is not None:
             where.append(f"field '{field}'")
         super().__init__(f"{', '.join(where)}: {detail}", file=file, row=row, field=field, **extra)
+        self.reason = detail
         self.file = file
         self.row = row
         self.field = field
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its parts (the importer's reading process hands errors to the main process)."""
+        extra = {k: v for k, v in self.extra.items() if k not in ("file", "row", "field")}
+        return (functools.partial(type(self), self.reason, file=self.file, row=self.row, field=self.field, **extra),
+                ())
 
 
 class UnprocessableError(InputError):

@@ -36,6 +36,11 @@ class ApiSettings(BaseModel):
     default_limit: int = Field(default=100, ge=1)
     max_limit: int = Field(default=10000, ge=1)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    token_cache_seconds: float = Field(
+        default=30.0, ge=0, le=300,
+        description="How long a token's user and role are kept in memory after checking them in the database: "
+        "a revoked or expired token, a deactivated user or a changed role takes effect within this time "
+        "(0: check every request).")
 
     @model_validator(mode="after")
     def _limits(self) -> ApiSettings:

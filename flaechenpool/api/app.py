@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from flaechenpool import __version__
 from flaechenpool.api.limits import BodySizeLimit
+from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.problems import add_problem_handlers
 from flaechenpool.api.routes import (
     analysis,
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     )
     app.state.settings = settings
     app.state.rate_limiter = RateLimiter(settings.public.rate_window_s)
+    app.state.principals = PrincipalCache(settings.api.token_cache_seconds)
     add_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.include_router(health.router)

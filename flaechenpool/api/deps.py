@@ -34,8 +34,8 @@ def get_public_connection(conn: Annotated[Connection, Depends(get_connection)]) 
 PublicConnectionDep = Annotated[Connection, Depends(get_public_connection)]
 
 
-def get_settings(request: Request) -> Settings:
-    """The settings the app was created with."""
+async def get_settings(request: Request) -> Settings:
+    """The settings the app was created with (async: no thread hop for a lookup)."""
     return request.app.state.settings  # type: ignore[no-any-return]
 
 

@@ -11,7 +11,8 @@ from fastapi import Depends, Request
 from sqlalchemy import Connection
 
 from flaechenpool.api.deps import ConnectionDep
-from flaechenpool.auth import ANONYMOUS, Principal, authenticate
+from flaechenpool.api.principal_cache import PrincipalCache
+from flaechenpool.auth import ANONYMOUS, Principal
 from flaechenpool.db import set_context
 from flaechenpool.errors import AuthenticationRequired, PermissionDenied
 
@@ -38,9 +39,13 @@ def get_acting_connection(request: Request, conn: ConnectionDep) -> Connection:
     """The request's connection, acting as the caller: the database role decides what is visible.
 
     Authentication and the role switch share one thread hop; the principal is kept on the request.
+    A token's principal comes from the app's short-lived ``PrincipalCache`` when it is fresh there.
     """
     credentials = _credentials(request)
-    principal = ANONYMOUS if credentials is None else authenticate(conn, credentials[1], username=credentials[0])
+    principal = ANONYMOUS
+    if credentials is not None:
+        cache: PrincipalCache = request.app.state.principals
+        principal = cache.principal(conn, credentials[1], username=credentials[0])
     set_context(conn, actor=principal.username, role=principal.role)
     request.state.principal = principal
     return conn

@@ -1,0 +1,156 @@
+"""The ways a batch of a parcel import takes (``flaechenpool.importing.parcel_sql``): straight into
+core.parcels when the municipality has no parcels yet, or staged and merged; the fall-backs when a
+row is refused; the separate reading process; and the binary COPY encoding they share."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import shapely
+from psycopg.types.numeric import dump_decimal_to_numeric_binary
+from sqlalchemy import Connection, text
+
+from flaechenpool.importing import copy_binary, feeder
+from flaechenpool.importing.parcels import import_parcels
+from tests.test_import_parcels import ERFURT, GPKG, KEYS, assert_fails, counts, db, gpkg_frame, import_engine, snapshot, write  # noqa: F401 - that module's fixtures
+
+WEIMAR = "16055000"
+
+
+def stored(conn: Connection) -> dict[str, tuple]:
+    rows = conn.execute(text("SELECT flurstueckskennzeichen, municipality_ags, official_area_m2, "
+                             "GeometryType(geom), ST_AsBinary(geom) FROM core.current_parcels"))
+    return {r[0]: (r[1], r[2], r[3], shapely.from_wkb(bytes(r[4]))) for r in rows}
+
+
+def test_first_import_goes_in_as_read(db: Connection) -> None:
+    report = import_parcels(db, GPKG, municipality=ERFURT)
+    assert counts(report) == (10, 10, 0, 0, 0)
+    rows = stored(db)
+    frame = gpkg_frame()
+    for key, geometry in zip(frame.flstkennz, frame.geometry, strict=True):
+        municipality, _, kind, geom = rows[key]
+        assert municipality == ERFURT and kind == "MULTIPOLYGON"
+        assert shapely.equals_exact(geom, shapely.multipolygons(shapely.get_parts(geometry)), tolerance=0)
+
+
+def test_polygons_are_stored_as_multipolygons(db: Connection, tmp_path: Path) -> None:
+    frame = gpkg_frame()
+    frame["geometry"] = [shapely.get_parts(g)[0] for g in frame.geometry]  # single polygons
+    path = write(frame, tmp_path / "polygons.gpkg", geometry_type="Polygon")
+    assert import_parcels(db, path, municipality=ERFURT).inserted == 10
+    for key, polygon in zip(frame.flstkennz, frame.geometry, strict=True):
+        _, _, kind, geom = stored(db)[key]
+        assert kind == "MULTIPOLYGON" and shapely.equals_exact(geom, shapely.multipolygons([polygon]), tolerance=0)
+    # the same file again changes nothing: equal byte for byte as stored
+    assert counts(import_parcels(db, path, municipality=ERFURT)) == (10, 0, 0, 10, 0)
+
+
+def test_a_geometry_outside_thuringia_is_named_on_the_direct_way(db: Connection, tmp_path: Path) -> None:
+    frame = gpkg_frame()
+    frame.loc[6, "geometry"] = shapely.affinity.translate(frame.geometry[6], xoff=-400_000)
+    assert_fails(db, write(frame, tmp_path / "far.gpkg"), "feature 7", "field 'geometry'",
+                 "lies outside Thuringia")
+
+
+def test_a_duplicate_key_is_named_on_the_direct_way(db: Connection, tmp_path: Path) -> None:
+    frame = gpkg_frame()
+    frame.loc[5, "flstkennz"] = frame.loc[1, "flstkennz"]
+    assert_fails(db, write(frame, tmp_path / "dup.gpkg"), "features 2 and 6", "occurs twice")
+    # across batches too (the first copy is stored already when the second arrives)
+    before = snapshot(db)
+    with pytest.raises(Exception, match="features 2 and 6"):
+        import_parcels(db, write(frame, tmp_path / "dup2.gpkg"), municipality=ERFURT, batch_size=3)
+    assert snapshot(db) == before
+
+
+def test_parcels_current_in_another_municipality_move(db: Connection) -> None:
+    db.execute(text("INSERT INTO core.municipalities (ags, name, geom, provenance, source) VALUES (:a, 'Weimar', "
+                    "ST_Multi(ST_MakeEnvelope(630000, 5640000, 660000, 5665000, 25832)), 'official', 'test')"),
+               {"a": WEIMAR})
+    assert import_parcels(db, GPKG, municipality=ERFURT).inserted == 10
+    report = import_parcels(db, GPKG, municipality=WEIMAR)  # the direct way meets current keys: matching
+    assert counts(report) == (10, 0, 10, 0, 0)
+    assert {v[0] for v in stored(db).values()} == {WEIMAR} and set(stored(db)) == KEYS
+    history = db.execute(text("SELECT count(*) FROM core.parcels WHERE municipality_ags = :e AND valid_to IS NOT NULL"),
+                         {"e": ERFURT}).scalar()
+    assert history == 10
+
+
+@pytest.fixture
+def reading_process(monkeypatch: pytest.MonkeyPatch) -> list[feeder.Feeder]:
+    """Every file is read in a separate process; the feeders used are recorded."""
+    monkeypatch.setattr(feeder, "SEPARATE_PROCESS_MIN_FEATURES", 1)
+    used: list[feeder.Feeder] = []
+    enter = feeder.Feeder.__enter__
+
+    def recording_enter(self: feeder.Feeder) -> feeder.Feeder:
+        used.append(self)
+        return enter(self)
+
+    monkeypatch.setattr(feeder.Feeder, "__enter__", recording_enter)
+    return used
+
+
+def test_the_reading_process_gives_the_same_parcels(db: Connection, reading_process: list) -> None:
+    report = import_parcels(db, GPKG, municipality=ERFURT, batch_size=4)
+    assert reading_process and reading_process[0].separate
+    assert counts(report) == (10, 10, 0, 0, 0)
+    assert sum(v[1] for v in stored(db).values()) == 37297
+    assert counts(import_parcels(db, GPKG, municipality=ERFURT, batch_size=4)) == (10, 0, 0, 10, 0)
+
+
+def test_errors_and_interruptions_cross_from_the_reading_process(db: Connection, tmp_path: Path,
+                                                                  reading_process: list) -> None:
+    frame = gpkg_frame()
+    frame.loc[8, "flstkennz"] = "1601150020042500"
+    assert_fails(db, write(frame, tmp_path / "bad.gpkg"), "feature 9", "field 'flstkennz'",
+                 "not a 20-character Flurstückskennzeichen")
+    before = snapshot(db)
+
+    def interrupt(done: int, total: int | None) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        import_parcels(db, GPKG, municipality=ERFURT, batch_size=3, progress=interrupt)
+    assert snapshot(db) == before
+    assert all(f._process is None for f in reading_process)  # stopped and waited for
+
+
+# --- binary COPY encoding ---------------------------------------------------------------------------
+
+def test_numeric_encoding_matches_psycopg() -> None:
+    rng = random.Random(4)
+    values = ["0", "1", "0.01", "0.005", "12.5", "1000.10", "99999999999.99", "1E+3", "-3.5", "5E-7"]
+    values += [f"{rng.random() * 10 ** rng.randint(-3, 12):.15g}" for _ in range(2000)]
+    for value in values:
+        assert copy_binary.numeric(Decimal(value))[4:] == bytes(dump_decimal_to_numeric_binary(Decimal(value))), value
+
+
+def test_encoded_rows_arrive_as_sent(db: Connection) -> None:
+    db.execute(text("CREATE TEMP TABLE enc (t text, n numeric(14, 2), ts timestamptz, b bytea, i int8) ON COMMIT DROP"))
+    moments = [datetime(2024, 1, 5, tzinfo=UTC), datetime(1999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+               datetime(2030, 6, 1, 12, tzinfo=UTC) + timedelta(microseconds=7), None]
+    rows = [("Wohnbaufläche; 600", Decimal("2.675"), moments[0], b"\x00\x01", 1),
+            (None, Decimal("1234.565"), moments[1], None, -2),
+            ("", Decimal("0.005"), moments[2], b"", None),
+            ("16011500200872______", Decimal("37297"), moments[3], b"abc", 2**40)]
+    columns = [[copy_binary.text(r[0]) for r in rows], [copy_binary.numeric(r[1]) for r in rows],
+               [copy_binary.timestamptz(r[2]) for r in rows], [copy_binary.binary(r[3]) for r in rows],
+               [copy_binary.int8(r[4]) for r in rows]]
+    raw = db.connection.driver_connection
+    with raw.cursor() as cur, cur.copy("COPY enc FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(copy_binary.block(columns))
+    got = db.execute(text("SELECT t, n, ts, b, i FROM enc")).all()
+    expected_numbers = db.execute(text("SELECT CAST(x AS numeric(14, 2)) FROM unnest(CAST(:v AS numeric[])) x"),
+                                  {"v": [r[1] for r in rows]}).scalars().all()
+    assert [r[0] for r in got] == [r[0] for r in rows]
+    assert [r[1] for r in got] == expected_numbers == [Decimal("2.68"), Decimal("1234.57"), Decimal("0.01"),
+                                                        Decimal("37297.00")]
+    assert [r[2] for r in got] == moments
+    assert [None if r[3] is None else bytes(r[3]) for r in got] == [r[3] for r in rows]
+    assert [r[4] for r in got] == [r[4] for r in rows]
