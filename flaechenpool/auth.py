@@ -142,10 +142,15 @@ def check_token(conn: Connection, token: str, *,
     return principal, row["expires_at"]
 
 
-def revoke_tokens(conn: Connection, username: str) -> int:
-    """Revoke every token of a user; returns how many were active."""
+def revoke_tokens(conn: Connection, username: str, *, name: str | None = None) -> int:
+    """Revoke the active tokens of a user (only those called ``name`` when given); returns how many.
+
+    A service that caches checked tokens (``api.token_cache_seconds``) stops accepting them within that time."""
+    if conn.execute(text("SELECT 1 FROM auth.users WHERE username = :u"), {"u": username}).first() is None:
+        raise NotFound(f"no user {username!r}")
     return conn.execute(
         text("UPDATE auth.tokens t SET revoked_at = now() FROM auth.users u "
-             "WHERE u.id = t.user_id AND u.username = :u AND t.revoked_at IS NULL"),
-        {"u": username},
+             "WHERE u.id = t.user_id AND u.username = :u AND t.revoked_at IS NULL "
+             "AND (CAST(:n AS text) IS NULL OR t.name = :n)"),
+        {"u": username, "n": name},
     ).rowcount

@@ -307,6 +307,25 @@ def token_create(
     out.print(_run(run), highlight=False)
 
 
+
+@token_app.command("revoke")
+def token_revoke(
+    username: Annotated[str, typer.Argument(help="User whose tokens are revoked")],
+    name: Annotated[str | None, typer.Option(help="Only the tokens with this name (default: all)")] = None,
+) -> None:
+    """Revoke a user's tokens (a running service stops accepting them within api.token_cache_seconds)."""
+    from flaechenpool.auth import revoke_tokens
+    from flaechenpool.db import acting
+
+    settings = _settings()
+
+    def run() -> int:
+        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason="token revoke"):
+            return revoke_tokens(conn, username, name=name)
+
+    count = _run(run)
+    out.print(f"{count} token(s) of {username} revoked" + (f" (name {name})" if name else ""))
+
 def _register_land_office() -> None:
     from flaechenpool.cli_analysis import potential_app
     from flaechenpool.cli_landoffice import audit_app, parcels_app, pool_app, sites_app, vacancies_app
