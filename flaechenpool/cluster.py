@@ -354,7 +354,8 @@ class EmbeddedCluster:
         A server killed just before may linger as a zombie, or its children may still hold the
         shared memory: such lock failures are retried for a few seconds.
         """
-        options = f'-k "{self.socket_dir}" -p {port} -c listen_addresses=127.0.0.1'
+        settings = "".join(f" -c {name}={value}" for name, value in self.settings.server_settings.items())
+        options = f'-k "{self.socket_dir}" -p {port} -c listen_addresses=127.0.0.1{settings}'
         deadline = time.monotonic() + 10
         while True:
             offset = self.log_file.stat().st_size if self.log_file.exists() else 0

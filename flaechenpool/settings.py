@@ -6,6 +6,7 @@ Nothing reads the environment at import time: callers build ``Settings()`` and p
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
@@ -26,6 +27,20 @@ class ClusterSettings(BaseModel):
     port: int = Field(default=54329, ge=1024, le=65535, description="First TCP port tried on 127.0.0.1.")
     pg_bin: Path = Field(default=Path("/usr/lib/postgresql/15/bin"), description="PostgreSQL binaries.")
     database: str = Field(default="flaechenpool", pattern=r"^[a-z_][a-z0-9_]{0,62}$")
+    server_settings: dict[str, str] = Field(
+        default_factory=lambda: {"shared_buffers": "512MB", "max_wal_size": "8GB", "checkpoint_timeout": "15min"},
+        description="PostgreSQL settings of the embedded cluster (given to the server at start): room in memory "
+        "and between checkpoints for state-scale imports and analyses.",
+    )
+
+    @field_validator("server_settings")
+    @classmethod
+    def _plain_settings(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, setting in value.items():
+            if not re.fullmatch(r"[a-z_]+", name) or not re.fullmatch(r"[A-Za-z0-9._-]+", setting):
+                raise ValueError(f"cluster setting {name}={setting!r}: names are lower-case words, values plain "
+                                 "numbers, units or words")
+        return value
 
 
 class ApiSettings(BaseModel):

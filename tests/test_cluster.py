@@ -132,11 +132,13 @@ def test_start_from_nothing_runs_postgis(started: Started, base_port: int) -> No
             version = conn.execute(text("SELECT postgis_version()")).scalar_one()
             database = conn.execute(text("SELECT current_database()")).scalar_one()
             listen = conn.execute(text("SHOW listen_addresses")).scalar_one()
+            tuned = {n: conn.execute(text(f"SHOW {n}")).scalar_one() for n in ("shared_buffers", "max_wal_size")}
     finally:
         engine.dispose()
     assert version.startswith("3.")
     assert database == DATABASE
     assert listen == "127.0.0.1"
+    assert tuned == {"shared_buffers": "512MB", "max_wal_size": "8GB"}   # ClusterSettings.server_settings
 
 
 def test_start_twice_is_idempotent(started: Started) -> None:
