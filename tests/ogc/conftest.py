@@ -13,7 +13,7 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
-from flaechenpool.auth import add_user, create_token
+from tests.factories import bearer, make_tokens
 
 JENA = "16053000"
 ILMENAU = "16070029"
@@ -28,22 +28,13 @@ def ogc(client: TestClient) -> TestClient:
 @pytest.fixture
 def tokens(conn: Connection) -> dict[str, str]:
     """Tokens of test users inside the test's rolled-back transaction."""
-    users = {"planner": ("planner", []), "lm_jena": ("land_manager", [JENA]),
-             "lm_ilmenau": ("land_manager", [ILMENAU]), "admin": ("admin", [])}
-    out = {}
-    for name, (role, municipalities) in users.items():
-        username = "t-" + name.replace("_", "-")
-        add_user(conn, username, role=role, municipalities=municipalities)
-        out[name] = create_token(conn, username)
-    return out
+    return make_tokens(conn, {"planner": ("planner", []), "lm_jena": ("land_manager", [JENA]),
+                              "lm_ilmenau": ("land_manager", [ILMENAU]), "admin": ("admin", [])}, prefix="t-")
 
 
 @pytest.fixture
 def auth(tokens: dict[str, str]) -> Callable[[str | None], dict[str, str]]:
-    def headers(user: str | None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {tokens[user]}"} if user else {}
-
-    return headers
+    return bearer(tokens)
 
 
 def stored_geometries(conn: Connection, sql: str, **params: object) -> dict[str, shapely.Geometry]:
