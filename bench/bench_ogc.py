@@ -104,11 +104,13 @@ def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
 
 def ensure_venv(name: str, packages: list[str]) -> Path:
     venv = PEERS / name
-    if not (venv / ".installed").exists():
+    marker = venv / (".installed-" + "-".join(sorted(packages)).replace("/", "_")[:200])
+    if not marker.exists():
         PEERS.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        if not (venv / "bin" / "pip").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *packages], check=True)
-        (venv / ".installed").touch()
+        marker.touch()
     return venv
 
 
@@ -141,7 +143,7 @@ def start_tipg(url: str) -> tuple[str, subprocess.Popen[bytes]]:
 
 def start_pygeoapi(url: str) -> tuple[str, subprocess.Popen[bytes]]:
     venv = ensure_venv("pygeoapi", ["pygeoapi==0.21.0", "psycopg2-binary", "geoalchemy2", "uvicorn",
-                                            "starlette"])
+                                            "starlette", "httptools"])
     port = free_port()
     u = make_url(url)
     def resource(table: str, title: str) -> dict[str, object]:
@@ -181,7 +183,9 @@ def start_pygeoapi(url: str) -> tuple[str, subprocess.Popen[bytes]]:
     env = dict(os.environ, PYGEOAPI_CONFIG=str(folder / "config.yml"), PYGEOAPI_OPENAPI=str(folder / "openapi.yml"))
     subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(folder / "config.yml"),
                     "--output-file", str(folder / "openapi.yml")], env=env, check=True, capture_output=True)
-    process = subprocess.Popen([str(venv / "bin" / "uvicorn"), "pygeoapi.starlette_app:APP", "--port", str(port),
+    # httptools: pygeoapi 0.21 answers an empty tile with 204 and a body, which makes h11 drop the connection
+    process = subprocess.Popen([str(venv / "bin" / "uvicorn"), "pygeoapi.starlette_app:APP", "--http", "httptools",
+                                "--port", str(port),
                                 "--workers", "1", "--log-level", "warning"], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     wait_ready(f"http://127.0.0.1:{port}/collections", process)
@@ -316,7 +320,9 @@ def main() -> None:
                 measure([lambda b=b: raw_call(b) for b in bx[:20]], 1)        # warm the buffers
                 result["raw SQL"] = run_safely([lambda b=b: raw_call(b) for b in bx], clients)
                 for system, (base, _) in servers.items():
-                    extra = f"&filter={httpx.QueryParams({'f': cql})['f']}&filter-lang=cql2-text" if cql else ""
+                    # pygeoapi 0.21 refuses filter-lang=cql2-text but reads CQL2 text without it
+                    lang = "" if system == "pygeoapi" else "&filter-lang=cql2-text"
+                    extra = f"&filter={httpx.QueryParams({'f': cql})['f']}{lang}" if cql else ""
                     extra = extra.replace(" ", "%20")
                     fmt = "&f=json" if system == "pygeoapi" else ""
                     urls = [f"{base}/collections/{names['parcels'][system]}/items?limit=1000&bbox="
