@@ -35,19 +35,29 @@ def _credentials(request: Request) -> tuple[str | None, str] | None:
     raise AuthenticationRequired("unsupported Authorization header: send 'Bearer <token>' or Basic with the token as password")
 
 
-def get_acting_connection(request: Request, conn: ConnectionDep) -> Connection:
-    """The request's connection, acting as the caller: the database role decides what is visible.
-
-    Authentication and the role switch share one thread hop; the principal is kept on the request.
-    A token's principal comes from the app's short-lived ``PrincipalCache`` when it is fresh there.
-    """
+def get_caller(request: Request, conn: ConnectionDep) -> Principal:
+    """Who is calling, without switching the connection's role (the database is asked only when the
+    token is not fresh in the app's short-lived ``PrincipalCache``). For routes that may answer from a
+    cache and switch the role themselves before they read (``db.set_context``)."""
     credentials = _credentials(request)
     principal = ANONYMOUS
     if credentials is not None:
         cache: PrincipalCache = request.app.state.principals
         principal = cache.principal(conn, credentials[1], username=credentials[0])
-    set_context(conn, actor=principal.username, role=principal.role)
     request.state.principal = principal
+    return principal
+
+
+CallerDep = Annotated[Principal, Depends(get_caller)]
+
+
+def get_acting_connection(request: Request, conn: ConnectionDep) -> Connection:
+    """The request's connection, acting as the caller: the database role decides what is visible.
+
+    Authentication and the role switch share one thread hop; the principal is kept on the request.
+    """
+    principal = get_caller(request, conn)
+    set_context(conn, actor=principal.username, role=principal.role)
     return conn
 
 

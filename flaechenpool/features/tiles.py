@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from flaechenpool.auth import Principal
+from flaechenpool.db import set_context
 from flaechenpool.errors import NotFound
 from flaechenpool.features.registry import Collection, Property
 from flaechenpool.features.state import OgcState
@@ -117,13 +118,16 @@ def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: s
              y: int) -> Tile:
     """A tile of one collection (or of all the caller may read: ``tileset='_all'``), from the cache or built.
 
-    ``conn`` acts as ``principal`` already (``SET LOCAL ROLE``), so the database enforces what is read."""
+    A cached tile costs no statement beyond the change-log poll (at most once a second). Before a tile
+    is built, ``conn`` is switched to the caller's role (``SET LOCAL ROLE``), so the database enforces
+    what is read."""
     check_tile(tms, z, x, y)
     state.prepare(conn)
     layers = layers_of(state, principal, tileset)
     hit = cached_tile(state, principal, tileset, z, x, y)
     if hit is not None:
         return hit
+    set_context(conn, actor=principal.username, role=principal.role)
     generation = state.tracker.generation
     sql = tile_sql(layers, principal.role, z)
     data = bytes(conn.execute(text(sql), tile_params(z, x, y)).scalar_one() or b"") if sql else b""

@@ -120,3 +120,30 @@ def test_style(ogc: TestClient) -> None:
     assert used <= layers and "sites" in used
     sites_fill = next(layer for layer in style["layers"] if layer["id"] == "sites-fill")
     assert sites_fill["paint"]["fill-color"][0] == "match"             # coloured by kind
+
+
+def test_a_cached_tile_is_served_without_building_or_switching_roles(ogc: TestClient, conn: Connection,
+                                                                      auth: Auth) -> None:
+    from sqlalchemy import event
+
+    t = TMS.tile(*JENA, 15)
+    path = f"/ogc/collections/parcels/tiles/WebMercatorQuad/15/{t.y}/{t.x}"
+    first = _tile(ogc, path, auth("planner"))
+    assert first["parcels"]["features"]
+    ogc.app.state.ogc.tracker.interval_s = 3600.0          # no change-log poll during the second request
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(conn, "before_cursor_execute", record)
+    try:
+        assert _tile(ogc, path, auth("planner")) == first
+        cached = list(statements)
+        statements.clear()
+        fresh = TMS.tile(*JENA, 16)                         # not cached yet: built under the caller's role
+        _tile(ogc, f"/ogc/collections/parcels/tiles/WebMercatorQuad/16/{fresh.y}/{fresh.x}", auth("planner"))
+    finally:
+        event.remove(conn, "before_cursor_execute", record)
+    assert not any("ST_AsMVT" in s or "set_config" in s for s in cached), cached
+    assert any("set_config" in s for s in statements) and any("ST_AsMVT" in s for s in statements)

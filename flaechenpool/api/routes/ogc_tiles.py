@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 
 from flaechenpool.api.deps import ConnectionDep
 from flaechenpool.api.routes.ogc import ParamsDep, StateDep, base_url, get_state
-from flaechenpool.api.security import PrincipalDep
+from flaechenpool.api.security import CallerDep, PrincipalDep
 from flaechenpool.features import style, tiles, tilesets
 from flaechenpool.features.documents import JSON, MVT
 from flaechenpool.features.service import check_params
@@ -71,7 +71,7 @@ def all_tilejson(tms: str, request: Request, params: ParamsDep, state: StateDep,
 
 
 @router.get("/tiles/{tms}/{z}/{y}/{x}", summary="A vector tile of all layers (MVT)")
-def all_tile(tms: str, z: int, y: int, x: int, conn: ConnectionDep, principal: PrincipalDep, params: ParamsDep,
+def all_tile(tms: str, z: int, y: int, x: int, conn: ConnectionDep, principal: CallerDep, params: ParamsDep,
              state: Annotated[OgcState, Depends(get_state)],
              if_none_match: Annotated[str | None, Header()] = None) -> Response:
     check_params(params, set())
@@ -106,7 +106,7 @@ def collection_tilejson(collection_id: str, tms: str, request: Request, params: 
 
 @router.get("/collections/{collection_id}/tiles/{tms}/{z}/{y}/{x}", summary="A vector tile of a collection (MVT)")
 def collection_tile(collection_id: str, tms: str, z: int, y: int, x: int, conn: ConnectionDep,
-                    principal: PrincipalDep, params: ParamsDep, state: Annotated[OgcState, Depends(get_state)],
+                    principal: CallerDep, params: ParamsDep, state: Annotated[OgcState, Depends(get_state)],
                     if_none_match: Annotated[str | None, Header()] = None) -> Response:
     check_params(params, set())
     return _tile_response(tiles.get_tile(conn, state, principal, collection_id, tms, z, x, y), if_none_match)
