@@ -105,14 +105,21 @@ def potential_candidates(
                                               sort=sort, limit=limit, offset=offset))
 
     page = _run(run)
-    table = Table(title=f"Lauf {run_id}: {page['numberReturned']} von {page['numberMatched']} Kandidaten "
-                        "(Punkte je Kriterium)")
-    for column in ("id", "rank", "score", "kind", "m²", *CRITERIA):
-        table.add_column(column if column in ("id", "rank", "score", "kind", "m²") else CRITERIA[column].title,
-                         justify="left" if column == "kind" else "right")
+    title = f"Lauf {run_id}: {page['numberReturned']} von {page['numberMatched']} Kandidaten"
+    wide = out.width >= 60 + 9 * len(CRITERIA)    # a column per criterion only where it can be read
+    table = Table(title=title + (" (Punkte je Kriterium)" if wide else " (stärkste Kriterien; explain ID zeigt alle)"))
+    for column in ("id", "rank", "score", "kind", "m²"):
+        table.add_column(column, justify="left" if column == "kind" else "right")
+    for column in CRITERIA if wide else ("top",):
+        table.add_column(CRITERIA[column].title if wide else "Kriterien (Punkte)", justify="right" if wide else "left")
     for f in page["features"]:
         p = f["properties"]
-        points = [f"{p['criteria'][k]['contribution']:g}" for k in CRITERIA]
+        contributions = {k: p["criteria"][k]["contribution"] for k in CRITERIA}
+        if wide:
+            points = [f"{contributions[k]:g}" for k in CRITERIA]
+        else:
+            strongest = sorted((k for k in contributions if contributions[k]), key=lambda k: -abs(contributions[k]))
+            points = [", ".join(f"{CRITERIA[k].title} {contributions[k]:+g}" for k in strongest[:3])]
         table.add_row(str(f["id"]), str(p["rank"]), f"{p['score']:.1f}", p["floo_category"], f"{p['area_m2']:.0f}",
                       *points)
     out.print(table)

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Connection, text
 from typer.testing import Result
 
+from flaechenpool import cli
 from tests.analysis.town import GERA, Town, build_town, rect
 from tests.cli import conftest
 
@@ -35,6 +36,12 @@ def test_run_candidates_explain_and_to_site(conn: Connection, town: Town) -> Non
     assert f"Analyselauf {run_id}" in result.output and re.search(r"infill_gap\s+│?\s*2", result.output)
     listed = invoke("candidates", str(run_id), "--kind", "infill_gap")
     assert listed.exit_code == 0 and "2 von 2 Kandidaten" in listed.output and "Baulücke" in listed.output
+    assert "Punkte je Kriterium" in listed.output and "Mindestbreite" in listed.output
+    with pytest.MonkeyPatch.context() as narrow:                  # an 80-column terminal: the strongest criteria
+        narrow.setattr(cli.out, "width", 80)
+        compact = invoke("candidates", str(run_id), "--kind", "infill_gap")
+    assert compact.exit_code == 0 and "stärkste Kriterien" in compact.output and "Entfernung" in compact.output
+    assert max(len(line) for line in compact.output.splitlines()) <= 80
     gap = conn.execute(text("SELECT id, score FROM analysis.candidates WHERE run_id = :r AND kind = 'infill_gap' "
                             "AND parcels = ARRAY[:k]"), {"r": run_id, "k": town.key("A3")}).one()
     explained = invoke("explain", str(gap.id))
