@@ -1,7 +1,7 @@
 -- Potential analysis, step 2: the vacancies not ended (core.vacancies) of the run's municipalities and
 -- area, with the building they are recorded for (else the current building at their point) and
 -- whether it is a farm building (:farm_building_functions as comparison keys, or type agricultural).
-CREATE TEMP TABLE ap_vacancies AS
+CREATE UNLOGGED TABLE ap_vacancies AS
 SELECT v.id AS vacancy_id, v.municipality_ags, v.scope, v.vacant_since, v.building_type, v.geom, b.id AS building_id,
        (v.building_type = 'agricultural'
         OR analysis.text_key(b.function) = ANY(CAST(:farm_building_functions AS text[]))) AS farm
