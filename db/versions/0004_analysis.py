@@ -1,5 +1,6 @@
 """Analysis: redevelopment-potential runs and their candidates (schema ``analysis``), the link from
-core.sites to the run and candidate a site was created from, grants and audit triggers.
+core.sites to the run and candidate a site was created from, the box index of core.buildings the
+analysis joins through, grants and audit triggers.
 
 The statements are in db/sql/0004/*.sql, run in name order, so each can be read and pasted into psql.
 
@@ -27,3 +28,4 @@ def downgrade() -> None:
     op.execute("ALTER TABLE core.sites DROP COLUMN IF EXISTS analysis_candidate_id, "
                "DROP COLUMN IF EXISTS analysis_run_id")
     op.execute("DROP SCHEMA IF EXISTS analysis CASCADE")
+    op.execute("DROP INDEX IF EXISTS core.buildings_box_idx")

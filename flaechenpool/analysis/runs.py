@@ -2,11 +2,16 @@
 
 A run takes a profile (``profiles.toml``), the municipalities (none: all the caller may analyse)
 and optionally an area, and executes the statements in ``flaechenpool/sql/analysis/`` in order,
-all set-based in PostGIS: temporary tables for the parcels of the run, their buildings and
-vacancies and their surroundings (steps 1–4), the rules that find candidates (5–9), and the
-scoring that stores them with each criterion's value and contribution (10). The run row keeps the
-whole profile, the area and the time, so results stay explainable when the profile file changes.
-Everything happens in one transaction: a failed run leaves nothing behind.
+all set-based in PostGIS: the parcels of the run with their buildings and surroundings (steps 1–4),
+the rules that find candidates (5–9), their measurements (10–15) and the scoring that stores them
+with each criterion's value and contribution (16–17). The run row keeps the whole profile, the area
+and the time, so results stay explainable when the profile file changes.
+
+The working tables of a run are UNLOGGED tables in a schema of its own (``analysis_run_<id>``,
+created and dropped by ``analysis.open_workspace`` / ``analysis.close_workspace`` inside the run's
+transaction, so no other session ever sees them): unlike temporary tables they can be read by
+parallel workers, and a state-wide run shares its work among the server's cores. Everything
+happens in one transaction: a failed run leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -30,20 +35,18 @@ from flaechenpool.db import load_sql
 from flaechenpool.errors import InputError, NotFound, PermissionDenied, UnprocessableError
 from flaechenpool.spatial import MAX_GEOMETRY_VERTICES, geometry_sql
 
-STEPS = ("01_scope", "02_vacancies", "03_overlaps", "04_parcels", "05_infill", "06_underused", "07_brownfields",
-         "08_vacancies", "09_width", "10_stations", "11_zones", "12_plans", "13_sites", "14_vacancy", "15_districts",
-         "16_candidates")
-# temporary tables of a run (created by the steps, dropped at the end) and what follows their creation
-TEMP_TABLES = ("ap_scope", "ap_vacancies", "ap_overlaps", "ap_parcels", "ap_width", "ap_stations", "ap_zones", "ap_plans",
-               "ap_sites", "ap_vacancy", "ap_districts")
-AFTER_STEP = {
-    "01_scope": ("ANALYZE ap_scope",),
-    "02_vacancies": ("ANALYZE ap_vacancies",),
-    "03_overlaps": ("ANALYZE ap_overlaps",),
-    "04_parcels": ("CREATE UNIQUE INDEX ON ap_parcels (id)", "ANALYZE ap_parcels"),
-}
+STEPS = ("01_classes", "02_vacancies", "03_parcels", "04_surroundings", "05_infill", "06_underused", "07_brownfields",
+         "08_vacancies", "09_found", "10_stations", "11_zones", "12_plans", "13_sites", "14_vacancy", "15_districts",
+         "16_scores", "17_candidates")
 WRITERS = ("land_manager", "admin")
-WORK_MEM = "64MB"   # per sort or hash of a run (the server's default, often 4 MB, spills a state to disk)
+# Settings of a run (restored afterwards): no JIT (it compiles the large plans for longer than they
+# run); WORK_MEM per sort or hash (the server's default, often 4 MB, spills a state to disk); the
+# workers do the work and the leader only collects their rows and writes them (with 2 cores, a
+# leader that also scans leaves its workers waiting); parallel plans for small tables too, where an
+# expensive function (analysis.width, COST 2000) makes them worth it.
+WORK_MEM = "64MB"
+RUN_SETTINGS = {"jit": "off", "work_mem": WORK_MEM, "parallel_leader_participation": "off",
+                "min_parallel_table_scan_size": "0"}
 RUN_COLUMNS = """
     r.id, r.profile, r.municipalities, r.actor, r.started_at, r.finished_at,
     round(extract(epoch FROM r.finished_at - r.started_at)::numeric, 3)::double precision AS duration_s,
@@ -114,44 +117,40 @@ def _step_params(profile: dict[str, Any], run_id: int, municipalities: list[str]
 
 
 @cache
-def statement(step: str) -> str:
-    """The SQL of a step without its comment lines (they name the bound parameters, which text() would bind)."""
-    lines = load_sql(f"analysis/{step}").splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
-
-
-def drop_temp_tables(conn: Connection) -> None:
-    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+def statements(step: str) -> tuple[str, ...]:
+    """The statements of a step (each ends with a line ending in ";"), without comment lines: they
+    name the bound parameters, which text() would bind."""
+    lines = [line for line in load_sql(f"analysis/{step}").splitlines() if not line.lstrip().startswith("--")]
+    return tuple(part.strip() for part in "\n".join(lines).split(";\n") if part.strip())
 
 
 @contextmanager
-def _session(conn: Connection, timeout_ms: int | None) -> Iterator[None]:
-    """Settings for the length of a run, restored afterwards: the statement limit; no JIT (it compiles
-    the large plans for longer than they run); WORK_MEM for the hashes and sorts over a state's parcels."""
-    before = conn.execute(text("SELECT current_setting('statement_timeout') AS t, current_setting('jit') AS j, "
-                               "current_setting('work_mem') AS m")).mappings().one()
-    _settings(conn, t=str(timeout_ms) if timeout_ms is not None else before["t"], j="off", m=WORK_MEM)
+def _session(conn: Connection, timeout_ms: int | None, workspace: str) -> Iterator[None]:
+    """Settings for the length of a run (RUN_SETTINGS, the statement limit, the workspace first on
+    the search path, bulk writing), restored afterwards."""
+    names = {**RUN_SETTINGS, "statement_timeout": None, "search_path": None, "flaechenpool.bulk": None}
+    before = {name: conn.execute(text("SELECT coalesce(current_setting(:n, true), '')"), {"n": name}).scalar_one()
+              for name in names}
+    values = {**RUN_SETTINGS, "statement_timeout": str(timeout_ms) if timeout_ms is not None else before["statement_timeout"],
+              "search_path": f"{workspace}, {before['search_path']}, pg_temp", "flaechenpool.bulk": "on"}
+    _settings(conn, values)
     yield
-    _settings(conn, **before)
+    _settings(conn, before)
 
 
-def _settings(conn: Connection, **values: str) -> None:
-    conn.execute(text("SELECT set_config('statement_timeout', :t, true), set_config('jit', :j, true), "
-                      "set_config('work_mem', :m, true)"), values)
+def _settings(conn: Connection, values: dict[str, str]) -> None:
+    for name, value in values.items():
+        conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
 
 
 def _execute(conn: Connection, params: dict[str, Any]) -> dict[str, float]:
     """The steps in order (the candidates written in bulk: the run row records them); ms per step."""
-    bulk = conn.execute(text("SELECT coalesce(current_setting('flaechenpool.bulk', true), '')")).scalar_one()
-    conn.execute(text("SELECT set_config('flaechenpool.bulk', 'on', true)"))
     timings = {}
     for step in STEPS:
         started = time.perf_counter()
-        conn.execute(text(statement(step)), params)
-        for follow_up in AFTER_STEP.get(step, ()):
-            conn.exec_driver_sql(follow_up)
+        for sql in statements(step):
+            conn.execute(text(sql), params)
         timings[step] = round((time.perf_counter() - started) * 1000, 1)
-    conn.execute(text("SELECT set_config('flaechenpool.bulk', :b, true)"), {"b": bulk})
     return timings
 
 
@@ -167,8 +166,7 @@ def start_run(conn: Connection, principal: Principal, request: RunRequest, *, ar
     params: dict[str, Any] = {"profile": profile["name"], "parameters": json.dumps(profile),
                               "municipalities": municipalities, "version": __version__}
     area_sql = _area_sql(request, area_srid, params)
-    with conn.begin_nested() if conn.in_transaction() else conn.begin(), _session(conn, timeout_ms):
-        drop_temp_tables(conn)
+    with conn.begin_nested() if conn.in_transaction() else conn.begin():
         row = conn.execute(text(
             "INSERT INTO analysis.runs (profile, parameters, municipalities, area, software_version) "
             f"VALUES (:profile, CAST(:parameters AS jsonb), CAST(:municipalities AS text[]), {area_sql}, :version) "
@@ -177,16 +175,17 @@ def start_run(conn: Connection, principal: Principal, request: RunRequest, *, ar
                 "SELECT EXISTS (SELECT 1 FROM core.municipalities m, analysis.runs r WHERE r.id = :r "
                 "AND m.ags = ANY(:m) AND ST_Intersects(m.geom, r.area))"), {"r": row.id, "m": municipalities}).scalar():
             raise UnprocessableError("area: it lies outside the run's municipalities; is its CRS right?")
-        timings = _execute(conn, _step_params(profile, row.id, municipalities, row.area))
-        counts = {**_counts(conn, row.id), "steps_ms": timings}
+        workspace = conn.execute(text("SELECT analysis.open_workspace(:r)"), {"r": row.id}).scalar_one()
+        with _session(conn, timeout_ms, workspace):
+            timings = _execute(conn, _step_params(profile, row.id, municipalities, row.area))
+            counts = {**_counts(conn, row.id), "steps_ms": timings}
+            analysed = conn.execute(text("SELECT count(*) FROM ap_scope")).scalar_one()
+        conn.execute(text("SELECT analysis.close_workspace(:r)"), {"r": row.id})
         if params.get("area_repair"):
             counts["area_repaired"] = params["area_repair"]
-        conn.exec_driver_sql("DELETE FROM analysis.work_found")  # only this run's rows are visible
         conn.execute(text(
             "UPDATE analysis.runs SET finished_at = clock_timestamp(), counts = CAST(:c AS jsonb), "
-            "parcels_analysed = (SELECT count(*) FROM ap_scope) WHERE id = :r"),
-            {"r": row.id, "c": json.dumps(counts)})
-        drop_temp_tables(conn)
+            "parcels_analysed = :n WHERE id = :r"), {"r": row.id, "c": json.dumps(counts), "n": analysed})
     return get_run(conn, row.id)
 
 
@@ -194,10 +193,10 @@ def _counts(conn: Connection, run_id: int) -> dict[str, Any]:
     kinds = dict(conn.execute(text("SELECT kind, count(*) FROM analysis.candidates WHERE run_id = :r GROUP BY kind"),
                               {"r": run_id}).all())
     extra = conn.execute(text(
-        "SELECT (SELECT count(*) FROM ap_overlaps) AS building_parcel_pairs, "
+        "SELECT (SELECT coalesce(sum(buildings), 0) FROM ap_scope) AS building_parcel_pairs, "
         "(SELECT count(*) FROM ap_vacancies) AS vacancies, "
         "(SELECT count(*) FROM ap_vacancies v WHERE v.building_id IS NULL AND NOT EXISTS ("
-        "   SELECT 1 FROM analysis.work_found f WHERE f.detection -> 'vacancies' @> to_jsonb(v.vacancy_id)"
+        "   SELECT 1 FROM ap_found f WHERE f.detection -> 'vacancies' @> to_jsonb(v.vacancy_id)"
         ")) AS vacancies_unlocated")).mappings().one()
     return {"candidates": sum(kinds.values()), "kinds": kinds, **extra}
 

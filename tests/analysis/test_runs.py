@@ -31,9 +31,9 @@ def test_a_run_keeps_its_profile_parameters_and_time(conn: Connection, town_run:
     audit = conn.execute(text("SELECT action FROM audit.log WHERE table_name = 'analysis.runs' AND row_key = :k"),
                          {"k": str(result["id"])}).scalars().all()
     assert audit == ["insert", "update"]           # the run row is audited; its candidates come in bulk
-    assert conn.execute(text("SELECT count(*) FROM analysis.work_found")).scalar() == 0
-    leftovers = conn.execute(text("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'ap\\_%'")).scalar()
-    assert leftovers == 0
+    workspaces = conn.execute(text("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'analysis\\_run\\_%'")).scalar()
+    leftovers = conn.execute(text("SELECT count(*) FROM pg_class WHERE relname LIKE 'ap\\_%'")).scalar()
+    assert workspaces == 0 and leftovers == 0      # the run's working tables are gone with its workspace
 
 
 def test_compare_tells_what_appeared_and_vanished(conn: Connection, town: Town, town_run: Run) -> None:

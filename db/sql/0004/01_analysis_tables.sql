@@ -53,30 +53,37 @@ CREATE TABLE analysis.candidates (
 );
 CREATE INDEX candidates_run_score_idx ON analysis.candidates (run_id, score DESC, id);
 CREATE INDEX candidates_run_kind_idx ON analysis.candidates (run_id, kind);
-CREATE INDEX candidates_fingerprint_idx ON analysis.candidates (fingerprint);
 CREATE INDEX candidates_geom_idx ON analysis.candidates USING gist (geom);
 COMMENT ON TABLE analysis.candidates IS 'Kandidaten eines Laufs: Baulücken, Brachflächen, Leerstand, untergenutzte Flächen mit Bewertung';
 COMMENT ON COLUMN analysis.candidates.fingerprint IS 'Gleich über Läufe hinweg, solange Art und Flurstücke gleich bleiben (neu/entfallen)';
 
--- What the rules of a run found, before scoring: a working table the run fills and empties again in
--- its own transaction, so a run only ever sees its own rows (UNLOGGED: nothing of it needs to survive
--- a crash). Permanent rather than temporary so that the scoring, the most expensive step, can read
--- it with parallel workers.
-CREATE UNLOGGED TABLE analysis.work_found (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    kind              text NOT NULL,
-    municipality_ags  text NOT NULL,
-    parcels           text[] NOT NULL DEFAULT '{}',
-    buildings         bigint[] NOT NULL DEFAULT '{}',
-    identity          text NOT NULL,
-    geom              geometry(MultiPolygon, 25832) NOT NULL,
-    parcels_m2        double precision,
-    held_m2           double precision,
-    hint              boolean NOT NULL DEFAULT false,
-    detection         jsonb NOT NULL
-);
-CREATE INDEX work_found_geom_idx ON analysis.work_found USING gist (geom);
-COMMENT ON TABLE analysis.work_found IS 'Arbeitstabelle eines Analyselaufs (Funde vor der Bewertung; am Ende des Laufs leer)';
+-- The working tables of a run live in a schema of its own, analysis_run_<id>, which the run creates
+-- and drops in its own transaction (so no other session ever sees it): UNLOGGED tables there, unlike
+-- temporary tables, can be read by parallel workers. Land managers may not create schemas; these two
+-- functions do it for a run that is still going, and give them the right to create tables there.
+CREATE FUNCTION analysis.open_workspace(run bigint) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    name text := 'analysis_run_' || run;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM analysis.runs r WHERE r.id = run AND r.finished_at IS NULL) THEN
+        RAISE EXCEPTION 'no unfinished analysis run %', run USING ERRCODE = 'FP404';
+    END IF;
+    EXECUTE format('CREATE SCHEMA %I', name);
+    EXECUTE format('GRANT USAGE, CREATE ON SCHEMA %I TO flaechenpool_land_manager', name);
+    RETURN name;
+END $$;
+
+CREATE FUNCTION analysis.close_workspace(run bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    EXECUTE format('DROP SCHEMA IF EXISTS %I CASCADE', 'analysis_run_' || run);
+END $$;
+COMMENT ON FUNCTION analysis.open_workspace(bigint) IS 'Arbeitsschema eines Analyselaufs anlegen (in seiner Transaktion)';
+
+-- The box of every current building, for the analysis's join of buildings to parcels: a GiST index
+-- of PostgreSQL's own box type is probed about twice as fast as the PostGIS index of the geometry.
+CREATE INDEX buildings_box_idx ON core.buildings USING gist (box(geom)) WHERE valid_to IS NULL;
 
 -- A site created from a candidate keeps the link to it and to its run.
 ALTER TABLE core.sites

@@ -51,7 +51,7 @@ $$;
 -- must be thin enough (area <= (hi - lo) * perimeter) for the next one to be truly empty. If not,
 -- ST_MaximumInscribedCircle decides.
 CREATE FUNCTION analysis.width(geom geometry) RETURNS double precision
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE COST 2000 AS $$
 DECLARE
     area double precision := ST_Area(geom);
     rectangle geometry;
@@ -95,15 +95,42 @@ BEGIN
     RETURN 2 * (ST_MaximumInscribedCircle(geom)).radius;
 END $$;
 
--- At least `min_width` wide: the shape shrunk by half of it is not empty (cheap), or else its
--- measured width reaches it (see analysis.width: a negative buffer alone cannot be trusted with a "no").
-CREATE FUNCTION analysis.fits_width(geom geometry, min_width double precision) RETURNS boolean
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT NOT ST_IsEmpty(ST_Buffer(geom, -0.5 * min_width)) OR analysis.width(geom) >= min_width
+-- At least `min_width` wide, given the measured width (analysis.width): it reaches the minimum, or
+-- else the shape shrunk by half of it is not empty (a negative buffer alone cannot be trusted with
+-- a "no", the width decides all but a few cases).
+CREATE FUNCTION analysis.fits_width(geom geometry, width double precision, min_width double precision) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT width >= min_width OR NOT ST_IsEmpty(ST_Buffer(geom, -0.5 * min_width))
+$$;
+
+-- Building on parcel, the usual case told without GEOS: a single polygon whose outline keeps off the
+-- outline of the other (no common point, ST_DWithin 0) and which has a vertex in it lies inside it
+-- (being connected, it cannot cross the outline). Else NULL or false: ST_CoveredBy must decide.
+-- An inlined SQL expression (no STRICT, which would prevent inlining).
+CREATE FUNCTION analysis.lies_inside(inner_geom geometry, outer_geom geometry) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ST_NumGeometries(inner_geom) = 1
+           AND NOT ST_DWithin(ST_Boundary(outer_geom), inner_geom, 0)
+           AND ST_Intersects(ST_PointN(ST_ExteriorRing(ST_GeometryN(inner_geom, 1)), 1), outer_geom)
+$$;
+
+-- How many m² of a building lie on a parcel: its footprint when the parcel covers it (the usual
+-- case: analysis.lies_inside, else ST_CoveredBy, only when the boxes allow it), else the area of the
+-- intersection, measured only when the two touch at all (ST_DWithin 0: no GEOS, cheaper than
+-- ST_Intersects; whether shapes that merely touch count makes no difference, their intersection has
+-- no area). NULL when they do not touch.
+CREATE FUNCTION analysis.overlap_m2(building geometry, footprint_m2 double precision, parcel geometry)
+RETURNS double precision LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN building @ parcel AND (analysis.lies_inside(building, parcel) OR ST_CoveredBy(building, parcel))
+                    THEN footprint_m2
+                WHEN ST_DWithin(building, parcel, 0) THEN ST_Area(ST_Intersection(building, parcel))
+           END
 $$;
 
 COMMENT ON FUNCTION analysis.width(geometry) IS 'Breite: Durchmesser des größten einbeschriebenen Kreises (m)';
-COMMENT ON FUNCTION analysis.fits_width(geometry, double precision) IS 'Passt ein Kreis dieses Durchmessers hinein?';
+COMMENT ON FUNCTION analysis.fits_width(geometry, double precision, double precision) IS 'Passt ein Kreis dieses Durchmessers hinein?';
+COMMENT ON FUNCTION analysis.lies_inside(geometry, geometry) IS 'Liegt die erste Fläche sicher in der zweiten? (ohne GEOS; NULL/false: unbestimmt)';
+COMMENT ON FUNCTION analysis.overlap_m2(geometry, double precision, geometry) IS 'Fläche eines Gebäudes auf einem Flurstück (m²)';
 
 -- Land-use and building-function texts compared without case, umlauts, spaces and punctuation:
 -- 'Industrie- und Gewerbefläche' and 'Industrie Und Gewerbeflaeche' (as some ALKIS exports write it)

@@ -15,9 +15,10 @@ GRANT USAGE ON SCHEMA analysis TO flaechenpool_public;
 GRANT SELECT ON ALL TABLES IN SCHEMA analysis TO flaechenpool_planner;
 GRANT EXECUTE ON FUNCTION analysis.normalised(double precision, jsonb), analysis.criterion(double precision, jsonb), analysis.criterion(text, jsonb),
     analysis.total(jsonb), analysis.text_key(text), analysis.width(geometry),
-    analysis.fits_width(geometry, double precision) TO flaechenpool_planner;
+    analysis.fits_width(geometry, double precision, double precision), analysis.lies_inside(geometry, geometry),
+    analysis.overlap_m2(geometry, double precision, geometry) TO flaechenpool_planner;
 GRANT INSERT, UPDATE ON analysis.runs, analysis.candidates, analysis.town_centres TO flaechenpool_land_manager;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA analysis TO flaechenpool_land_manager;
--- The working table belongs to the run that fills it: land managers write and read it, nobody else.
-REVOKE ALL ON analysis.work_found FROM flaechenpool_planner;
-GRANT SELECT, INSERT, DELETE ON analysis.work_found TO flaechenpool_land_manager;
+-- A run's workspace (see analysis.open_workspace) is opened and closed by the runs' role only.
+REVOKE ALL ON FUNCTION analysis.open_workspace(bigint), analysis.close_workspace(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION analysis.open_workspace(bigint), analysis.close_workspace(bigint) TO flaechenpool_land_manager;

@@ -3,9 +3,9 @@
 -- :brownfield_land_use_classes) without buildings or with all of them vacant, or a parcel the
 -- land-use layer records as brownfield (:brownfield_recorded_classes). Parcels within
 -- :neighbour_distance_m of each other in one municipality form one candidate (DBSCAN, set-based),
--- which must reach :brownfield_min_area_m2 and :brownfield_min_width_m (analysis.fits_width).
-INSERT INTO analysis.work_found (kind, municipality_ags, parcels, identity, geom, parcels_m2, held_m2, hint,
-                                 detection)
+-- which must reach :brownfield_min_area_m2 and be :brownfield_min_width_m wide (analysis.fits_width;
+-- the width is kept for the scoring).
+CREATE UNLOGGED TABLE ap_brownfields AS
 WITH parcels AS (
     SELECT p.*, cp.geom,
            CASE WHEN p.recorded THEN 'recorded' WHEN p.buildings = 0 THEN 'unbuilt' ELSE 'all_vacant' END AS reason
@@ -27,11 +27,18 @@ merged AS (
            bool_or(contamination_class OR land_use = ANY(CAST(:contamination_land_uses AS text[]))) AS hint
     FROM clustered GROUP BY municipality_ags, cluster
 )
-SELECT 'brownfield', m.municipality_ags, m.keys, array_to_string(m.keys, ','), m.geom, m.parcels_m2,
-       m.held_m2, m.hint,
+SELECT m.*, ST_Area(m.geom) AS area_m2 FROM merged m;
+
+CREATE UNLOGGED TABLE ap_brownfields_wide AS
+SELECT m.*, analysis.width(m.geom) AS width FROM ap_brownfields m WHERE m.area_m2 >= :brownfield_min_area_m2;
+
+CREATE UNLOGGED TABLE ap_found_brownfield AS
+SELECT 'brownfield' AS kind, m.municipality_ags, m.keys AS parcels, '{}'::bigint[] AS buildings,
+       array_to_string(m.keys, ',') AS identity, m.geom, m.parcels_m2, m.held_m2, m.hint,
        jsonb_build_object('rule', 'brownfield', 'reasons', to_jsonb(m.reasons), 'land_uses', to_jsonb(m.land_uses),
-                          'parcels', cardinality(m.keys), 'area_m2', round(ST_Area(m.geom)::numeric, 1),
+                          'parcels', cardinality(m.keys), 'area_m2', round(m.area_m2::numeric, 1),
                           'min_width_m', :brownfield_min_width_m, 'buildings', m.buildings,
-                          'built_m2', round(m.built_m2::numeric, 1))
-FROM merged m
-WHERE ST_Area(m.geom) >= :brownfield_min_area_m2 AND analysis.fits_width(m.geom, :brownfield_min_width_m)
+                          'built_m2', round(m.built_m2::numeric, 1)) AS detection,
+       m.width
+FROM ap_brownfields_wide m
+WHERE analysis.fits_width(m.geom, m.width, :brownfield_min_width_m)

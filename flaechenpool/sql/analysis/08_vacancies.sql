@@ -3,8 +3,7 @@
 -- footprint), leerstehendes Gebäude (vacant_building: a whole-building vacancy) and Leerstand in einem
 -- Gebäude (partial_vacancy: only partial vacancies recorded). A vacancy without a building is placed
 -- on the parcel at its point (identity: that parcel); one with neither is left out (counted by the run).
-INSERT INTO analysis.work_found (kind, municipality_ags, parcels, buildings, identity, geom, parcels_m2,
-                                 held_m2, hint, detection)
+CREATE UNLOGGED TABLE ap_found_vacancy AS
 WITH per_building AS (
     SELECT v.building_id, min(v.municipality_ags) AS municipality_ags, bool_or(v.scope = 'whole_building') AS whole,
            bool_or(v.farm) AS farm, array_agg(v.vacancy_id ORDER BY v.vacancy_id) AS vacancies,
@@ -15,7 +14,7 @@ on_parcels AS (
     SELECT o.building_id, array_agg(p.id ORDER BY p.key) AS parcel_ids, array_agg(p.key ORDER BY p.key) AS keys,
            sum(p.area_m2) AS parcels_m2, coalesce(sum(p.area_m2) FILTER (WHERE p.held), 0) AS held_m2,
            bool_or(p.contamination_class OR p.land_use = ANY(CAST(:contamination_land_uses AS text[]))) AS hint
-    FROM ap_overlaps o JOIN per_building pb ON pb.building_id = o.building_id JOIN ap_parcels p ON p.id = o.parcel_id
+    FROM ap_vacant_pairs o JOIN per_building pb ON pb.building_id = o.building_id JOIN ap_parcels p ON p.id = o.parcel_id
     GROUP BY o.building_id
 ),
 buildings AS (
@@ -37,17 +36,18 @@ unlocated AS (
     WHERE v.building_id IS NULL
     GROUP BY v.municipality_ags, p.id, p.key, p.area_m2, p.held, cp.geom
 )
-SELECT b.kind, b.municipality_ags, coalesce(b.keys, '{}'), ARRAY[b.building_id],
-       'b' || b.building_key,
+SELECT b.kind, b.municipality_ags, coalesce(b.keys, '{}') AS parcels, ARRAY[b.building_id] AS buildings,
+       'b' || b.building_key AS identity,
        CASE WHEN b.kind = 'old_farmstead' AND b.parcel_ids IS NOT NULL
             THEN (SELECT ST_Multi(ST_CollectionExtract(ST_UnaryUnion(ST_Collect(cp.geom)), 3))
                   FROM core.parcels cp WHERE cp.id = ANY(b.parcel_ids))
-            ELSE ST_Multi(b.footprint) END,
-       b.parcels_m2, b.held_m2, coalesce(b.hint, false),
+            ELSE ST_Multi(b.footprint) END AS geom,
+       b.parcels_m2, b.held_m2, coalesce(b.hint, false) AS hint,
        jsonb_build_object('rule', b.kind, 'vacancies', to_jsonb(b.vacancies), 'vacant_since', b.vacant_since,
                           'building', b.building_id, 'building_function', b.function,
                           'footprint_m2', round(b.footprint_m2::numeric, 1), 'farm_building', b.farm,
-                          'whole_building', b.whole)
+                          'whole_building', b.whole) AS detection,
+       NULL::double precision AS width
 FROM buildings b
 UNION ALL
 SELECT CASE WHEN u.farm THEN 'old_farmstead' WHEN u.whole THEN 'vacant_building' ELSE 'partial_vacancy' END,
@@ -56,5 +56,6 @@ SELECT CASE WHEN u.farm THEN 'old_farmstead' WHEN u.whole THEN 'vacant_building'
        jsonb_build_object('rule', CASE WHEN u.farm THEN 'old_farmstead' WHEN u.whole THEN 'vacant_building'
                                        ELSE 'partial_vacancy' END,
                           'vacancies', to_jsonb(u.vacancies), 'vacant_since', u.vacant_since, 'building', NULL,
-                          'located_by', 'parcel at the recorded point', 'whole_building', u.whole)
+                          'located_by', 'parcel at the recorded point', 'whole_building', u.whole),
+       NULL
 FROM unlocated u
