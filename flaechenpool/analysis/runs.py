@@ -42,11 +42,11 @@ WRITERS = ("land_manager", "admin")
 # Settings of a run (restored afterwards): no JIT (it compiles the large plans for longer than they
 # run); WORK_MEM per sort or hash (the server's default, often 4 MB, spills a state to disk); the
 # workers do the work and the leader only collects their rows and writes them (with 2 cores, a
-# leader that also scans leaves its workers waiting); parallel plans for small tables too, where an
-# expensive function (analysis.width, COST 2000) makes them worth it.
+# leader that also scans leaves its workers waiting); parallel plans from 1 MB on (default 8 MB), where
+# an expensive function (analysis.width, COST 2000) makes them worth it even for a few thousand rows.
 WORK_MEM = "64MB"
 RUN_SETTINGS = {"jit": "off", "work_mem": WORK_MEM, "parallel_leader_participation": "off",
-                "min_parallel_table_scan_size": "0"}
+                "min_parallel_table_scan_size": "1MB"}
 RUN_COLUMNS = """
     r.id, r.profile, r.municipalities, r.actor, r.started_at, r.finished_at,
     round(extract(epoch FROM r.finished_at - r.started_at)::numeric, 3)::double precision AS duration_s,
