@@ -128,9 +128,9 @@ def statements(step: str) -> tuple[str, ...]:
 def _session(conn: Connection, timeout_ms: int | None, workspace: str) -> Iterator[None]:
     """Settings for the length of a run (RUN_SETTINGS, the statement limit, the workspace first on
     the search path, bulk writing), restored afterwards."""
-    names = {**RUN_SETTINGS, "statement_timeout": None, "search_path": None, "flaechenpool.bulk": None}
-    before = {name: conn.execute(text("SELECT coalesce(current_setting(:n, true), '')"), {"n": name}).scalar_one()
-              for name in names}
+    names = [*RUN_SETTINGS, "statement_timeout", "search_path", "flaechenpool.bulk"]
+    before = dict(conn.execute(text("SELECT n, coalesce(current_setting(n, true), '') FROM unnest(CAST(:n AS text[])) n"),
+                               {"n": names}).all())
     values = {**RUN_SETTINGS, "statement_timeout": str(timeout_ms) if timeout_ms is not None else before["statement_timeout"],
               "search_path": f"{workspace}, {before['search_path']}, pg_temp", "flaechenpool.bulk": "on"}
     _settings(conn, values)
@@ -139,8 +139,8 @@ def _session(conn: Connection, timeout_ms: int | None, workspace: str) -> Iterat
 
 
 def _settings(conn: Connection, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+    conn.execute(text("SELECT set_config(n, v, true) FROM unnest(CAST(:n AS text[]), CAST(:v AS text[])) s (n, v)"),
+                 {"n": list(values), "v": list(values.values())})
 
 
 def _execute(conn: Connection, params: dict[str, Any]) -> dict[str, float]:
