@@ -125,7 +125,9 @@ def municipalities_of(conn: Connection, copies: int) -> list[str]:
 
 def prepare(engine: Engine, copies: int, echo: Callable[[str], None] = print) -> None:
     """Schema, demo and copies 1 … ``copies`` (those missing), then ANALYZE."""
-    migrations.upgrade(engine)
+    if migrations.upgrade(engine) != migrations.head_revision():
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("ANALYZE")     # statistics for the indexes a migration added
     with engine.connect() as conn:
         if not demo_loaded(conn):
             echo("loading the demo data")

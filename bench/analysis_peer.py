@@ -67,12 +67,20 @@ def pairs(tree_geoms: np.ndarray, query: np.ndarray, predicate: str, distance: f
         tree.query(query, predicate=predicate)
 
 
+def keyed(values: pd.Series) -> np.ndarray:
+    """text_key of every value, computed once per distinct value (a state has a few dozen land uses
+    and building functions, not a million)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    lookup = np.array([text_key(u) if u else None for u in uniques] + [None], dtype=object)
+    return lookup[codes]
+
+
 def analyse(d: dict[str, Any], profile: dict[str, Any]) -> pd.DataFrame:
     det = profile["detection"]
     keys = {k: {text_key(v) for v in det[k]} for k in det if isinstance(det[k], list)}
     p = d["parcels"].reset_index(drop=True)
     pg = p.geometry.values
-    p["use"] = [text_key(u) if u else None for u in p.land_use]
+    p["use"] = keyed(p.land_use)
     p["area"] = shapely.area(pg)
     centroid = shapely.centroid(pg)
     p["gx"] = np.floor(shapely.get_x(centroid) / det["grid_cell_m"]).astype(int)
@@ -100,7 +108,7 @@ def analyse(d: dict[str, Any], profile: dict[str, Any]) -> pd.DataFrame:
         vi, bi = pairs(bg, v.geometry.values[lost], "intersects")
         first = pd.DataFrame({"v": lost[vi], "b": bi}).groupby("v").b.min()
         v.loc[first.index, "b"] = first.to_numpy()
-    func = np.array([text_key(f) if f else "" for f in b.function])
+    func = np.array([f or "" for f in keyed(b.function)], dtype=object)
     v["farm"] = (v.building_type == "agricultural") | np.isin(func[np.maximum(v.b, 0)], list(keys["farm_building_functions"])) & (v.b >= 0)
     vb = v[v.b >= 0].groupby("b").agg(whole=("scope", lambda s: (s == "whole_building").any()), farm=("farm", "any"),
                                        vacancies=("id", list), since=("vacant_since", "min"))

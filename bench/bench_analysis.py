@@ -8,13 +8,15 @@ synthetic state-scale set, against the same analysis in geopandas/shapely.
    parcels, 0.85 million buildings. Never the test database.
 2. For the demo and for the first 6, 18 and 61 copies (about 100 k, 300 k and 1 M parcels): one run
    of ``flaechenpool.analysis.runs.start_run`` (profile default, those municipalities), rolled back
-   afterwards. Time; peak private memory of all server processes of the cluster (the backend and
-   its parallel workers, sampled every 50 ms, less what they held before).
+   afterwards. Wall time; CPU time of the server (the backend and its parallel workers); peak
+   private memory of all server processes of the cluster (sampled every 50 ms, less what they held
+   before).
 3. The peer, bench/analysis_peer.py, in a process of its own on the same municipalities: load time
    (the layers out of PostGIS into GeoDataFrames), compute time, peak memory (ru_maxrss); then both
    candidate lists are compared by fingerprint (kind + parcels or building) and score.
 
-Prints a table; not part of the test suite.
+Prints a table (with what each column measures) and the time per parcel by size; not part of the
+test suite. The machine may be shared: the CPU column shows what the run itself consumed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import csv
 import hashlib
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -60,6 +63,15 @@ def server_processes() -> list[int]:
     return pids
 
 
+def cpu_seconds(backend_pid: int) -> float:
+    """CPU time of a backend plus that of all server processes that have ended (its parallel workers
+    end with each statement and are counted in the postmaster's children's time)."""
+    def times(pid: int) -> list[int]:
+        return [int(x) for x in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[11:15]]
+    postmaster = int((DATA / "postmaster.pid").read_text().split()[0])
+    return (sum(times(postmaster)[2:]) + sum(times(backend_pid)[:2])) / os.sysconf("SC_CLK_TCK")
+
+
 def private_kib() -> int:
     """Anonymous (private) memory of all processes of the bench cluster, KiB."""
     total = 0
@@ -93,19 +105,22 @@ class Sampler(threading.Thread):
 
 def sql_run(engine: Any, municipalities: list[str]) -> dict[str, Any]:
     with engine.connect() as conn:
-        conn.exec_driver_sql("SELECT 1")   # the backend exists before the baseline is taken
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()   # the backend exists before the baseline
         conn.rollback()
         sampler = Sampler()
         sampler.start()
+        cpu = cpu_seconds(pid)
         started = time.perf_counter()
         tx = conn.begin()
         run = start_run(conn, Principal("bench", "admin"), RunRequest(municipalities=municipalities), timeout_ms=0)
         seconds = time.perf_counter() - started
+        cpu = cpu_seconds(pid) - cpu
         peak = sampler.mib()
         scores = dict(conn.execute(text("SELECT fingerprint, score FROM analysis.candidates WHERE run_id = :r"),
                                    {"r": run["id"]}).all())
         tx.rollback()
-    return {"seconds": seconds, "peak_mib": peak, "parcels": run["parcels_analysed"], "kinds": run["counts"]["kinds"],
+    return {"seconds": seconds, "cpu": cpu, "peak_mib": peak, "parcels": run["parcels_analysed"],
+            "kinds": run["counts"]["kinds"],
             "steps": run["counts"]["steps_ms"], "scores": scores}
 
 
@@ -160,13 +175,27 @@ def main() -> None:
     print_table(rows)
 
 
+LEGEND = """
+Columns: *SQL run s* — wall time of one analysis run in PostGIS (flaechenpool.analysis.runs.start_run): from
+the stored tables to the detected, measured, scored and stored candidates (rows, indexes and foreign keys of
+analysis.candidates included), one transaction, parallel workers on the server's cores. *SQL CPU s* — CPU
+seconds the server spent on it (backend and workers together). *SQL peak MiB* — private memory of all
+server processes above their level before the run. *geopandas load s* — reading the same layers from
+PostGIS into GeoDataFrames (read_postgis): what a geopandas user pays before computing anything.
+*compute s* — the same analysis in memory with geopandas/shapely (GEOS 3.14; STRtree joins, vectorised
+predicates); it writes nothing back. *total s* — the peer's process wall time (interpreter start,
+imports, load, compute). *peak MiB* — the peer's ru_maxrss. *÷ SQL* — peer total (or compute) divided by
+SQL run. *same result* — candidates found by both (by fingerprint) and the largest score difference.
+"""
+
+
 def print_table(rows: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -> None:
-    print("\n| data | parcels | candidates | SQL run s | SQL peak MiB | geopandas load s | compute s | total s | "
-          "peak MiB | geopandas total ÷ SQL | compute ÷ SQL | same result |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("\n| data | parcels | candidates | SQL run s | SQL CPU s | SQL peak MiB | geopandas load s | compute s | "
+          "total s | peak MiB | geopandas total ÷ SQL | compute ÷ SQL | same result |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for label, sql, peer in rows:
         cells = [label, f"{sql['parcels']:,}", f"{sum(sql['kinds'].values()):,}", f"{sql['seconds']:.1f}",
-                 f"{sql['peak_mib']:.0f}"]
+                 f"{sql['cpu']:.1f}", f"{sql['peak_mib']:.0f}"]
         if peer:
             cells += [f"{peer['load_s']:.1f}", f"{peer['compute_s']:.1f}", f"{peer['seconds']:.1f}",
                       f"{peer['peak_mib']:.0f}", f"{peer['seconds'] / sql['seconds']:.2f}×",
@@ -174,13 +203,14 @@ def print_table(rows: list[tuple[str, dict[str, Any], dict[str, Any] | None]]) -
         else:
             cells += ["not run"] * 6 + ["–"]
         print("| " + " | ".join(cells) + " |")
-    big = [(sql["parcels"], sql["seconds"]) for _, sql, _ in rows[1:]]
+    print(LEGEND)
+    big = [(sql["parcels"], sql["seconds"], sql["cpu"]) for _, sql, _ in rows[1:]]
     if len(big) >= 2:
-        (n0, t0), (n1, t1) = big[0], big[-1]
-        exponent = math.log(t1 / t0) / math.log(n1 / n0)
-        nlogn = (n1 * math.log(n1)) / (n0 * math.log(n0))
-        print(f"\nGrowth {n0:,} → {n1:,} parcels: time × {t1 / t0:.2f} (n × {n1 / n0:.2f}, n log n × {nlogn:.2f}); "
-              f"exponent {exponent:.2f}")
+        print("Growth: " + "; ".join(f"{n:,} parcels {t / n * 1e6:.1f} µs ({c / n * 1e6:.1f} µs CPU) a parcel"
+                                     for n, t, c in big))
+        for (n0, t0, _), (n1, t1, _) in zip(big, big[1:], strict=False):
+            print(f"  {n0:,} → {n1:,}: time × {t1 / t0:.2f} for n × {n1 / n0:.2f} "
+                  f"(n log n × {n1 * math.log(n1) / (n0 * math.log(n0)):.2f}); exponent {math.log(t1 / t0) / math.log(n1 / n0):.2f}")
     slowest = rows[-1][1]["steps"]
     print("Steps of the largest run (ms): " + ", ".join(f"{k} {v:,.0f}" for k, v in sorted(slowest.items())))
 

@@ -42,11 +42,11 @@ WRITERS = ("land_manager", "admin")
 # Settings of a run (restored afterwards): no JIT (it compiles the large plans for longer than they
 # run); WORK_MEM per sort or hash (the server's default, often 4 MB, spills a state to disk); the
 # workers do the work and the leader only collects their rows and writes them (with 2 cores, a
-# leader that also scans leaves its workers waiting); parallel plans for small tables too, where an
-# expensive function (analysis.width, COST 2000) makes them worth it.
+# leader that also scans leaves its workers waiting); parallel plans from 1 MB on (default 8 MB), where
+# an expensive function (analysis.width, COST 2000) makes them worth it even for a few thousand rows.
 WORK_MEM = "64MB"
 RUN_SETTINGS = {"jit": "off", "work_mem": WORK_MEM, "parallel_leader_participation": "off",
-                "min_parallel_table_scan_size": "0"}
+                "min_parallel_table_scan_size": "1MB"}
 RUN_COLUMNS = """
     r.id, r.profile, r.municipalities, r.actor, r.started_at, r.finished_at,
     round(extract(epoch FROM r.finished_at - r.started_at)::numeric, 3)::double precision AS duration_s,
@@ -128,9 +128,9 @@ def statements(step: str) -> tuple[str, ...]:
 def _session(conn: Connection, timeout_ms: int | None, workspace: str) -> Iterator[None]:
     """Settings for the length of a run (RUN_SETTINGS, the statement limit, the workspace first on
     the search path, bulk writing), restored afterwards."""
-    names = {**RUN_SETTINGS, "statement_timeout": None, "search_path": None, "flaechenpool.bulk": None}
-    before = {name: conn.execute(text("SELECT coalesce(current_setting(:n, true), '')"), {"n": name}).scalar_one()
-              for name in names}
+    names = [*RUN_SETTINGS, "statement_timeout", "search_path", "flaechenpool.bulk"]
+    before = dict(conn.execute(text("SELECT n, coalesce(current_setting(n, true), '') FROM unnest(CAST(:n AS text[])) n"),
+                               {"n": names}).all())
     values = {**RUN_SETTINGS, "statement_timeout": str(timeout_ms) if timeout_ms is not None else before["statement_timeout"],
               "search_path": f"{workspace}, {before['search_path']}, pg_temp", "flaechenpool.bulk": "on"}
     _settings(conn, values)
@@ -139,8 +139,8 @@ def _session(conn: Connection, timeout_ms: int | None, workspace: str) -> Iterat
 
 
 def _settings(conn: Connection, values: dict[str, str]) -> None:
-    for name, value in values.items():
-        conn.execute(text("SELECT set_config(:n, :v, true)"), {"n": name, "v": value})
+    conn.execute(text("SELECT set_config(n, v, true) FROM unnest(CAST(:n AS text[]), CAST(:v AS text[])) s (n, v)"),
+                 {"n": list(values), "v": list(values.values())})
 
 
 def _execute(conn: Connection, params: dict[str, Any]) -> dict[str, float]:

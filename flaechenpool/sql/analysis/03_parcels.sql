@@ -5,9 +5,9 @@
 -- holds it and the m² of its buildings vacant as a whole (step 2), and the current buildings on it:
 -- how many and how many m² (analysis.overlap_m2; a building counts from :building_min_overlap_m2 on).
 -- One pass over the parcels in parallel workers; each probes the box index of core.buildings
--- (buildings_box_idx) and measures every building once (the LEFT JOIN LATERAL keeps overlap_m2 a
--- column of the join; a LATERAL aggregate per parcel would be simpler, but PostgreSQL 15 runs those
--- in one process only). The few parcels of the pool and with vacant buildings are updated after.
+-- (buildings_box_idx) and measures every building once. (Each LEFT JOIN LATERAL … ON true makes its
+-- expression a column computed once, per parcel or per pair, not again for every row above it; a
+-- LATERAL aggregate per parcel would be simpler, but PostgreSQL 15 runs those in one process only.) The few parcels of the pool and with vacant buildings are updated after.
 CREATE UNLOGGED TABLE ap_scope AS
 SELECT p.id, p.flurstueckskennzeichen AS key, p.municipality_ags, u.land_use, p.area_m2, g.cx, g.cy,
        coalesce(c.recorded, false) AS recorded,
@@ -19,9 +19,10 @@ SELECT p.id, p.flurstueckskennzeichen AS key, p.municipality_ags, u.land_use, p.
        count(*) FILTER (WHERE o.m2 >= :building_min_overlap_m2)::integer AS buildings,
        0::double precision AS vacant_m2, false AS held
 FROM core.parcels p
-CROSS JOIN LATERAL (SELECT analysis.text_key(p.land_use) AS land_use) u
-CROSS JOIN LATERAL (SELECT floor(ST_X(ST_Centroid(p.geom)) / :grid_cell_m)::integer AS cx,
-                           floor(ST_Y(ST_Centroid(p.geom)) / :grid_cell_m)::integer AS cy) g
+LEFT JOIN LATERAL (SELECT analysis.text_key(p.land_use) AS land_use) u ON true
+LEFT JOIN LATERAL (SELECT ST_Centroid(p.geom) AS centroid) m ON true
+LEFT JOIN LATERAL (SELECT floor(ST_X(m.centroid) / :grid_cell_m)::integer AS cx,
+                          floor(ST_Y(m.centroid) / :grid_cell_m)::integer AS cy) g ON true
 LEFT JOIN ap_classes c ON c.id = p.id
 LEFT JOIN core.buildings b ON b.valid_to IS NULL AND box(b.geom) && box(p.geom)
 LEFT JOIN LATERAL (SELECT analysis.overlap_m2(b.geom, b.footprint_m2, p.geom) AS m2) o ON true

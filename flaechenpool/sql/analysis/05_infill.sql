@@ -17,6 +17,8 @@ WHERE NOT p.recorded AND p.buildings = 0
   AND p.area_m2 BETWEEN :infill_min_area_m2 AND :infill_max_area_m2
   AND p.surrounding_share >= :infill_min_surrounding_share;
 
+ANALYZE ap_pre (id);
+
 CREATE UNLOGGED TABLE ap_neighbours AS
 SELECT w.id, count(*) AS total, count(*) FILTER (WHERE q.buildings > 0 AND q.building_land) AS built
 FROM ap_pre w

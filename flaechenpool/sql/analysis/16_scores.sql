@@ -12,12 +12,16 @@ FROM core.municipalities m
 LEFT JOIN analysis.town_centres tc ON tc.municipality_ags = m.ags
 LEFT JOIN (
     SELECT b.municipality_ags,
-           ST_SetSRID(ST_MakePoint(sum(ST_X(ST_Centroid(b.geom)) * b.footprint_m2) / sum(b.footprint_m2),
-                                   sum(ST_Y(ST_Centroid(b.geom)) * b.footprint_m2) / sum(b.footprint_m2)), 25832) AS geom
-    FROM core.buildings b
-    WHERE b.valid_to IS NULL
-      AND b.municipality_ags IN (SELECT municipality_ags FROM ap_found)
-      AND b.municipality_ags NOT IN (SELECT municipality_ags FROM analysis.town_centres)
+           ST_SetSRID(ST_MakePoint(sum(ST_X(b.centroid) * b.footprint_m2) / sum(b.footprint_m2),
+                                   sum(ST_Y(b.centroid) * b.footprint_m2) / sum(b.footprint_m2)), 25832) AS geom
+    FROM (
+        SELECT b.municipality_ags, b.footprint_m2, ST_Centroid(b.geom) AS centroid
+        FROM core.buildings b
+        WHERE b.valid_to IS NULL
+          AND b.municipality_ags IN (SELECT municipality_ags FROM ap_found)
+          AND b.municipality_ags NOT IN (SELECT municipality_ags FROM analysis.town_centres)
+        OFFSET 0  -- one centroid a building, in the workers
+    ) b
     GROUP BY b.municipality_ags
     HAVING sum(b.footprint_m2) > 0
 ) bc ON bc.municipality_ags = m.ags
@@ -62,4 +66,6 @@ LEFT JOIN ap_districts d ON d.id = f.id;
 
 CREATE UNLOGGED TABLE ap_ranked AS
 SELECT s.id, s.score, row_number() OVER (ORDER BY s.score DESC, s.kind, s.identity) AS rank
-FROM (SELECT id, kind, identity, analysis.total(criteria) AS score FROM ap_scored) s
+FROM (SELECT id, kind, identity, analysis.total(criteria) AS score FROM ap_scored) s;
+
+ANALYZE ap_ranked
