@@ -32,6 +32,7 @@ def test_inquiries_are_limited_per_ip_and_site_then_per_ip(client: TestClient, c
     r = client.post(f"/api/public/sites/{first}/inquiries", json=GOOD)
     assert r.status_code == 429 and r.headers["content-type"] == "application/problem+json"
     assert 1 <= int(r.headers["retry-after"]) <= 600 and "Zu viele" in r.json()["detail"]
+    assert r.json()["title"] == "Zu viele Anfragen"
     assert client.post(f"/api/public/sites/{second}/inquiries", json=GOOD).status_code == 201   # 3rd of this IP
     assert client.post(f"/api/public/sites/{third}/inquiries", json=GOOD).status_code == 429    # IP exhausted
     stored = conn.execute(text("SELECT count(*) FROM personal.inquiries WHERE email = 'rate@example.org'")).scalar()
