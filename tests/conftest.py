@@ -25,6 +25,10 @@ from tests.databases import recreate_database
 from tests.live import LiveServer
 from tests.live import live_server as serve_live
 
+# The retention job of the service would delete aged demo contacts in the shared test database; the
+# tests that check it switch it on for their own app (tests/public/test_retention.py).
+os.environ.setdefault("FLAECHENPOOL_PUBLIC__PURGE_EVERY_H", "0")
+
 TEST_DATABASE = "flaechenpool_test"
 TEST_CLUSTER_PORT = 54360
 
