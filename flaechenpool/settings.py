@@ -65,7 +65,7 @@ class ApiSettings(BaseModel):
 
 
 class PublicSettings(BaseModel):
-    """The public side: rate limits of inquiries and reports (per process, sliding window), photo limits and
+    """The public side: rate limits of inquiries and reports (sliding window, counted in the database), photo limits and
     how long the personal data visitors send are kept (Löschfristen)."""
 
     rate_window_s: int = Field(default=3600, ge=1, description="Window of the rate limits in seconds.")

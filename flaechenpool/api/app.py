@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = _open_engine(settings, database_url)
+        app.state.rate_limiter = RateLimiter(app.state.engine.connect, settings.public.rate_window_s)
         purge = None
         if settings.public.purge_every_h > 0:
             purge = asyncio.create_task(retention.purge_periodically(app.state.engine, settings.public))
@@ -91,7 +92,6 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.rate_limiter = RateLimiter(settings.public.rate_window_s)
     app.state.principals = PrincipalCache(settings.api.token_cache_seconds)
     add_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
