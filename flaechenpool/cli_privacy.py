@@ -53,14 +53,17 @@ def personal_show(email: Annotated[str, typer.Argument(help="E-mail address the 
             return privacy.find_by_email(conn, email, purpose=purpose)
 
     rows = _run(run)
-    table = Table(title=f"{email}: {len(rows)} records")
-    for column in ("what", "reference", "received", "municipality", "name", "email", "phone", "company", "message"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(r["what"], r["reference"], r["received_at"].astimezone().strftime("%Y-%m-%d %H:%M"),
-                      r["municipality_ags"], r["name"] or "", r["email"] or "", r["phone"] or "", r["company"] or "",
-                      " ".join((r["message"] or "").split()))
-    out.print(table)
+    out.print(f"{email}: {len(rows)} records")
+    for r in rows:   # one block a record: readable in a narrow terminal, complete for the answer to the person
+        table = Table(title=f"{r['what']} {r['reference']}", show_header=False, title_justify="left")
+        table.add_column("field", style="bold")
+        table.add_column("value", overflow="fold")
+        for field in ("received_at", "municipality_ags", "name", "email", "phone", "company", "message",
+                      "consent_text_version"):
+            if r[field] is not None:
+                value = r[field].astimezone().strftime("%Y-%m-%d %H:%M") if field == "received_at" else str(r[field])
+                table.add_row(field, value)
+        out.print(table)
 
 
 @personal_app.command("erase")
