@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,6 +24,16 @@ def get_connection(request: Request) -> Iterator[Connection]:
 
 
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
+Opener = Callable[[], AbstractContextManager[Connection]]
+
+
+async def get_connection_opener(request: Request) -> Opener:
+    """For routes that may answer without the database (a cached tile): opens the request's connection,
+    the same as ``get_connection``'s, only when called."""
+    return lambda: contextmanager(get_connection)(request)
+
+
+OpenerDep = Annotated[Opener, Depends(get_connection_opener)]
 
 
 def get_public_connection(conn: Annotated[Connection, Depends(get_connection)]) -> Connection:

@@ -98,10 +98,12 @@ def _url(path: str, params: dict[str, str], **changes: Any) -> str:
 
 def items(conn: Connection, state: OgcState, principal: Principal, collection_id: str, params: dict[str, str], *,
           base: str, default_limit: int, max_limit: int) -> ItemsResult:
+    """A page of features. ``conn`` need not act as the caller yet: the page is read as ``principal``
+    (``items.read_page``)."""
     c = state.registry.get(collection_id, principal)
     request = items_request(c, principal.role, params, default_limit=default_limit, max_limit=max_limit)
     query = ItemsQuery(c, principal.role, request)
-    page = read_page(conn, query, state)
+    page = read_page(conn, query, state, actor=principal.username)
     path = f"{base}/collections/{c.id}/items"
     plain = {k: v for k, v in params.items() if k != "f"}
     limit, offset = request.limit, request.offset

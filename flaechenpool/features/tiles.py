@@ -13,10 +13,10 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from flaechenpool.auth import Principal
-from flaechenpool.db import set_context
+from flaechenpool.db import read_as
 from flaechenpool.errors import NotFound
 from flaechenpool.features.registry import Collection, Property
 from flaechenpool.features.state import OgcState
@@ -114,23 +114,37 @@ def cached_tile(state: OgcState, principal: Principal, tileset: str, z: int, x: 
     return None if entry is None else Tile(entry.data, entry.etag, principal.is_anonymous)
 
 
+def tile_from_cache(state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
+                    y: int) -> Tile | None:
+    """The cached tile when it can be served without the database: the state is prepared and the
+    change log needs no poll now (else ``None``: call ``get_tile``). Unknown tiles and collections the
+    caller may not read raise as in ``get_tile``."""
+    check_tile(tms, z, x, y)
+    if not state.ready or state.tracker.due():
+        return None
+    layers_of(state, principal, tileset)            # 404 / 401 / 403 before anything is served
+    return cached_tile(state, principal, tileset, z, x, y)
+
+
 def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
              y: int) -> Tile:
     """A tile of one collection (or of all the caller may read: ``tileset='_all'``), from the cache or built.
 
-    A cached tile costs no statement beyond the change-log poll (at most once a second). Before a tile
-    is built, ``conn`` is switched to the caller's role (``SET LOCAL ROLE``), so the database enforces
-    what is read."""
+    A cached tile costs no statement beyond the change-log poll (at most once a second). A tile is
+    built under the caller's role: ``db.read_as`` switches it in the same round trip, so the database
+    enforces what is read."""
     check_tile(tms, z, x, y)
     state.prepare(conn)
     layers = layers_of(state, principal, tileset)
     hit = cached_tile(state, principal, tileset, z, x, y)
     if hit is not None:
         return hit
-    set_context(conn, actor=principal.username, role=principal.role)
     generation = state.tracker.generation
     sql = tile_sql(layers, principal.role, z)
-    data = bytes(conn.execute(text(sql), tile_params(z, x, y)).scalar_one() or b"") if sql else b""
+    data = b""
+    if sql:
+        row = read_as(conn, sql, tile_params(z, x, y), actor=principal.username, role=principal.role)
+        data = bytes(row[0] or b"") if row else b""
     etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
     if generation == state.tracker.generation:
         tables = frozenset(t for c in layers for t in c.tables)
