@@ -6,6 +6,7 @@ else takes an engine or a connection.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -169,16 +170,23 @@ def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, acto
             custom_plans: bool = False) -> tuple[Any, ...] | None:
     """``set_context`` and one read statement in ONE round trip; the statement's first row.
 
-    psycopg's pipeline sends the (implicit) ``BEGIN``, the ``set_config`` call and the statement
-    together; PostgreSQL still runs them one after the other, so the statement is planned, checked
-    and run under the caller's role exactly as after ``set_context``. ``custom_plans`` also sets
-    ``plan_cache_mode = force_custom_plan`` for the transaction. Driver errors are raised as
-    SQLAlchemy's ``DBAPIError`` like every other statement's.
+    psycopg's pipeline sends the ``set_config`` call and the statement together; PostgreSQL still
+    runs them one after the other, so the statement is planned, checked and run under the caller's
+    role exactly as after ``set_context``. On a connection in a transaction (``get_connection``) the
+    context stays for the rest of it. On an autocommit connection (``deps.get_connection_opener``) the
+    pipeline is a transaction of its own — ``BEGIN``, context, statement, ``COMMIT`` — so the role
+    ends with it (psycopg's implicit ``BEGIN`` would cost a round trip of its own: a pipeline waits
+    for it). ``custom_plans`` sets ``plan_cache_mode = force_custom_plan`` for the transaction.
+    Driver errors are raised as SQLAlchemy's ``DBAPIError`` like every other statement's.
     """
     driver = conn.connection.driver_connection
+    own = bool(driver.autocommit)
     context = _driver_sql(conn.dialect, _CONTEXT + (_CUSTOM_PLANS if custom_plans else ""))
     compiled = _driver_sql(conn.dialect, statement)
-    steps = [(context, _context_params(actor, role, None)), (compiled, dict(params))]
+    steps: list[tuple[str, dict[str, Any] | None]] = [(context, _context_params(actor, role, None)),
+                                                       (compiled, dict(params))]
+    if own:
+        steps = [("BEGIN", None), *steps, ("COMMIT", None)]
     try:
         with driver.pipeline():
             for sql, values in steps:
@@ -186,8 +194,13 @@ def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, acto
                 # listeners of SQLAlchemy's statement event (logging, tests) see these statements too
                 conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
                 cursor.execute(sql, values)
-        return cursor.fetchone()  # type: ignore[no-any-return]
+                if sql is compiled:
+                    result = cursor
+        return result.fetchone()  # type: ignore[no-any-return]
     except psycopg.Error as exc:
+        if own and driver.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with contextlib.suppress(psycopg.Error):      # a broken connection: the pool replaces it
+                driver.execute("ROLLBACK")
         raise DBAPIError.instance(statement, dict(params), exc, psycopg.Error, dialect=conn.dialect) from exc
 
 

@@ -197,7 +197,9 @@ def read_page(conn: Connection, query: ItemsQuery, counts: Any = None, *, actor:
     else:
 
         def count() -> int | None:
-            n = int(conn.execute(text(query.count_sql()), query.binds).scalar_one())
+            counted = read_as(conn, query.count_sql(), query.binds, actor=actor, role=query.role, custom_plans=True)
+            assert counted is not None
+            n = int(counted[0])
             return None if n >= COUNT_CAP else n
 
         matched = counts.cached(key, query.c.tables, count) if counts is not None else count()

@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from flaechenpool.api.deps import ConnectionDep, SettingsDep
-from flaechenpool.api.security import ActingConnectionDep, CallerDep, PrincipalDep
+from flaechenpool.api.deps import OpenerDep, SettingsDep
+from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, get_caller
 from flaechenpool.errors import InputError
 from flaechenpool.features import documents, html, openapi, service
 from flaechenpool.features.state import OgcState
@@ -121,13 +121,15 @@ def collection(collection_id: str, request: Request, params: ParamsDep, conn: Ac
 
 
 @router.get("/collections/{collection_id}/items", summary="Features (GeoJSON)")
-def items(collection_id: str, request: Request, params: ParamsDep, conn: ConnectionDep, principal: CallerDep,
+def items(collection_id: str, request: Request, params: ParamsDep, opener: OpenerDep,
           state: Annotated[OgcState, Depends(get_state)], settings: SettingsDep) -> Response:
-    # the caller's role is switched in the same round trip as the page is read (features.items.read_page)
+    # read as the caller in one round trip per statement (features.items.read_page, db.read_as)
     as_html = wants_html(request, params)
-    state.prepare(conn)
-    result = service.items(conn, state, principal, collection_id, params, base=base_url(request),
-                           default_limit=settings.api.default_limit, max_limit=settings.api.max_limit)
+    with opener() as conn:
+        principal = get_caller(request, conn)
+        state.prepare(conn)
+        result = service.items(conn, state, principal, collection_id, params, base=base_url(request),
+                               default_limit=settings.api.default_limit, max_limit=settings.api.max_limit)
     if as_html:
         title = state.registry.get(collection_id, principal).title
         return HTMLResponse(html.features(title, json.loads(result.body)))

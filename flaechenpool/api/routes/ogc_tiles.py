@@ -7,12 +7,9 @@ bytes) and ``Cache-Control: no-cache`` so clients revalidate cheaply (304) and s
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
-from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from flaechenpool.api.deps import Opener, OpenerDep
@@ -31,38 +28,32 @@ def _json(doc: object, media_type: str = JSON) -> Response:
     return Response(json.dumps(doc, ensure_ascii=False), media_type=media_type)
 
 
-def _tile_response(tile: tiles.Tile, if_none_match: str | None, background: BackgroundTask | None = None) -> Response:
+def _tile_response(tile: tiles.Tile, if_none_match: str | None) -> Response:
     headers = {"ETag": tile.etag, "Vary": "Authorization",
                "Cache-Control": ("public" if tile.public else "private") + ", no-cache"}
     if if_none_match and tile.etag in [v.strip() for v in if_none_match.split(",")]:
-        return Response(status_code=304, headers=headers, background=background)
-    return Response(tile.data, media_type=MVT, headers=headers, background=background)
+        return Response(status_code=304, headers=headers)
+    return Response(tile.data, media_type=MVT, headers=headers)
 
 
 async def _tile(request: Request, opener: Opener, tileset: str, tms: str, z: int, x: int, y: int,
                 if_none_match: str | None) -> Response:
     """A cached tile is answered on the event loop (no thread, no connection); any other in one worker
-    thread, whose transaction ends after the response is sent (as with ``ConnectionDep``)."""
+    thread with one round trip to build it (``db.read_as`` on a reading connection)."""
     state = await get_state(request)
     principal = known_caller(request)
     if principal is not None:
         hit = tiles.tile_from_cache(state, principal, tileset, tms, z, x, y)
         if hit is not None:
             return _tile_response(hit, if_none_match)
-    tile, finish = await run_in_threadpool(_build_tile, request, opener, state, tileset, tms, z, x, y)
-    return _tile_response(tile, if_none_match, BackgroundTask(finish))
+    tile = await run_in_threadpool(_build_tile, request, opener, state, tileset, tms, z, x, y)
+    return _tile_response(tile, if_none_match)
 
 
 def _build_tile(request: Request, opener: Opener, state: OgcState, tileset: str, tms: str, z: int, x: int,
-                y: int) -> tuple[tiles.Tile, Callable[[], object]]:
-    opened = opener()
-    conn = opened.__enter__()
-    try:
-        tile = tiles.get_tile(conn, state, get_caller(request, conn), tileset, tms, z, x, y)
-    except BaseException:
-        opened.__exit__(*sys.exc_info())
-        raise
-    return tile, lambda: opened.__exit__(None, None, None)
+                y: int) -> tiles.Tile:
+    with opener() as conn:
+        return tiles.get_tile(conn, state, get_caller(request, conn), tileset, tms, z, x, y)
 
 
 @router.get("/tileMatrixSets", summary="Tile matrix sets")
