@@ -166,8 +166,15 @@ def _driver_sql(dialect: Dialect, statement: str) -> str:
     return str(text(statement).compile(dialect=dialect))
 
 
+class _TextAsBytes(psycopg.adapt.Loader):
+    """Text results as the UTF-8 bytes PostgreSQL sent (no decoding to str and encoding back)."""
+
+    def load(self, data: Any) -> bytes:
+        return bytes(data)
+
+
 def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, actor: str, role: str,
-            custom_plans: bool = False) -> tuple[Any, ...] | None:
+            custom_plans: bool = False, text_as_bytes: bool = False) -> tuple[Any, ...] | None:
     """``set_context`` and one read statement in ONE round trip; the statement's first row.
 
     psycopg's pipeline sends the ``set_config`` call and the statement together; PostgreSQL still
@@ -176,7 +183,8 @@ def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, acto
     context stays for the rest of it. On an autocommit connection (``deps.get_connection_opener``) the
     pipeline is a transaction of its own — ``BEGIN``, context, statement, ``COMMIT`` — so the role
     ends with it (psycopg's implicit ``BEGIN`` would cost a round trip of its own: a pipeline waits
-    for it). ``custom_plans`` sets ``plan_cache_mode = force_custom_plan`` for the transaction.
+    for it). ``custom_plans`` sets ``plan_cache_mode = force_custom_plan`` for the transaction;
+    ``text_as_bytes`` returns text columns as their UTF-8 bytes (a large JSON text goes out unchanged).
     Driver errors are raised as SQLAlchemy's ``DBAPIError`` like every other statement's.
     """
     driver = conn.connection.driver_connection
@@ -191,6 +199,8 @@ def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, acto
         with driver.pipeline():
             for sql, values in steps:
                 cursor = driver.cursor()
+                if sql is compiled and text_as_bytes:
+                    cursor.adapters.register_loader("text", _TextAsBytes)
                 # listeners of SQLAlchemy's statement event (logging, tests) see these statements too
                 conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
                 cursor.execute(sql, values)

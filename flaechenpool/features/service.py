@@ -79,7 +79,7 @@ def items_request(c: Collection, role: str, params: dict[str, str], *, default_l
 
 @dataclass(frozen=True)
 class ItemsResult:
-    body: str                # the FeatureCollection as JSON text
+    body: bytes              # the FeatureCollection as JSON (UTF-8)
     crs: Crs
     matched: int | None
     returned: int
@@ -122,7 +122,8 @@ def items(conn: Connection, state: OgcState, principal: Principal, collection_id
     head.update(numberReturned=page.returned,
                 timeStamp=dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                 links=links)
-    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + page.features + "]}"
+    # one copy of the (up to some MB of) features
+    body = b"".join((json.dumps(head, ensure_ascii=False)[:-1].encode(), b',"features":[', page.features, b"]}"))
     return ItemsResult(body, request.crs, page.matched, page.returned)
 
 
