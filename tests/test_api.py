@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
@@ -81,3 +83,19 @@ def test_oversized_bodies_are_refused_with_413(client: TestClient) -> None:
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
     assert "exceeds" in response.json()["detail"]
+
+
+def test_a_failing_commit_is_answered_with_its_error_not_with_success(client: TestClient, conn: Connection) -> None:
+    """The request's transaction ends before the response is sent: when the commit fails (here: the
+    dependency's exit raises as a refused commit would), the caller gets the error, never a 2xx."""
+    from flaechenpool.api.deps import get_connection
+    from flaechenpool.errors import Conflict
+
+    def refused_commit() -> Iterator[Connection]:
+        yield conn
+        raise Conflict("could not serialize access due to concurrent update")
+
+    client.app.dependency_overrides[get_connection] = refused_commit  # type: ignore[attr-defined]
+    response = client.get("/health")
+    assert response.status_code == 409 and response.headers["content-type"] == "application/problem+json"
+    assert "serialize" in response.json()["detail"]

@@ -27,7 +27,9 @@ def get_connection(request: Request) -> Iterator[Connection]:
         yield conn
 
 
-ConnectionDep = Annotated[Connection, Depends(get_connection)]
+# scope="function": the transaction commits when the route returns, before the response is sent, so a
+# failing commit (a deferred constraint, a serialisation failure) answers with an error, never with 2xx.
+ConnectionDep = Annotated[Connection, Depends(get_connection, scope="function")]
 Opener = Callable[[], AbstractContextManager[Connection]]
 
 
@@ -50,7 +52,7 @@ async def get_connection_opener(request: Request) -> Opener:
 OpenerDep = Annotated[Opener, Depends(get_connection_opener)]
 
 
-def get_public_connection(conn: Annotated[Connection, Depends(get_connection)]) -> Connection:
+def get_public_connection(conn: ConnectionDep) -> Connection:
     """The request's connection switched to the anonymous public role (published data only)."""
     set_context(conn, actor="anonymous", role="public")
     return conn
