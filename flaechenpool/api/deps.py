@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,12 +14,27 @@ from flaechenpool.errors import DatabaseUnavailable
 from flaechenpool.settings import Settings
 
 
-def get_connection(request: Request) -> Iterator[Connection]:
-    """A pooled connection with a transaction that commits when the route returns normally."""
+@contextmanager
+def transaction(request: Request) -> Iterator[Connection]:
+    """A pooled connection with a transaction that commits when the block ends normally.
+
+    An override of ``get_connection`` in ``app.dependency_overrides`` (the tests' savepoint
+    connection) applies here too, for routes that open their connection without dependencies."""
+    override = request.app.dependency_overrides.get(get_connection)
+    if override is not None:
+        with contextmanager(override)() as conn:
+            yield conn
+        return
     engine = getattr(request.app.state, "engine", None)
     if engine is None:
         raise DatabaseUnavailable("the service has no database connection")
     with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def get_connection(request: Request) -> Iterator[Connection]:
+    """The request's connection and transaction (committed when the route returns normally)."""
+    with transaction(request) as conn:
         yield conn
 
 
