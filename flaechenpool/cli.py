@@ -329,6 +329,7 @@ def token_revoke(
 def _register_land_office() -> None:
     from flaechenpool.cli_analysis import potential_app
     from flaechenpool.cli_landoffice import audit_app, parcels_app, pool_app, sites_app, vacancies_app
+    from flaechenpool.cli_privacy import personal_app
     from flaechenpool.cli_public import inquiries_app, projects_app, reports_app
 
     if any(group.name == "parcels" for group in app.registered_groups):
@@ -343,6 +344,7 @@ def _register_land_office() -> None:
     app.add_typer(inquiries_app, name="inquiries")
     app.add_typer(reports_app, name="reports")
     app.add_typer(projects_app, name="projects")
+    app.add_typer(personal_app, name="personal")
 
 
 # --- serve --------------------------------------------------------------------------------------

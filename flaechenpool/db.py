@@ -177,6 +177,9 @@ _SQLSTATE_ERRORS: dict[str, type[FlaechenpoolError]] = {
     "FPA01": InputError,        # personal data read without purpose
     "FPA02": PermissionDenied,  # personal data of another municipality
     "FPA03": InputError,        # personal data read without naming the municipalities
+    "FPA04": InputError,        # redaction of a table without known personal columns
+    "FPA05": InputError,        # retention period shorter than a day
+    "FPA06": InputError,        # erasure by e-mail without an e-mail address
     "FPR01": UnprocessableError,  # reported location outside every municipality (German text)
     "FPR02": NotFound,          # inquiry to a site that is not published (German text)
     "FPR03": UnprocessableError,  # personal data without consent (German text)

@@ -1,56 +1,44 @@
-"""Rate limits for what anonymous visitors send (inquiries, site reports): sliding windows kept in
-the memory of the serving process, shared by every request of one app and safe across threads.
+"""Rate limits for what anonymous visitors send (inquiries, site reports): sliding windows counted in
+the database (``core.rate_acquire``, migration 0007), so every process of the service shares them and
+a restart does not reset them. Keys hold the client address; the database stores only a salted hash
+of each key, and only for the length of the window.
 
-With several worker processes each keeps its own counts (the limit then applies per process).
+A hit is recorded in a transaction of its own, before the request's work: a refused or failing request
+(a bot's honeypot, an unpublished site) still counts.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections import deque
 from collections.abc import Callable, Hashable, Sequence
+from contextlib import AbstractContextManager
 
+from sqlalchemy import Connection, text
+
+from flaechenpool.db import acting
 from flaechenpool.errors import TooManyRequests
 
-_SWEEP_EVERY = 1024
+ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
+
+
+def key_text(key: Hashable) -> str:
+    """A key as text: the parts of a tuple joined by a unit separator."""
+    return "\x1f".join(map(str, key)) if isinstance(key, tuple) else str(key)
 
 
 class RateLimiter:
-    """Counts hits per key within the last ``window_s`` seconds."""
+    """Counts hits per key within the last ``window_s`` seconds, in the database that ``connect`` opens
+    (e.g. ``engine.connect``); the statement runs with the database role of anonymous visitors."""
 
-    def __init__(self, window_s: float, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, connect: ConnectionFactory, window_s: int) -> None:
         self.window_s = window_s
-        self._clock = clock
-        self._hits: dict[Hashable, deque[float]] = {}
-        self._lock = threading.Lock()
-        self._calls = 0
+        self._connect = connect
 
     def acquire(self, limits: Sequence[tuple[Hashable, int]], *, message: str) -> None:
         """Record one hit for every key, or none when any key has reached its limit (then raise
         ``TooManyRequests`` with ``message`` and the seconds until a hit of that key expires)."""
-        now = self._clock()
-        with self._lock:
-            self._calls += 1
-            if self._calls % _SWEEP_EVERY == 0:
-                self._sweep(now)
-            wait = 0.0
-            for key, limit in limits:
-                hits = self._current(key, now)
-                if len(hits) >= limit:
-                    wait = max(wait, hits[len(hits) - limit] + self.window_s - now)
-            if wait > 0:
-                raise TooManyRequests(message, retry_after=max(1, math.ceil(wait)))
-            for key, _ in limits:
-                self._hits.setdefault(key, deque()).append(now)
-
-    def _current(self, key: Hashable, now: float) -> deque[float]:
-        hits = self._hits.get(key) or deque()
-        while hits and hits[0] <= now - self.window_s:
-            hits.popleft()
-        return hits
-
-    def _sweep(self, now: float) -> None:
-        for key in [k for k, hits in self._hits.items() if not hits or hits[-1] <= now - self.window_s]:
-            del self._hits[key]
+        with self._connect() as conn, acting(conn, actor="anonymous", role="public"):
+            wait = conn.execute(text("SELECT core.rate_acquire(CAST(:k AS text[]), CAST(:l AS integer[]), :w)"),
+                                {"k": [key_text(k) for k, _ in limits], "l": [n for _, n in limits],
+                                 "w": self.window_s}).scalar_one()
+        if wait:
+            raise TooManyRequests(message, retry_after=int(wait))

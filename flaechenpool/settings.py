@@ -65,7 +65,8 @@ class ApiSettings(BaseModel):
 
 
 class PublicSettings(BaseModel):
-    """The public side: rate limits of inquiries and reports (per process, sliding window) and photo limits."""
+    """The public side: rate limits of inquiries and reports (sliding window, counted in the database), photo limits and
+    how long the personal data visitors send are kept (Löschfristen)."""
 
     rate_window_s: int = Field(default=3600, ge=1, description="Window of the rate limits in seconds.")
     inquiries_per_ip_and_site: int = Field(default=5, ge=1, description="Inquiries one client IP may send to one site.")
@@ -76,6 +77,13 @@ class PublicSettings(BaseModel):
                                       "(only behind a reverse proxy that sets it).")
     max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=10 * 1024 * 1024)
     max_photo_pixels: int = Field(default=40_000_000, ge=10_000)
+    inquiry_retention_days: int = Field(default=365, ge=1, description="Inquiries are deleted this many days "
+                                        "after they arrived (with their personal data in the audit log).")
+    report_contact_retention_days: int = Field(default=90, ge=1, description="Reporters' contacts are deleted "
+                                               "this many days after the report was decided (or, undecided, arrived).")
+    purge_every_h: float = Field(default=24, ge=0, description="How often the service deletes what has passed "
+                                 "its retention period (at start and then every so many hours; 0: only with "
+                                 "'flaechenpool personal purge').")
 
     @model_validator(mode="after")
     def _limits(self) -> PublicSettings:

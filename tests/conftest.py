@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -20,10 +21,15 @@ from flaechenpool.api.app import create_app
 from flaechenpool.api.deps import get_connection
 from flaechenpool.db import create_engine_for, reset_role
 from flaechenpool.demo import load_demo
+from flaechenpool.ratelimit import RateLimiter
 from flaechenpool.settings import PROJECT_ROOT, ClusterSettings, Settings
 from tests.databases import recreate_database
 from tests.live import LiveServer
 from tests.live import live_server as serve_live
+
+# The retention job of the service would delete aged demo contacts in the shared test database; the
+# tests that check it switch it on for their own app (tests/public/test_retention.py).
+os.environ.setdefault("FLAECHENPOOL_PUBLIC__PURGE_EVERY_H", "0")
 
 TEST_DATABASE = "flaechenpool_test"
 TEST_CLUSTER_PORT = 54360
@@ -92,7 +98,7 @@ def settings() -> Settings:
 
 @pytest.fixture
 def client(conn: Connection, database_url: str, settings: Settings) -> Iterator[TestClient]:
-    """In-process client; every request runs in a savepoint of the test's transaction."""
+    """In-process client; every request (and its rate-limit hit) runs in a savepoint of the test's transaction."""
     app = create_app(settings, database_url=database_url)
 
     def test_connection() -> Iterator[Connection]:
@@ -108,6 +114,7 @@ def client(conn: Connection, database_url: str, settings: Settings) -> Iterator[
 
     app.dependency_overrides[get_connection] = test_connection
     with TestClient(app) as test_client:
+        app.state.rate_limiter = RateLimiter(lambda: nullcontext(conn), settings.public.rate_window_s)
         yield test_client
 
 

@@ -2,12 +2,15 @@
 
 ``create_app(settings)`` returns an app whose lifespan opens the connection pool, checks the
 database (reachable, PostGIS, schema revision) so a bad ``DATABASE_URL`` fails at start with one
-clear message, keeps the engine on ``app.state`` and disposes it on exit.
+clear message, keeps the engine on ``app.state``, runs the retention job (``api/retention.py``) and
+disposes the engine on exit.
 Run it with ``flaechenpool serve`` or ``uvicorn --factory flaechenpool.api.app:app_factory``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from flaechenpool import __version__
+from flaechenpool.api import retention
 from flaechenpool.api.limits import BodySizeLimit
 from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.problems import add_problem_handlers
@@ -67,9 +71,17 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = _open_engine(settings, database_url)
+        app.state.rate_limiter = RateLimiter(app.state.engine.connect, settings.public.rate_window_s)
+        purge = None
+        if settings.public.purge_every_h > 0:
+            purge = asyncio.create_task(retention.purge_periodically(app.state.engine, settings.public))
         try:
             yield
         finally:
+            if purge is not None:
+                purge.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await purge
             app.state.engine.dispose()
 
     app = FastAPI(
@@ -80,7 +92,6 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.rate_limiter = RateLimiter(settings.public.rate_window_s)
     app.state.principals = PrincipalCache(settings.api.token_cache_seconds)
     add_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)

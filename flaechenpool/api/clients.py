@@ -20,7 +20,7 @@ def client_address(request: Request, settings: SettingsDep) -> str:
 
 
 def get_rate_limiter(request: Request) -> RateLimiter:
-    """The rate limiter of the app (created with it, shared by all requests of the process)."""
+    """The rate limiter of the app (created in its lifespan; counts in the database)."""
     return request.app.state.rate_limiter  # type: ignore[no-any-return]
 
 

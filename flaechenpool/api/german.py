@@ -40,9 +40,33 @@ _MESSAGES = {
 }
 _SECTIONS = ("body", "query", "path", "header", "form", "cookie")
 
+# Problem titles by status, and the details of errors that carry no German detail of their own.
+_TITLES = {
+    400: "Ungültige Anfrage", 401: "Anmeldung erforderlich", 403: "Keine Berechtigung", 404: "Nicht gefunden",
+    405: "Methode nicht erlaubt", 406: "Format nicht verfügbar", 409: "Konflikt", 412: "Version veraltet",
+    413: "Anfrage zu groß", 415: "Format nicht unterstützt", 422: "Angaben nicht verarbeitbar",
+    429: "Zu viele Anfragen", 500: "Interner Fehler", 503: "Dienst nicht verfügbar",
+}
+_DETAILS = {
+    404: "Die angefragte Seite oder Fläche gibt es nicht.",
+    405: "Diese Methode ist hier nicht erlaubt.",
+    500: "Die Anfrage konnte nicht bearbeitet werden. Bitte versuchen Sie es später erneut.",
+    503: "Der Dienst ist gerade nicht erreichbar. Bitte versuchen Sie es später erneut.",
+}
+
 
 def is_public(path: str) -> bool:
     return path.startswith(PUBLIC_PREFIXES)
+
+
+def title(status: int) -> str:
+    """The German problem title of an HTTP status."""
+    return _TITLES.get(status, "Fehler")
+
+
+def generic_detail(status: int) -> str | None:
+    """A German detail for errors whose own detail is technical English (unknown path, server errors)."""
+    return _DETAILS.get(status)
 
 
 def _message(error: dict[str, Any]) -> str:

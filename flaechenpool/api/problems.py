@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from flaechenpool.api.german import is_public, validation_errors
+from flaechenpool.api import german
 from flaechenpool.db import translate_db_error
 from flaechenpool.errors import FlaechenpoolError, TooManyRequests, status_for
 
@@ -26,7 +26,14 @@ log = logging.getLogger("flaechenpool.api")
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
+def problem(status: int, title: str, detail: str, request: Request, *, generic: bool = False,
+            **extra: Any) -> JSONResponse:
+    """The problem response; on the public paths the title is German, and so is the detail of
+    errors whose detail is ``generic`` (not written for the caller: unknown paths, server errors)."""
+    if german.is_public(request.url.path):
+        title = german.title(status)
+        if generic or status >= 500:
+            detail = german.generic_detail(status) or detail
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             "instance": str(request.url.path)}
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -48,10 +55,10 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
 
 async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    if is_public(request.url.path):   # anonymous visitors of the public page read German
-        german = validation_errors(list(exc.errors()))
-        detail = "; ".join(f"{e['location']}: {e['message']}" for e in german)
-        return problem(400, "Ungültige Anfrage", detail or "Die Anfrage ist ungültig.", request, errors=german)
+    if german.is_public(request.url.path):   # anonymous visitors of the public page read German
+        errors_de = german.validation_errors(list(exc.errors()))
+        detail = "; ".join(f"{e['location']}: {e['message']}" for e in errors_de)
+        return problem(400, "Ungültige Anfrage", detail or "Die Anfrage ist ungültig.", request, errors=errors_de)
     errors = [
         {"location": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
         for e in exc.errors()
@@ -63,7 +70,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
-    response = problem(exc.status_code, title, str(exc.detail), request)
+    response = problem(exc.status_code, title, str(exc.detail), request, generic=exc.status_code in (404, 405))
     for key, value in (exc.headers or {}).items():
         response.headers[key] = value
     return response

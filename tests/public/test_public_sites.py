@@ -186,7 +186,21 @@ def test_one_site_and_unpublished_ones_are_404_in_german(client: TestClient, con
     hidden = conn.execute(text("SELECT id FROM core.sites WHERE NOT published LIMIT 1")).scalar_one()
     r = client.get(f"/api/public/sites/{hidden}")
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"
-    assert "nicht veröffentlicht" in r.json()["detail"]
+    assert "nicht veröffentlicht" in r.json()["detail"] and r.json()["title"] == "Nicht gefunden"
+
+
+def test_problems_on_public_paths_are_german_elsewhere_english(client: TestClient) -> None:
+    unknown = client.get("/api/public/nothing-here")
+    assert unknown.status_code == 404 and unknown.headers["content-type"] == "application/problem+json"
+    assert unknown.json()["title"] == "Nicht gefunden" and "gibt es nicht" in unknown.json()["detail"]
+    wrong_method = client.delete("/api/public/sites")
+    assert wrong_method.status_code == 405 and wrong_method.json()["title"] == "Methode nicht erlaubt"
+    bad = client.get("/api/public/sites", params={"limit": 0})
+    assert bad.json()["title"] == "Ungültige Anfrage"
+    page = client.get("/flaechen/999999999")
+    assert page.status_code == 404 and page.json()["title"] == "Nicht gefunden"
+    staff = client.get("/api/nothing-here")
+    assert staff.status_code == 404 and staff.json()["title"] == "Not found"
 
 
 def test_a_site_with_an_objection_is_never_listed(client: TestClient, conn: Connection) -> None:
@@ -210,6 +224,7 @@ def test_bad_parameters_get_a_german_problem(client: TestClient, params: dict, n
     r = client.get("/api/public/sites", params=params)
     assert r.status_code == 400 and r.headers["content-type"] == "application/problem+json"
     assert needle in r.json()["detail"], r.json()
+    assert r.json()["title"] == "Ungültige Anfrage"
 
 
 def test_municipalities_list_counts_published_sites(client: TestClient, conn: Connection) -> None:

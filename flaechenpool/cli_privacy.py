@@ -1,0 +1,82 @@
+"""``flaechenpool personal purge|show|erase``: retention and requests of data subjects for what the
+public sends (inquiries, reporters' contacts). Runs with the operator's rights (role admin, actor
+``cli:<os user>``); showing is logged with its purpose, erasing records its reason."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from flaechenpool.cli import _connection, _run, _settings, out
+from flaechenpool.cli_landoffice import _acting
+
+if TYPE_CHECKING:
+    from flaechenpool.privacy import Erased
+
+personal_app = typer.Typer(help="Retention and erasure of personal data sent through the public page.",
+                           no_args_is_help=True)
+
+
+def _summary(what: str, erased: Erased) -> str:
+    return (f"{what}: {erased.inquiries} inquiries, {erased.report_contacts} report contacts deleted; "
+            f"{erased.audit_records} audit records redacted")
+
+
+@personal_app.command("purge")
+def personal_purge() -> None:
+    """Delete inquiries and report contacts whose retention period has ended (settings: public.*_retention_days)."""
+    from flaechenpool import privacy
+
+    settings = _settings()
+
+    def run() -> privacy.Erased:
+        with _connection(settings) as conn, _acting(conn, "retention period ended"):
+            return privacy.purge_expired(conn, settings.public)
+
+    out.print(_summary(f"retention (inquiries {settings.public.inquiry_retention_days} days, report contacts "
+                       f"{settings.public.report_contact_retention_days} days)", _run(run)))
+
+
+@personal_app.command("show")
+def personal_show(email: Annotated[str, typer.Argument(help="E-mail address the person used")],
+                  purpose: Annotated[str, typer.Option(help="Why (logged), e.g. 'Auskunft nach Art. 15 DSGVO, Az. …'")]
+                  ) -> None:
+    """Everything stored about an e-mail address (for an access request)."""
+    from flaechenpool import privacy
+
+    settings = _settings()
+
+    def run() -> list[dict]:
+        with _connection(settings) as conn, _acting(conn, f"access request: {purpose}"):
+            return privacy.find_by_email(conn, email, purpose=purpose)
+
+    rows = _run(run)
+    out.print(f"{email}: {len(rows)} records")
+    for r in rows:   # one block a record: readable in a narrow terminal, complete for the answer to the person
+        table = Table(title=f"{r['what']} {r['reference']}", show_header=False, title_justify="left")
+        table.add_column("field", style="bold")
+        table.add_column("value", overflow="fold")
+        for field in ("received_at", "municipality_ags", "name", "email", "phone", "company", "message",
+                      "consent_text_version"):
+            if r[field] is not None:
+                value = r[field].astimezone().strftime("%Y-%m-%d %H:%M") if field == "received_at" else str(r[field])
+                table.add_row(field, value)
+        out.print(table)
+
+
+@personal_app.command("erase")
+def personal_erase(email: Annotated[str, typer.Argument(help="E-mail address the person used")],
+                   reason: Annotated[str, typer.Option(help="Why (recorded), e.g. 'Löschung nach Art. 17 DSGVO, Az. …'")]
+                   ) -> None:
+    """Delete everything sent with an e-mail address and redact it in the audit log."""
+    from flaechenpool import privacy
+
+    settings = _settings()
+
+    def run() -> privacy.Erased:
+        with _connection(settings) as conn, _acting(conn, reason):
+            return privacy.erase_by_email(conn, email, reason=reason)
+
+    out.print(_summary(email, _run(run)))

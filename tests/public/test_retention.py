@@ -1,0 +1,158 @@
+"""Retention and erasure of what the public sends (migration 0007, flaechenpool.privacy): aged
+inquiries and report contacts are deleted, a person's data can be listed (logged) and erased, and the
+copies of their personal columns in audit.log go with them; only admins may do any of it."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+from flaechenpool import privacy
+from flaechenpool.api.app import create_app
+from flaechenpool.db import set_context
+from flaechenpool.errors import InputError
+from flaechenpool.settings import PublicSettings, Settings
+
+PERSONAL = {"Alte Anfragerin", "alt@example.org", "Altbau KG", "Frühere Nachricht zur Fläche."}
+
+
+def inquiry(conn: Connection, *, email: str, age_days: float, name: str = "Alte Anfragerin") -> int:
+    """An inquiry to a published site that arrived ``age_days`` ago (through the audited table)."""
+    return int(conn.execute(text(
+        "INSERT INTO personal.inquiries (reference, site_id, municipality_ags, name, email, company, message, consent, "
+        "consent_text_version, consented_at, received_at, provenance, source) "
+        "SELECT core.new_reference('A'), s.id, s.municipality_ags, :n, :e, 'Altbau KG', 'Frühere Nachricht zur Fläche.', "
+        "true, 'test', now() - make_interval(days => :d), now() - make_interval(days => :d), 'user', 'test' "
+        "FROM core.public_sites s ORDER BY s.id LIMIT 1 RETURNING id"), {"n": name, "e": email, "d": age_days}).scalar_one())
+
+
+def report_contact(conn: Connection, *, email: str, decided_days_ago: float | None) -> int:
+    """A site report with a contact, decided (rejected) so many days ago, or still undecided."""
+    report = conn.execute(text(
+        "INSERT INTO core.site_reports (reference, municipality_ags, kind, description, geom, received_at, provenance, "
+        "source) SELECT core.new_reference('M'), m.ags, 'fallow_land', 'Brache am Ortsrand, seit Jahren ungenutzt.', "
+        "ST_PointOnSurface(m.geom), now() - interval '400 days', 'user', 'test' FROM core.municipalities m "
+        "WHERE m.ags = '16053000' RETURNING id")).scalar_one()
+    conn.execute(text(
+        "INSERT INTO personal.report_contacts (report_id, name, email, phone, consent, consent_text_version, provenance, "
+        "source) VALUES (:r, 'Melder Alt', :e, '+49 3641 000', true, 'test', 'user', 'test')"), {"r": report, "e": email})
+    if decided_days_ago is not None:
+        conn.execute(text("UPDATE core.site_reports SET status = 'rejected', rejection_reason = 'Test', "
+                          "decided_at = now() - make_interval(days => :d) WHERE id = :r"), {"r": report, "d": decided_days_ago})
+    return int(report)
+
+
+def audit_rows(conn: Connection, table: str, key: int) -> list[dict]:
+    rows = conn.execute(text("SELECT action, before, after FROM audit.log WHERE table_name = :t AND row_key = :k "
+                             "ORDER BY id"), {"t": table, "k": str(key)}).mappings()
+    return [dict(r) for r in rows]
+
+
+def exists(conn: Connection, table: str, column: str, key: int) -> bool:
+    return bool(conn.execute(text(f"SELECT count(*) FROM {table} WHERE {column} = :k"), {"k": key}).scalar())
+
+
+def test_purge_deletes_what_is_past_its_period_and_redacts_the_audit_log(conn: Connection) -> None:
+    old, fresh = inquiry(conn, email="alt@example.org", age_days=400), inquiry(conn, email="neu@example.org", age_days=10)
+    assert any(PERSONAL & set(map(str, (r["after"] or {}).values())) for r in audit_rows(conn, "personal.inquiries", old))
+    decided_long_ago = report_contact(conn, email="m1@example.org", decided_days_ago=120)
+    decided_lately = report_contact(conn, email="m2@example.org", decided_days_ago=5)
+    undecided = report_contact(conn, email="m3@example.org", decided_days_ago=None)   # arrived 400 days ago
+
+    erased = privacy.purge_expired(conn, PublicSettings(inquiry_retention_days=365, report_contact_retention_days=90))
+
+    assert not exists(conn, "personal.inquiries", "id", old) and exists(conn, "personal.inquiries", "id", fresh)
+    assert not exists(conn, "personal.report_contacts", "report_id", decided_long_ago)
+    assert not exists(conn, "personal.report_contacts", "report_id", undecided)
+    assert exists(conn, "personal.report_contacts", "report_id", decided_lately)
+    assert exists(conn, "core.site_reports", "id", decided_long_ago)            # the report itself stays
+    assert (erased.inquiries, erased.report_contacts) >= (1, 2)
+    history = audit_rows(conn, "personal.inquiries", old)
+    assert [r["action"] for r in history] == ["insert", "delete"]               # who/when stays, the data goes
+    for record in history:
+        image = record["after"] or record["before"]
+        assert image["redacted"] == "retention period ended" and image["reference"].startswith("A-")
+        assert not PERSONAL & set(map(str, image.values())) and not {"name", "email", "message"} & set(image)
+    assert "neu@example.org" in json.dumps(audit_rows(conn, "personal.inquiries", fresh))   # others untouched
+    assert "Melder Alt" not in json.dumps(audit_rows(conn, "personal.report_contacts", decided_long_ago))
+
+
+def test_an_access_request_lists_everything_of_an_address_and_is_logged(conn: Connection) -> None:
+    first = inquiry(conn, email="Person@Example.org", age_days=3)
+    report = report_contact(conn, email="person@example.org", decided_days_ago=None)
+    inquiry(conn, email="jemand.anders@example.org", age_days=3, name="Jemand Anders")
+    rows = privacy.find_by_email(conn, " person@example.ORG ", purpose="Auskunft Art. 15, Az. 1")
+    assert {(r["what"], r["id"]) for r in rows} == {("inquiry", first), ("report_contact", report)}
+    logged = conn.execute(text("SELECT purpose, keys, row_count FROM audit.personal_data_reads "
+                               "ORDER BY id DESC LIMIT 1")).one()
+    assert logged.purpose == "Auskunft Art. 15, Az. 1" and logged.row_count == 2
+    assert set(logged.keys) == {f"inquiry:{first}", f"report_contact:{report}"}
+    with pytest.raises(InputError):
+        privacy.find_by_email(conn, "person@example.org", purpose=" ")
+
+
+def test_erasure_by_address_deletes_both_kinds_and_only_those(conn: Connection) -> None:
+    mine = inquiry(conn, email="weg@example.org", age_days=1)
+    other = inquiry(conn, email="bleibt@example.org", age_days=1)
+    report = report_contact(conn, email="WEG@example.org", decided_days_ago=None)
+    erased = privacy.erase_by_email(conn, "weg@example.org", reason="Löschung Art. 17, Az. 7")
+    assert (erased.inquiries, erased.report_contacts) == (1, 1) and erased.audit_records == 4
+    assert not exists(conn, "personal.inquiries", "id", mine) and exists(conn, "personal.inquiries", "id", other)
+    assert not exists(conn, "personal.report_contacts", "report_id", report)
+    assert "weg@example.org" not in json.dumps(audit_rows(conn, "personal.inquiries", mine)).lower()
+    assert "Löschung Art. 17, Az. 7" in json.dumps(audit_rows(conn, "personal.inquiries", mine), ensure_ascii=False)
+    assert privacy.erase_by_email(conn, "weg@example.org", reason="noch einmal").inquiries == 0
+    with pytest.raises(InputError):
+        privacy.erase_by_email(conn, "weg@example.org", reason="")
+
+
+@pytest.mark.parametrize("role", ["land_manager", "planner", "public"])
+def test_only_admins_may_purge_list_or_erase(conn: Connection, role: str) -> None:
+    for statement in ("SELECT * FROM personal.purge_expired(365, 90)",
+                      "SELECT * FROM personal.erase_by_email('a@example.org', 'x')",
+                      "SELECT * FROM personal.find_by_email('a@example.org', 'x')",
+                      "SELECT audit.redact('personal.inquiries', '{1}', 'x')"):
+        savepoint = conn.begin_nested()
+        set_context(conn, actor="someone", role=role)
+        with pytest.raises(DBAPIError) as caught:
+            conn.execute(text(statement))
+        assert caught.value.orig.sqlstate == "42501"
+        savepoint.rollback()
+
+
+def test_the_database_refuses_a_retention_below_a_day(conn: Connection) -> None:
+    with pytest.raises(DBAPIError) as caught:
+        conn.execute(text("SELECT * FROM personal.purge_expired(0, 90)"))
+    assert caught.value.orig.sqlstate == "FPA05"
+    with pytest.raises(ValueError):
+        PublicSettings(inquiry_retention_days=0)
+
+
+def test_the_service_purges_at_start(conn: Connection, database_url: str) -> None:
+    """The lifespan's retention job runs on its own connection: what it deletes is committed, so the
+    row is committed first (and is older than anything in the demo)."""
+    engine = conn.engine
+    with engine.begin() as own:
+        old = inquiry(own, email="lifespan@example.org", age_days=5000)
+    try:
+        settings = Settings(load_demo=False, public=PublicSettings(inquiry_retention_days=4000,
+                                                                   report_contact_retention_days=4000, purge_every_h=24))
+        with TestClient(create_app(settings, database_url=database_url)):
+            for _ in range(50):
+                with engine.connect() as check:
+                    if not exists(check, "personal.inquiries", "id", old):
+                        break
+                time.sleep(0.1)
+        with engine.connect() as check:
+            assert not exists(check, "personal.inquiries", "id", old)
+            actor = check.execute(text("SELECT actor FROM audit.log WHERE table_name = 'personal.inquiries' "
+                                       "AND row_key = :k AND action = 'delete'"), {"k": str(old)}).scalar_one()
+            assert actor == "service:retention"
+    finally:
+        with engine.begin() as own:
+            own.execute(text("DELETE FROM personal.inquiries WHERE id = :i"), {"i": old})
