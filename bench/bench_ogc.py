@@ -1,6 +1,7 @@
 """Benchmark of /ogc against raw SQL, TiPg and pygeoapi on the same database, one worker each.
 
     .venv/bin/python bench/bench_ogc.py [--parcels 1000000] [--requests 200] [--skip-peers]
+        [--only items|tiles] [--zooms 10-16] [--reuse-db]
 
 1. A database ``flaechenpool_bench_ogc`` (embedded cluster or DATABASE_URL's server) with the demo data
    plus N synthetic current parcels on a grid around Jena (bulk insert, no audit rows).
@@ -50,6 +51,7 @@ from flaechenpool.spatial import BBox  # noqa: E402
 from tests.databases import recreate_database  # noqa: E402
 
 PEERS = Path("/tmp/fp-bench-peers")
+DATABASE = "flaechenpool_bench_ogc"
 GRID = (666_000.0, 5_630_000.0, 30.0, 35.0)   # origin x, y and cell size of the synthetic parcels
 TOWNS = {"Jena": (11.59, 50.928), "Erfurt": (11.0668, 50.9568), "Ilmenau": (10.9247, 50.6862)}
 CQL = "official_area_m2 > 1000 AND land_use = 'Wohnbaufläche'"
@@ -62,10 +64,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def prepare_database(n: int) -> str:
+def prepare_database(n: int, *, reuse: bool = False) -> str:
     settings = Settings()
     server = make_url(resolve_database_url(settings)).set(database="postgres").render_as_string(hide_password=False)
-    url = recreate_database(server, "flaechenpool_bench_ogc")
+    if reuse:       # the database of an earlier run with the same --parcels (checked by its row count)
+        url = make_url(server).set(database=DATABASE).render_as_string(hide_password=False)
+        engine = create_engine_for(url, settings)
+        with engine.connect() as conn:
+            found = conn.execute(text("SELECT count(*) FROM core.parcels WHERE source = 'bench'")).scalar_one()
+        engine.dispose()
+        if found != n:
+            raise SystemExit(f"--reuse-db: the database has {found:,} bench parcels, not {n:,}")
+        return url
+    url = recreate_database(server, DATABASE)
     engine = create_engine_for(url, settings)
     migrations.upgrade(engine)
     with engine.connect() as conn:
@@ -241,17 +252,24 @@ class Http:
 
 
 class Raw:
-    """Flächenpool's statements on plain psycopg, one connection per thread."""
+    """Flächenpool's statements on plain psycopg, one connection per thread and plan mode.
+
+    ``custom_plans``: the connection runs with ``plan_cache_mode = force_custom_plan``, as Flächenpool's
+    items pages do (a generic plan, which PostgreSQL may choose once psycopg prepared the statement,
+    is ten times slower for a bbox page) — the baseline gets the same best plan."""
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.local = threading.local()
         self.dialect = create_engine_for(url).dialect
 
-    def run(self, sql: str, params: dict[str, object]) -> object:
-        conn = getattr(self.local, "conn", None)
+    def run(self, sql: str, params: dict[str, object], *, custom_plans: bool = False) -> object:
+        name = "custom" if custom_plans else "auto"
+        conn = getattr(self.local, name, None)
         if conn is None:
-            conn = self.local.conn = psycopg.connect(self.url, autocommit=True)
+            options = "-c plan_cache_mode=force_custom_plan" if custom_plans else ""
+            conn = psycopg.connect(self.url, autocommit=True, options=options)
+            setattr(self.local, name, conn)
         compiled = text(sql).compile(dialect=self.dialect)
         return conn.execute(str(compiled), params).fetchone()
 
@@ -291,9 +309,14 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=200, help="items requests per workload")
     parser.add_argument("--skip-peers", action="store_true", help="only Flächenpool and raw SQL")
+    parser.add_argument("--only", choices=("items", "tiles"), help="run only these workloads (while iterating)")
+    parser.add_argument("--zooms", default="10-16", help="tile zoom levels, e.g. 14-16 (default 10-16)")
+    parser.add_argument("--reuse-db", action="store_true", help="keep the database of an earlier run (same --parcels)")
     args = parser.parse_args()
+    first, _, last = args.zooms.partition("-")
+    zooms = range(int(first), int(last or first) + 1)
     t = time.perf_counter()
-    url = prepare_database(args.parcels)
+    url = prepare_database(args.parcels, reuse=args.reuse_db)
     print(f"database with {args.parcels:,} synthetic parcels ready in {time.perf_counter() - t:.0f} s", file=sys.stderr)
     collections = {c.id: c for c in build_registry().all()}
     raw, http = Raw(url), Http()
@@ -306,7 +329,9 @@ def main() -> None:
         if not args.skip_peers:
             servers["TiPg"] = start_tipg(url)
             servers["pygeoapi"] = start_pygeoapi(url)
-        for label, cql in (("items: bbox page of 1,000", None), ("items: bbox + CQL2 filter, page of 1,000", CQL)):
+        item_workloads = [] if args.only == "tiles" else [("items: bbox page of 1,000", None),
+                                                          ("items: bbox + CQL2 filter, page of 1,000", CQL)]
+        for label, cql in item_workloads:
             for clients in (1, 4):
                 bx = boxes(args.requests, args.parcels, seed=clients)
                 result: dict[str, tuple[float, float] | None] = {}
@@ -315,7 +340,7 @@ def main() -> None:
                     q = ItemsQuery(collections["parcels"], "public", ItemsRequest(
                         limit=1000, bbox=BBox(*b, srid=4326), filter=parse_filter(cql, None) if cql else None))
                     sql = q.page_sql()
-                    return raw.run(sql, dict(q.binds))
+                    return raw.run(sql, dict(q.binds), custom_plans=True)
 
                 measure([lambda b=b: raw_call(b) for b in bx[:20]], 1)        # warm the buffers
                 result["raw SQL"] = run_safely([lambda b=b: raw_call(b) for b in bx], clients)
@@ -330,7 +355,7 @@ def main() -> None:
                     print(f"{label}, {clients} client(s): {system}", file=sys.stderr)
                     result[system] = run_safely([lambda u=u: http.get(u) for u in urls], clients)
                 rows.append((label, clients, result))
-        for z in range(10, 17):
+        for z in [] if args.only == "items" else zooms:
             cid = "land_use" if z < 13 else "parcels"
             tiles = tiles_for(z)
             sql = tile_sql([collections[cid]], "public", z)

@@ -6,13 +6,16 @@ else takes an engine or a connection.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+import psycopg
+from sqlalchemy import Connection, Dialect, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError
 
@@ -140,16 +143,75 @@ def acting(
     tx.commit()
 
 
+_CONTEXT = ("SELECT set_config('flaechenpool.actor', :actor, true), "
+            "set_config('flaechenpool.reason', :reason, true), set_config('role', :role, true)")
+# Reads whose best plan depends on the parameters (a bbox's extent decides between the spatial index
+# and the key order): a generic plan, which PostgreSQL may pick after psycopg prepared a statement
+# (its 6th execution on a connection), made a bbox page of 1,000 parcels 10x slower.
+_CUSTOM_PLANS = ", set_config('plan_cache_mode', 'force_custom_plan', true)"
+
+
+def _context_params(actor: str, role: str, reason: str | None) -> dict[str, str]:
+    return {"actor": actor, "reason": reason or "", "role": ROLE_DB_ROLES[role]}
+
+
 def set_context(conn: Connection, *, actor: str, role: str, reason: str | None = None) -> None:
     """Set actor, reason and database role for the current transaction."""
     # one round trip: set_config('role', …, true) is SET LOCAL ROLE
-    conn.execute(
-        text(
-            "SELECT set_config('flaechenpool.actor', :actor, true), "
-            "set_config('flaechenpool.reason', :reason, true), set_config('role', :role, true)"
-        ),
-        {"actor": actor, "reason": reason or "", "role": ROLE_DB_ROLES[role]},
-    )
+    conn.execute(text(_CONTEXT), _context_params(actor, role, reason))
+
+
+@functools.lru_cache(maxsize=512)
+def _driver_sql(dialect: Dialect, statement: str) -> str:
+    return str(text(statement).compile(dialect=dialect))
+
+
+class _TextAsBytes(psycopg.adapt.Loader):
+    """Text results as the UTF-8 bytes PostgreSQL sent (no decoding to str and encoding back)."""
+
+    def load(self, data: Any) -> bytes:
+        return bytes(data)
+
+
+def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, actor: str, role: str,
+            custom_plans: bool = False, text_as_bytes: bool = False) -> tuple[Any, ...] | None:
+    """``set_context`` and one read statement in ONE round trip; the statement's first row.
+
+    psycopg's pipeline sends the ``set_config`` call and the statement together; PostgreSQL still
+    runs them one after the other, so the statement is planned, checked and run under the caller's
+    role exactly as after ``set_context``. On a connection in a transaction (``get_connection``) the
+    context stays for the rest of it. On an autocommit connection (``deps.get_connection_opener``) the
+    pipeline is a transaction of its own — ``BEGIN``, context, statement, ``COMMIT`` — so the role
+    ends with it (psycopg's implicit ``BEGIN`` would cost a round trip of its own: a pipeline waits
+    for it). ``custom_plans`` sets ``plan_cache_mode = force_custom_plan`` for the transaction;
+    ``text_as_bytes`` returns text columns as their UTF-8 bytes (a large JSON text goes out unchanged).
+    Driver errors are raised as SQLAlchemy's ``DBAPIError`` like every other statement's.
+    """
+    driver = conn.connection.driver_connection
+    own = bool(driver.autocommit)
+    context = _driver_sql(conn.dialect, _CONTEXT + (_CUSTOM_PLANS if custom_plans else ""))
+    compiled = _driver_sql(conn.dialect, statement)
+    steps: list[tuple[str, dict[str, Any] | None]] = [(context, _context_params(actor, role, None)),
+                                                       (compiled, dict(params))]
+    if own:
+        steps = [("BEGIN", None), *steps, ("COMMIT", None)]
+    try:
+        with driver.pipeline():
+            for sql, values in steps:
+                cursor = driver.cursor()
+                if sql is compiled and text_as_bytes:
+                    cursor.adapters.register_loader("text", _TextAsBytes)
+                # listeners of SQLAlchemy's statement event (logging, tests) see these statements too
+                conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
+                cursor.execute(sql, values)
+                if sql is compiled:
+                    result = cursor
+        return result.fetchone()  # type: ignore[no-any-return]
+    except psycopg.Error as exc:
+        if own and driver.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            with contextlib.suppress(psycopg.Error):      # a broken connection: the pool replaces it
+                driver.execute("ROLLBACK")
+        raise DBAPIError.instance(statement, dict(params), exc, psycopg.Error, dialect=conn.dialect) from exc
 
 
 def reset_role(conn: Connection) -> None:

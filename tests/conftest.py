@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, text
 
 from flaechenpool import migrations
 from flaechenpool.api.app import create_app
-from flaechenpool.api.deps import get_connection
+from flaechenpool.api.deps import get_connection, get_connection_opener
 from flaechenpool.db import create_engine_for, reset_role
 from flaechenpool.demo import load_demo
 from flaechenpool.ratelimit import RateLimiter
@@ -113,6 +113,7 @@ def client(conn: Connection, database_url: str, settings: Settings) -> Iterator[
         reset_role(conn)
 
     app.dependency_overrides[get_connection] = test_connection
+    app.dependency_overrides[get_connection_opener] = lambda: contextmanager(test_connection)
     with TestClient(app) as test_client:
         app.state.rate_limiter = RateLimiter(lambda: nullcontext(conn), settings.public.rate_window_s)
         yield test_client

@@ -95,6 +95,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.principals = PrincipalCache(settings.api.token_cache_seconds)
     add_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    # /ogc first: requests are matched route by route in this order, and map clients send the most
+    # requests (dozens of tiles per view); the /ogc paths overlap no other router's
+    app.include_router(ogc_tiles.router)
+    app.include_router(ogc.router)
+    app.include_router(ogc_edit.router)
     app.include_router(health.router)
     app.include_router(public.router)
     public.mount_static(app)
@@ -102,9 +107,6 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(sites.router)
     app.include_router(landpool.router)
     app.include_router(analysis.router)
-    app.include_router(ogc.router)
-    app.include_router(ogc_tiles.router)
-    app.include_router(ogc_edit.router)
     app.include_router(public_sites.router)
     app.include_router(inquiries.router)
     app.include_router(projects.router)

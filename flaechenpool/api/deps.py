@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from flaechenpool.db import set_context
 from flaechenpool.errors import DatabaseUnavailable
 from flaechenpool.settings import Settings
+
+
+def _engine(request: Request) -> Engine:
+    engine = getattr(request.app.state, "engine", None)
+    if engine is None:
+        raise DatabaseUnavailable("the service has no database connection")
+    return engine  # type: ignore[no-any-return]
 
 
 @contextmanager
@@ -25,10 +32,7 @@ def transaction(request: Request) -> Iterator[Connection]:
         with contextmanager(override)() as conn:
             yield conn
         return
-    engine = getattr(request.app.state, "engine", None)
-    if engine is None:
-        raise DatabaseUnavailable("the service has no database connection")
-    with engine.connect() as conn, conn.begin():
+    with _engine(request).connect() as conn, conn.begin():
         yield conn
 
 
@@ -39,6 +43,26 @@ def get_connection(request: Request) -> Iterator[Connection]:
 
 
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
+Opener = Callable[[], AbstractContextManager[Connection]]
+
+
+@contextmanager
+def _reading_connection(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
+async def get_connection_opener(request: Request) -> Opener:
+    """For read-only routes that may answer without the database (a cached tile) and read through
+    ``db.read_as``: opens a pooled connection only when called. The connection has no transaction of
+    its own (autocommit): each ``read_as`` call is one transaction, sent with its ``BEGIN``, the
+    caller's context and ``COMMIT`` in one round trip. Other statements on it commit at once."""
+    engine = _engine(request)
+    return lambda: _reading_connection(engine)
+
+
+OpenerDep = Annotated[Opener, Depends(get_connection_opener)]
 
 
 def get_public_connection(conn: Annotated[Connection, Depends(get_connection)]) -> Connection:

@@ -45,9 +45,12 @@ class PrincipalCache:
             principal, expires_at = check_token(conn, token)
             entry = _Entry(principal, expires_at, self.clock())
             self._keep(key, entry)
-        if username is not None and username != entry.principal.username:
-            raise AuthenticationRequired("invalid, expired or revoked token")
-        return entry.principal
+        return _named(entry.principal, username)
+
+    def peek(self, token: str, *, username: str | None = None) -> Principal | None:
+        """The token's principal if it is fresh in memory (no database access), else ``None``."""
+        entry = self._fresh(hash_token(token))
+        return None if entry is None else _named(entry.principal, username)
 
     def forget(self) -> None:
         """Drop every entry (e.g. after tokens were revoked in this process)."""
@@ -77,3 +80,10 @@ class PrincipalCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+
+def _named(principal: Principal, username: str | None) -> Principal:
+    """``principal``, if the user name sent with the token (HTTP Basic) is its own."""
+    if username is not None and username != principal.username:
+        raise AuthenticationRequired("invalid, expired or revoked token")
+    return principal

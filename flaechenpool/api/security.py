@@ -55,6 +55,20 @@ def get_caller(request: Request, conn: ConnectionDep) -> Principal:
 CallerDep = Annotated[Principal, Depends(get_caller)]
 
 
+def known_caller(request: Request) -> Principal | None:
+    """Who is calling, if that is known without the database: anonymous, or a token fresh in the
+    ``PrincipalCache``; else ``None`` (then ``get_caller`` with a connection)."""
+    credentials = _credentials(request)
+    if credentials is None:
+        principal: Principal | None = ANONYMOUS
+    else:
+        cache: PrincipalCache = request.app.state.principals
+        principal = cache.peek(credentials[1], username=credentials[0])
+    if principal is not None:
+        request.state.principal = principal
+    return principal
+
+
 def get_acting_connection(request: Request, conn: ConnectionDep) -> Connection:
     """The request's connection, acting as the caller: the database role decides what is visible.
 

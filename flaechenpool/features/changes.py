@@ -82,6 +82,10 @@ class ChangeTracker:
     def subscribe(self, listener: Callable[[list[Change]], None]) -> None:
         self._listeners.append(listener)
 
+    def due(self) -> bool:
+        """Whether the next ``poll`` would read the log (callers without a connection ask first)."""
+        return time.monotonic() - self._last_poll >= self.interval_s
+
     def poll(self, conn: Connection, *, force: bool = False) -> None:
         """Read new log rows (if due) and notify the listeners. Runs as the service user."""
         now = time.monotonic()

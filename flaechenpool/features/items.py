@@ -5,6 +5,11 @@ One SQL statement per page builds the features as GeoJSON text in PostGIS (``ST_
 ``numberMatched``, ``numberReturned`` and the links. Filters compare the stored geometry with the
 request's box or literal transformed to EPSG:25832. ``numberMatched`` is counted up to ``COUNT_CAP``
 rows and then kept until a change of the collection's tables (``changes.DerivedCache``).
+
+A first page with a small bbox (``WINDOW_COUNT_MAX_M2``) counts its matches in the page statement
+itself (``count(*) OVER ()``): the page has to sort all matching rows anyway, so the count costs
+next to nothing, where a second statement would scan the index and test every geometry again.
+PostgreSQL builds the features' JSON only for the rows of the page (after the sort and limit).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from flaechenpool.db import read_as
 from flaechenpool.errors import InputError, NotFound
 from flaechenpool.features.binds import Binds
 from flaechenpool.features.cql import compile_filter
@@ -24,6 +30,9 @@ from flaechenpool.features.timefilter import Range, parse_instant, range_conditi
 from flaechenpool.spatial import BBox
 
 COUNT_CAP = 2_000_000
+# numberMatched inside the page statement only for boxes up to this area: the window count holds
+# every matching row, which for a box over a whole district could be hundreds of thousands
+WINDOW_COUNT_MAX_M2 = 10_000_000.0
 
 
 @dataclass
@@ -63,7 +72,7 @@ def parse_list(value: str | None) -> list[str] | None:
 
 @dataclass(frozen=True)
 class Page:
-    features: str            # the features' JSON texts joined by commas (no brackets)
+    features: bytes          # the features' JSON texts (UTF-8) joined by commas (no brackets)
     returned: int
     matched: int | None
 
@@ -141,11 +150,21 @@ class ItemsQuery:
         return (f"""'{{"type":"Feature","id":' || to_json({self.c.id_expr})::text || ',"geometry":' || """
                 f"""{geometry} || ',"properties":' || json_build_object({props})::text || '}}'""")
 
-    def page_sql(self) -> str:
+    def page_sql(self, *, with_count: bool = False) -> str:
+        """The page's features and their number; ``with_count`` adds ``matched`` (all rows that match,
+        NULL when the page is empty) by a window over the rows the page is cut from."""
         self.binds.update(limit=self.r.limit, offset=self.r.offset)
-        return (f"SELECT coalesce(string_agg(page.f, ','), '') AS features, count(*) AS n FROM ("
-                f"SELECT {self.feature_sql()} AS f FROM {self.c.source} t WHERE {self.where} "
+        window = ", count(*) OVER () AS m" if with_count else ""
+        return (f"SELECT coalesce(string_agg(page.f, ','), '') AS features, count(*) AS n"
+                f"{', max(page.m) AS matched' if with_count else ''} FROM ("
+                f"SELECT {self.feature_sql()} AS f{window} FROM {self.c.source} t WHERE {self.where} "
                 f"ORDER BY {self.order_by()} LIMIT :limit OFFSET :offset) page")
+
+    @property
+    def count_in_page(self) -> bool:
+        """Whether the first page should count its matches itself (a small bbox bounds the rows)."""
+        box = self.r.bbox
+        return self.r.offset == 0 and box is not None and box.approx_area_m2() <= WINDOW_COUNT_MAX_M2
 
     def count_sql(self) -> str:
         return f"SELECT count(*) FROM (SELECT 1 FROM {self.c.source} t WHERE {self.where} LIMIT {COUNT_CAP}) c"
@@ -155,22 +174,36 @@ class ItemsQuery:
         return ("count", self.c.id, self.role, self.where, json.dumps(params, sort_keys=True, default=str))
 
 
-def read_page(conn: Connection, query: ItemsQuery, counts: Any = None) -> Page:
-    """One page of features; ``counts`` (a ``state.OgcState``) caches numberMatched."""
-    row = conn.execute(text(query.page_sql()), query.binds).one()
-    returned = int(row.n)
+def read_page(conn: Connection, query: ItemsQuery, counts: Any = None, *, actor: str = "anonymous") -> Page:
+    """One page of features, read as ``query.role`` (``db.read_as``: the caller's context and the page in
+    one round trip); ``counts`` (a ``state.OgcState``) caches numberMatched."""
+    key = query.count_key()
+    known = counts.derived.get(key) if counts is not None else None
+    with_count = known is None and query.count_in_page
+    generation = counts.tracker.generation if counts is not None else 0
+    row = read_as(conn, query.page_sql(with_count=with_count), query.binds, actor=actor, role=query.role,
+                  custom_plans=True, text_as_bytes=True)
+    assert row is not None
+    features, returned = row[0], int(row[1])
     matched: int | None = None
     if query.r.offset == 0 and returned < query.r.limit:
         matched = returned
+    elif known is not None:
+        matched = known
+    elif with_count and row[2] is not None:
+        matched = int(row[2])
+        if counts is not None:
+            counts.remember(key, query.c.tables, matched, generation)
     else:
-        key = query.count_key()
 
         def count() -> int | None:
-            n = int(conn.execute(text(query.count_sql()), query.binds).scalar_one())
+            counted = read_as(conn, query.count_sql(), query.binds, actor=actor, role=query.role, custom_plans=True)
+            assert counted is not None
+            n = int(counted[0])
             return None if n >= COUNT_CAP else n
 
         matched = counts.cached(key, query.c.tables, count) if counts is not None else count()
-    return Page(row.features, returned, matched)
+    return Page(features, returned, matched)
 
 
 def read_feature(conn: Connection, collection: Collection, role: str, fid: str, crs: Crs) -> tuple[str, int | None]:

@@ -79,7 +79,7 @@ def items_request(c: Collection, role: str, params: dict[str, str], *, default_l
 
 @dataclass(frozen=True)
 class ItemsResult:
-    body: str                # the FeatureCollection as JSON text
+    body: bytes              # the FeatureCollection as JSON (UTF-8)
     crs: Crs
     matched: int | None
     returned: int
@@ -98,10 +98,12 @@ def _url(path: str, params: dict[str, str], **changes: Any) -> str:
 
 def items(conn: Connection, state: OgcState, principal: Principal, collection_id: str, params: dict[str, str], *,
           base: str, default_limit: int, max_limit: int) -> ItemsResult:
+    """A page of features. ``conn`` need not act as the caller yet: the page is read as ``principal``
+    (``items.read_page``)."""
     c = state.registry.get(collection_id, principal)
     request = items_request(c, principal.role, params, default_limit=default_limit, max_limit=max_limit)
     query = ItemsQuery(c, principal.role, request)
-    page = read_page(conn, query, state)
+    page = read_page(conn, query, state, actor=principal.username)
     path = f"{base}/collections/{c.id}/items"
     plain = {k: v for k, v in params.items() if k != "f"}
     limit, offset = request.limit, request.offset
@@ -120,7 +122,8 @@ def items(conn: Connection, state: OgcState, principal: Principal, collection_id
     head.update(numberReturned=page.returned,
                 timeStamp=dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                 links=links)
-    body = json.dumps(head, ensure_ascii=False)[:-1] + ',"features":[' + page.features + "]}"
+    # one copy of the (up to some MB of) features
+    body = b"".join((json.dumps(head, ensure_ascii=False)[:-1].encode(), b',"features":[', page.features, b"]}"))
     return ItemsResult(body, request.crs, page.matched, page.returned)
 
 

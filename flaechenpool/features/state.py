@@ -55,5 +55,16 @@ class OgcState:
             self.derived.put(key, value, tables)
         return value
 
+    def remember(self, key: Hashable, tables: tuple[str, ...], value: Any, generation: int) -> None:
+        """Keep a value read at ``generation`` (``tracker.generation`` before the read) unless a poll
+        reported changes since."""
+        if generation == self.tracker.generation:
+            self.derived.put(key, value, tables)
+
+    @property
+    def ready(self) -> bool:
+        """Whether ``prepare`` ran once (the registry knows which optional tables exist)."""
+        return self._ready
+
     def snapshot(self) -> dict[str, Any]:
         return {"change_log_id": self.tracker.max_id, "tile_cache": self.tiles.stats()}

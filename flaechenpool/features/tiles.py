@@ -13,10 +13,10 @@ import hashlib
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from flaechenpool.auth import Principal
-from flaechenpool.db import set_context
+from flaechenpool.db import read_as
 from flaechenpool.errors import NotFound
 from flaechenpool.features.registry import Collection, Property
 from flaechenpool.features.state import OgcState
@@ -68,7 +68,7 @@ def layer_sql(c: Collection, role: str, z: int) -> str | None:
             f"true) AS geom, {columns} FROM {c.source} t WHERE {where}")
 
 
-def tile_sql(layers: list[Collection], role: str, z: int) -> str | None:
+def _tile_sql(layers: tuple[Collection, ...], role: str, z: int) -> str | None:
     parts = []
     for c in layers:
         sql = layer_sql(c, role, z)
@@ -76,6 +76,22 @@ def tile_sql(layers: list[Collection], role: str, z: int) -> str | None:
             parts.append(f"coalesce((SELECT ST_AsMVT(l, '{c.id}', {EXTENT}, 'geom') FROM ({sql}) l "
                          f"WHERE l.geom IS NOT NULL), ''::bytea)")
     return "SELECT " + " || ".join(parts) if parts else None
+
+
+_TILE_SQL: dict[tuple[tuple[str, ...], str, int], tuple[tuple[Collection, ...], str | None]] = {}
+
+
+def tile_sql(layers: list[Collection], role: str, z: int) -> str | None:
+    """The statement of a tile of ``layers`` at zoom z as ``role`` sees them (``None``: no layer at z);
+    kept per layer ids, role and zoom (checked against the very collection objects)."""
+    key = (tuple(c.id for c in layers), role, z)
+    hit = _TILE_SQL.get(key)
+    if hit is not None and len(hit[0]) == len(layers) and all(a is b for a, b in zip(hit[0], layers, strict=True)):
+        return hit[1]
+    sql = _tile_sql(tuple(layers), role, z)
+    if len(_TILE_SQL) < 4096:
+        _TILE_SQL[key] = (tuple(layers), sql)
+    return sql
 
 
 def tile_params(z: int, x: int, y: int) -> dict[str, float | int]:
@@ -114,24 +130,38 @@ def cached_tile(state: OgcState, principal: Principal, tileset: str, z: int, x: 
     return None if entry is None else Tile(entry.data, entry.etag, principal.is_anonymous)
 
 
+def tile_from_cache(state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
+                    y: int) -> Tile | None:
+    """The cached tile when it can be served without the database: the state is prepared and the
+    change log needs no poll now (else ``None``: call ``get_tile``). Unknown tiles and collections the
+    caller may not read raise as in ``get_tile``."""
+    check_tile(tms, z, x, y)
+    if not state.ready or state.tracker.due():
+        return None
+    layers_of(state, principal, tileset)            # 404 / 401 / 403 before anything is served
+    return cached_tile(state, principal, tileset, z, x, y)
+
+
 def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
              y: int) -> Tile:
     """A tile of one collection (or of all the caller may read: ``tileset='_all'``), from the cache or built.
 
-    A cached tile costs no statement beyond the change-log poll (at most once a second). Before a tile
-    is built, ``conn`` is switched to the caller's role (``SET LOCAL ROLE``), so the database enforces
-    what is read."""
+    A cached tile costs no statement beyond the change-log poll (at most once a second). A tile is
+    built under the caller's role: ``db.read_as`` switches it in the same round trip, so the database
+    enforces what is read."""
     check_tile(tms, z, x, y)
     state.prepare(conn)
     layers = layers_of(state, principal, tileset)
     hit = cached_tile(state, principal, tileset, z, x, y)
     if hit is not None:
         return hit
-    set_context(conn, actor=principal.username, role=principal.role)
     generation = state.tracker.generation
     sql = tile_sql(layers, principal.role, z)
-    data = bytes(conn.execute(text(sql), tile_params(z, x, y)).scalar_one() or b"") if sql else b""
-    etag = '"' + hashlib.blake2b(data, digest_size=12).hexdigest() + '"'
+    data = b""
+    if sql:
+        row = read_as(conn, sql, tile_params(z, x, y), actor=principal.username, role=principal.role)
+        data = bytes(row[0] or b"") if row else b""
+    etag = '"' + hashlib.sha256(data).hexdigest()[:24] + '"'      # SHA-256: CPU instructions, 2.5x blake2b
     if generation == state.tracker.generation:
         tables = frozenset(t for c in layers for t in c.tables)
         audited = all(c.requires is None for c in layers)

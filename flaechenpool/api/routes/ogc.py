@@ -13,8 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from flaechenpool.api.deps import SettingsDep
-from flaechenpool.api.security import ActingConnectionDep, PrincipalDep
+from flaechenpool.api.deps import OpenerDep, SettingsDep
+from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, get_caller
 from flaechenpool.errors import InputError
 from flaechenpool.features import documents, html, openapi, service
 from flaechenpool.features.state import OgcState
@@ -24,7 +24,7 @@ router = APIRouter(prefix="/ogc", tags=["ogc"])
 _lock = threading.Lock()
 
 
-def get_state(request: Request) -> OgcState:
+async def get_state(request: Request) -> OgcState:
     """The application's OGC state (registry, change tracker, caches), created on first use."""
     state = getattr(request.app.state, "ogc", None)
     if state is None:
@@ -43,7 +43,7 @@ def get_ready_state(conn: ActingConnectionDep, state: Annotated[OgcState, Depend
 StateDep = Annotated[OgcState, Depends(get_ready_state)]
 
 
-def query_params(request: Request) -> dict[str, str]:
+async def query_params(request: Request) -> dict[str, str]:
     """The query string as a dict; a repeated parameter is a 400."""
     items = request.query_params.multi_items()
     params = dict(items)
@@ -121,11 +121,15 @@ def collection(collection_id: str, request: Request, params: ParamsDep, conn: Ac
 
 
 @router.get("/collections/{collection_id}/items", summary="Features (GeoJSON)")
-def items(collection_id: str, request: Request, params: ParamsDep, conn: ActingConnectionDep, state: StateDep,
-          principal: PrincipalDep, settings: SettingsDep) -> Response:
+def items(collection_id: str, request: Request, params: ParamsDep, opener: OpenerDep,
+          state: Annotated[OgcState, Depends(get_state)], settings: SettingsDep) -> Response:
+    # read as the caller in one round trip per statement (features.items.read_page, db.read_as)
     as_html = wants_html(request, params)
-    result = service.items(conn, state, principal, collection_id, params, base=base_url(request),
-                           default_limit=settings.api.default_limit, max_limit=settings.api.max_limit)
+    with opener() as conn:
+        principal = get_caller(request, conn)
+        state.prepare(conn)
+        result = service.items(conn, state, principal, collection_id, params, base=base_url(request),
+                               default_limit=settings.api.default_limit, max_limit=settings.api.max_limit)
     if as_html:
         title = state.registry.get(collection_id, principal).title
         return HTMLResponse(html.features(title, json.loads(result.body)))

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request, Response
+from fastapi import APIRouter, Header, Request, Response
+from starlette.concurrency import run_in_threadpool
 
-from flaechenpool.api.deps import ConnectionDep
+from flaechenpool.api.deps import Opener, OpenerDep
 from flaechenpool.api.routes.ogc import ParamsDep, StateDep, base_url, get_state
-from flaechenpool.api.security import CallerDep, PrincipalDep
+from flaechenpool.api.security import PrincipalDep, get_caller, known_caller
 from flaechenpool.features import style, tiles, tilesets
 from flaechenpool.features.documents import JSON, MVT
 from flaechenpool.features.service import check_params
@@ -33,6 +34,26 @@ def _tile_response(tile: tiles.Tile, if_none_match: str | None) -> Response:
     if if_none_match and tile.etag in [v.strip() for v in if_none_match.split(",")]:
         return Response(status_code=304, headers=headers)
     return Response(tile.data, media_type=MVT, headers=headers)
+
+
+async def _tile(request: Request, opener: Opener, tileset: str, tms: str, z: int, x: int, y: int,
+                if_none_match: str | None) -> Response:
+    """A cached tile is answered on the event loop (no thread, no connection); any other in one worker
+    thread with one round trip to build it (``db.read_as`` on a reading connection)."""
+    state = await get_state(request)
+    principal = known_caller(request)
+    if principal is not None:
+        hit = tiles.tile_from_cache(state, principal, tileset, tms, z, x, y)
+        if hit is not None:
+            return _tile_response(hit, if_none_match)
+    tile = await run_in_threadpool(_build_tile, request, opener, state, tileset, tms, z, x, y)
+    return _tile_response(tile, if_none_match)
+
+
+def _build_tile(request: Request, opener: Opener, state: OgcState, tileset: str, tms: str, z: int, x: int,
+                y: int) -> tiles.Tile:
+    with opener() as conn:
+        return tiles.get_tile(conn, state, get_caller(request, conn), tileset, tms, z, x, y)
 
 
 @router.get("/tileMatrixSets", summary="Tile matrix sets")
@@ -71,11 +92,10 @@ def all_tilejson(tms: str, request: Request, params: ParamsDep, state: StateDep,
 
 
 @router.get("/tiles/{tms}/{z}/{y}/{x}", summary="A vector tile of all layers (MVT)")
-def all_tile(tms: str, z: int, y: int, x: int, conn: ConnectionDep, principal: CallerDep, params: ParamsDep,
-             state: Annotated[OgcState, Depends(get_state)],
-             if_none_match: Annotated[str | None, Header()] = None) -> Response:
+async def all_tile(tms: str, z: int, y: int, x: int, request: Request, opener: OpenerDep, params: ParamsDep,
+                   if_none_match: Annotated[str | None, Header()] = None) -> Response:
     check_params(params, set())
-    return _tile_response(tiles.get_tile(conn, state, principal, tiles.ALL, tms, z, x, y), if_none_match)
+    return await _tile(request, opener, tiles.ALL, tms, z, x, y, if_none_match)
 
 
 @router.get("/collections/{collection_id}/tiles", summary="Vector tilesets of a collection")
@@ -105,11 +125,10 @@ def collection_tilejson(collection_id: str, tms: str, request: Request, params: 
 
 
 @router.get("/collections/{collection_id}/tiles/{tms}/{z}/{y}/{x}", summary="A vector tile of a collection (MVT)")
-def collection_tile(collection_id: str, tms: str, z: int, y: int, x: int, conn: ConnectionDep,
-                    principal: CallerDep, params: ParamsDep, state: Annotated[OgcState, Depends(get_state)],
-                    if_none_match: Annotated[str | None, Header()] = None) -> Response:
+async def collection_tile(collection_id: str, tms: str, z: int, y: int, x: int, request: Request, opener: OpenerDep,
+                          params: ParamsDep, if_none_match: Annotated[str | None, Header()] = None) -> Response:
     check_params(params, set())
-    return _tile_response(tiles.get_tile(conn, state, principal, collection_id, tms, z, x, y), if_none_match)
+    return await _tile(request, opener, collection_id, tms, z, x, y, if_none_match)
 
 
 @router.get("/styles/default", summary="MapLibre style for the combined tileset")

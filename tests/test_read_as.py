@@ -1,0 +1,55 @@
+"""db.read_as: the caller's context and one read statement in one round trip (psycopg pipeline)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Connection, Engine, event, text
+from sqlalchemy.exc import DBAPIError
+
+from flaechenpool.db import read_as
+
+WHO = "SELECT current_user, current_setting('flaechenpool.actor', true), current_setting('plan_cache_mode')"
+
+
+@pytest.fixture
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection as ``deps.get_connection_opener`` hands out: autocommit, no transaction of its own."""
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        yield conn
+
+
+def _recorded(conn: Connection) -> list[str]:
+    statements: list[str] = []
+    event.listen(conn, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
+    return statements
+
+
+def test_on_an_autocommit_connection_the_read_is_one_transaction_under_the_callers_role(reading: Connection) -> None:
+    service_user = reading.execute(text("SELECT current_user")).scalar_one()
+    statements = _recorded(reading)
+    row = read_as(reading, WHO + ", CAST(:n AS integer) * 2", {"n": 21}, actor="planer1", role="planner",
+                  custom_plans=True)
+    assert row == ("flaechenpool_planner", "planer1", "force_custom_plan", 42)
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT" and "set_config" in statements[1]
+    # the role, the actor and the plan mode ended with that transaction
+    assert reading.execute(text(WHO)).one() == (service_user, "", "auto")
+
+
+def test_the_role_decides_what_is_read(reading: Connection) -> None:
+    with pytest.raises(DBAPIError) as caught:
+        read_as(reading, "SELECT count(*) FROM auth.users", {}, actor="anonymous", role="public")
+    assert "permission denied" in str(caught.value.orig)
+    # after the error the connection is out of the failed transaction and usable again
+    assert reading.connection.driver_connection.pgconn.transaction_status == TransactionStatus.IDLE
+    assert read_as(reading, "SELECT 1", {}, actor="admin", role="admin") == (1,)
+
+
+def test_in_a_transaction_the_context_stays_for_the_rest_of_it(conn: Connection) -> None:
+    statements = _recorded(conn)
+    assert read_as(conn, "SELECT current_user", {}, actor="lm", role="land_manager") == ("flaechenpool_land_manager",)
+    assert "BEGIN" not in statements and "COMMIT" not in statements
+    assert conn.execute(text("SELECT current_user")).scalar_one() == "flaechenpool_land_manager"
