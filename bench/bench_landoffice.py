@@ -28,6 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import geopandas as gpd
 import numpy as np
@@ -149,11 +150,20 @@ def main() -> None:
     parser.add_argument("--parcels", type=int, default=1_000_000)
     parser.add_argument("--small", type=int, default=None, help="a second, smaller size (default: a quarter; 0: none)")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--search-only", action="store_true",
+                        help="only the candidate search, on the parcels a former run left in flaechenpool_bench")
     args = parser.parse_args()
     small = args.parcels // 4 if args.small is None else args.small
     sizes = [n for n in (small, args.parcels) if n > 0]
     settings = Settings()
     server = resolve_database_url(settings)
+    if args.search_only:
+        url = make_url(server).set(database="flaechenpool_bench").render_as_string(hide_password=False)
+        engine = create_engine_for(url, settings)
+        with engine.connect() as conn:
+            n = conn.execute(text("SELECT count(*) FROM core.parcels WHERE valid_to IS NULL")).scalar_one()
+        _print_search(search(url, engine, args.queries), n)
+        return
     rows: list[tuple[int, str, tuple[float, float, float | None], tuple[float, float, float | None]]] = []
     with tempfile.TemporaryDirectory(dir="/var/tmp") as tmp:
         for n in sizes:
@@ -200,7 +210,11 @@ def main() -> None:
               f"{cpu_text} | {cpu_ratio} |")
     print("\n(time ratios depend on what else the machine runs; the CPU columns count the importing processes "
           "and their database backends only)")
-    print(f"\n| candidate search at {sizes[-1]:,} parcels (page of ≤100, 1 km² bbox + filters) | p50 | p95 | "
+    _print_search(latency, sizes[-1])
+
+
+def _print_search(latency: dict[str, tuple[float, float]], n: int) -> None:
+    print(f"\n| candidate search at {n:,} parcels (page of ≤100, 1 km² bbox + filters) | p50 | p95 | "
           "p95 vs raw SQL |")
     print("|---|---|---|---|")
     raw95 = latency["raw SQL (psycopg)"][1]
@@ -225,6 +239,35 @@ def _fresh_database(server: str, settings: Settings) -> tuple[str, object]:
     return url, engine
 
 
+class _KeepAlive:
+    """A lean HTTP/1.1 keep-alive client (the standard library's): what the row "HTTP API" measures is
+    the service, not the Python client (httpx costs about 1 to 3 ms a request here; its own row)."""
+
+    def __init__(self, port: int) -> None:
+        import http.client
+
+        self.port, self.http = port, http.client
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def get(self, target: str, headers: dict[str, str]) -> bytes:
+        for attempt in (1, 2):
+            try:
+                self.conn.request("GET", target, headers=headers)
+                response = self.conn.getresponse()
+                body = response.read()
+                break
+            except (self.http.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                self.conn.close()  # the server closed an idle keep-alive connection: reconnect once
+                if attempt == 2:
+                    raise
+        if response.status != 200:
+            raise SystemExit(f"HTTP {response.status}: {body[:500]!r}")
+        return body
+
+    def close(self) -> None:
+        self.conn.close()
+
+
 def search(url: str, engine: object, queries: int) -> dict[str, tuple[float, float]]:
     import socket
 
@@ -238,8 +281,9 @@ def search(url: str, engine: object, queries: int) -> dict[str, tuple[float, flo
     boxes = [(x, y, x + 1000, y + 1000) for x, y in zip(rng.uniform(560_000, 640_000, queries),
                                                           rng.uniform(5_560_000, 5_600_000, queries), strict=True)]
     with engine.connect() as conn, acting(conn, actor="bench", role="admin"):  # type: ignore[attr-defined]
-        add_user(conn, "bench", role="planner")
-        token = create_token(conn, "bench")
+        if conn.execute(text("SELECT 1 FROM auth.users WHERE username = 'bench'")).scalar() is None:
+            add_user(conn, "bench", role="planner")
+        token = create_token(conn, "bench", name=f"bench-{time.time_ns()}")
 
     def query(b: tuple[float, ...]) -> parcels.ParcelQuery:
         q = parcels.ParcelQuery(municipality=ERFURT, min_area=500, max_area=20_000, station_within_m=30_000,
@@ -248,7 +292,7 @@ def search(url: str, engine: object, queries: int) -> dict[str, tuple[float, flo
         return q
 
     results: dict[str, list[float]] = {"HTTP API (uvicorn, 1 worker)": [], "service function": [],
-                                       "raw SQL (psycopg)": []}
+                                       "raw SQL (psycopg)": [], "HTTP API, httpx as client (its cost included)": []}
     psycopg_url = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -262,31 +306,47 @@ def search(url: str, engine: object, queries: int) -> dict[str, tuple[float, flo
                 break
         except httpx.HTTPError:
             time.sleep(0.3)
+    lean = _KeepAlive(port)
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def params(b: tuple[float, ...]) -> dict[str, Any]:
+        return {"municipality": ERFURT, "min_area": 500, "max_area": 20_000, "station_within_m": 30_000,
+                "bbox": ",".join(map(str, b)), "bbox_crs": "EPSG:25832"}
+
     with engine.connect() as conn, psycopg.connect(psycopg_url) as raw:  # type: ignore[attr-defined]
-        def http(b: tuple[float, ...]) -> None:
-            client.get("/api/parcels", headers={"Authorization": f"Bearer {token}"}, params={
-                "municipality": ERFURT, "min_area": 500, "max_area": 20_000, "station_within_m": 30_000,
-                "bbox": ",".join(map(str, b)), "bbox_crs": "EPSG:25832"}).raise_for_status()
+        def http(b: tuple[float, ...]) -> bytes:
+            return lean.get("/api/parcels?" + urlencode(params(b)), headers)
 
-        def service(b: tuple[float, ...]) -> None:
-            parcels.find_geojson(conn, query(b))
+        def http_httpx(b: tuple[float, ...]) -> bytes:
+            response = client.get("/api/parcels", headers=headers, params=params(b))
+            response.raise_for_status()
+            return response.content
+
+        def service(b: tuple[float, ...]) -> bytes:
+            body = parcels.find_geojson(conn, query(b))[0]
             conn.rollback()
+            return body.encode()
 
-        def raw_sql(b: tuple[float, ...]) -> None:
+        def raw_sql(b: tuple[float, ...]) -> bytes:
             with raw.cursor() as cur:
+                out = []
                 for sql, bound in parcels.raw_statements(query(b)):
                     cur.execute(sql, bound)
-                    cur.fetchall()
+                    out.append(cur.fetchall())
             raw.rollback()
+            return str(out[0][0][0]).encode()
 
-        runners = dict(zip(results, (http, service, raw_sql), strict=True))
-        for b in boxes:  # warm-up: every box once, so all three meet the same cache
-            raw_sql(b)
-        for name, run in runners.items():
-            for b in boxes:
+        runners = dict(zip(results, (http, service, raw_sql, http_httpx), strict=True))
+        for b in boxes:  # warm-up: every box once, so all meet the same cache; and all give the same answer
+            answers = {name: run(b) for name, run in runners.items()}
+            assert len(set(answers.values())) == 1, f"the workloads differ for box {b}"
+        for i, b in enumerate(boxes):  # interleaved, each first in turn: load changes hit all alike
+            names = list(runners)
+            for name in names[i % len(names):] + names[:i % len(names)]:
                 t = time.perf_counter()
-                run(b)
+                runners[name](b)
                 results[name].append(time.perf_counter() - t)
+    lean.close()
     client.close()
     server.terminate()
     server.wait(timeout=30)

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, TextClause, text
 
 from flaechenpool.errors import InputError, NotFound
 from flaechenpool.spatial import STORAGE_SRID, BBox, geometry_sql
@@ -172,9 +173,16 @@ PROPERTIES = ("flurstueckskennzeichen", "municipality_ags", "gemarkung_key", "ge
               "station_distance_m", "provenance", "source")
 
 
+@lru_cache(maxsize=256)
+def _statement(sql: str) -> TextClause:
+    """``text(sql)``, kept: a search's SQL depends only on which filters are set, and parsing the bind
+    parameters out of a 3 kB statement costs about 0.15 ms each time."""
+    return text(sql)
+
+
 def count(conn: Connection, q: ParcelQuery) -> int:
     sql, params = _count_sql(q)
-    return int(conn.execute(text(sql), params).scalar_one())
+    return int(conn.execute(_statement(sql), params).scalar_one())
 
 
 def raw_statements(q: ParcelQuery, srid: int = 4326) -> list[tuple[str, dict[str, Any]]]:
@@ -213,7 +221,7 @@ def find_geojson(conn: Connection, q: ParcelQuery, *, srid: int = 4326,
                  with_count: bool = True) -> tuple[str, int, int | None]:
     """A GeoJSON FeatureCollection text built in PostGIS, the number returned and matched."""
     sql, params = _geojson_sql(q, srid)
-    row = conn.execute(text(sql), params).one()
+    row = conn.execute(_statement(sql), params).one()
     matched = count(conn, q) if with_count else None
     return row.fc, int(row.n), matched
 

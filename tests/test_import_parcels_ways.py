@@ -154,3 +154,30 @@ def test_encoded_rows_arrive_as_sent(db: Connection) -> None:
     assert [r[2] for r in got] == moments
     assert [None if r[3] is None else bytes(r[3]) for r in got] == [r[3] for r in rows]
     assert [r[4] for r in got] == [r[4] for r in rows]
+
+
+def test_a_geopackage_is_read_by_fid_ranges_with_gaps(tmp_path: Path) -> None:
+    """Batches of a GeoPackage follow its FIDs (``fid > last``), also across gaps left by deleted
+    rows: every feature once, in file order, numbered by position as GDAL's own reading does."""
+    import sqlite3
+
+    import pyogrio
+
+    from flaechenpool.importing.reading import open_vector
+
+    path = write(gpkg_frame(), tmp_path / "gaps.gpkg")
+    with sqlite3.connect(path) as db_file:
+        table = db_file.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'features'").fetchone()[0]
+        for (trigger,) in db_file.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+            db_file.execute(f'DROP TRIGGER "{trigger}"')  # the R-tree's need SpatiaLite functions
+        db_file.execute(f'DELETE FROM "{table}" WHERE fid IN (2, 5, 6)')  # gaps, one of two rows
+        db_file.execute(f'UPDATE "{table}" SET fid = 100 WHERE fid = 10')
+        db_file.execute("UPDATE gpkg_ogr_contents SET feature_count = NULL")  # GDAL counts anew
+    expected = pyogrio.read_dataframe(path).flstkennz.tolist()
+    assert len(expected) == 7
+    with open_vector(path) as vf:
+        assert vf.fid_column == "fid"
+        batches = list(vf.batches(3))
+    assert [b.first_row for b in batches] == [1, 4, 7]
+    assert [k for b in batches for k in b.columns["flstkennz"].tolist()] == expected
+    assert all(shapely.from_wkb(g).is_valid for b in batches for g in b.wkb)

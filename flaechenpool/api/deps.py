@@ -21,15 +21,32 @@ def _engine(request: Request) -> Engine:
     return engine  # type: ignore[no-any-return]
 
 
-def get_connection(request: Request) -> Iterator[Connection]:
-    """A pooled connection with a transaction that commits when the route returns normally."""
+@contextmanager
+def transaction(request: Request) -> Iterator[Connection]:
+    """A pooled connection with a transaction that commits when the block ends normally.
+
+    An override of ``get_connection`` in ``app.dependency_overrides`` (the tests' savepoint
+    connection) applies here too, for routes that open their connection without dependencies."""
+    override = request.app.dependency_overrides.get(get_connection)
+    if override is not None:
+        with contextmanager(override)() as conn:
+            yield conn
+        return
     with _engine(request).connect() as conn, conn.begin():
+        yield conn
+
+
+def get_connection(request: Request) -> Iterator[Connection]:
+    """The request's connection and transaction (committed when the route returns normally)."""
+    with transaction(request) as conn:
         yield conn
 
 
 # scope="function": the transaction commits when the route returns, before the response is sent, so a
 # failing commit (a deferred constraint, a serialisation failure) answers with an error, never with 2xx.
 ConnectionDep = Annotated[Connection, Depends(get_connection, scope="function")]
+
+
 Opener = Callable[[], AbstractContextManager[Connection]]
 
 

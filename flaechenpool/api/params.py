@@ -1,10 +1,15 @@
-"""Query parameters shared by the public routes."""
+"""Query parameters shared by the routes."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from functools import cache
+from typing import Annotated, Any, TypeVar, get_origin
 
-from fastapi import Query
+from fastapi import Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+
+M = TypeVar("M", bound=BaseModel)
 
 ListParam = Annotated[list[str] | None, Query(description="Repeat the parameter or separate values by commas")]
 
@@ -12,3 +17,44 @@ ListParam = Annotated[list[str] | None, Query(description="Repeat the parameter 
 def split_values(values: list[str] | None) -> list[str]:
     """``a,b`` and repeated parameters alike as one list."""
     return [v.strip() for value in values or [] for v in value.split(",") if v.strip()]
+
+
+def parse_query_model(model: type[M], request: Request) -> M:
+    """The request's query string as ``model`` (pydantic, lax: "500" → 500.0, "true" → True).
+
+    For hot routes that skip FastAPI's per-parameter machinery (one validation of the whole model
+    instead); fields typed as lists take every repetition of their parameter, the others the last.
+    Errors are a ``RequestValidationError`` (400 problem, as for FastAPI's own query models).
+    """
+    lists = _list_fields(model)
+    data: dict[str, Any] = {}
+    for key, value in request.query_params.multi_items():
+        if key in lists:
+            data.setdefault(key, []).append(value)
+        else:
+            data[key] = value
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [dict(e, loc=("query", *e["loc"])) for e in exc.errors(include_url=False, include_context=False)]
+        ) from None
+
+
+def query_model_openapi(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` documenting ``model``'s fields as query parameters (for ``parse_query_model``)."""
+    schema = model.model_json_schema()
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, prop in schema["properties"].items():
+        parameter: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        if "description" in prop:
+            parameter["description"] = prop["description"]
+        parameters.append(parameter)
+    return {"parameters": parameters}
+
+
+@cache
+def _list_fields(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(name for name, field in model.model_fields.items()
+                     if get_origin(field.annotation) is list)

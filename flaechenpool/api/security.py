@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection
 
-from flaechenpool.api.deps import ConnectionDep
+from flaechenpool.api.deps import ConnectionDep, transaction
 from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.auth import ANONYMOUS, Principal
 from flaechenpool.db import set_context
 from flaechenpool.errors import AuthenticationRequired, PermissionDenied
+
+T = TypeVar("T")
 
 
 def _credentials(request: Request) -> tuple[str | None, str] | None:
@@ -76,6 +80,19 @@ def get_acting_connection(request: Request, conn: ConnectionDep) -> Connection:
 
 
 ActingConnectionDep = Annotated[Connection, Depends(get_acting_connection)]
+
+
+def _acting_call(request: Request, work: Callable[[Connection, Principal], T]) -> T:
+    with transaction(request) as conn:
+        get_acting_connection(request, conn)  # authenticates, switches the role, keeps the principal
+        return work(conn, request.state.principal)
+
+
+async def run_acting(request: Request, work: Callable[[Connection, Principal], T]) -> T:
+    """``work(conn, principal)`` on the request's connection acting as the caller, committed at the end
+    — connection, authentication, role switch, work and commit in ONE worker thread (the dependencies
+    ``ActingConnectionDep`` + a sync route take four thread hops). For hot read routes."""
+    return await run_in_threadpool(_acting_call, request, work)
 
 
 async def get_principal(request: Request, _conn: ActingConnectionDep) -> Principal:

@@ -5,7 +5,7 @@ answers such as ALKIS vereinfacht) through pyogrio's bundled GDAL; ALKIS NAS (``
 Debian's ``/usr/bin/ogr2ogr`` (pyogrio's GDAL has no NAS driver), converted to a temporary
 GeoPackage first. Circular arcs are linearised by GDAL, geometries come as 2D WKB.
 
-Batches are read with ``skip_features``/``max_features``. Only GeoPackages and Shapefiles are read in
+Batches are read with ``max_features`` from the last FID on (GeoPackage) or ``skip_features``. Only GeoPackages and Shapefiles are read in
 place: every other format (GML, GeoJSON, FlatGeobuf …), which GDAL cannot enter at a given position
 cheaply, is first streamed through GDAL's Arrow interface into a temporary GeoPackage, so time stays
 linear and memory flat however large the file is. Every problem with the file becomes an
@@ -76,19 +76,30 @@ class VectorFile:
     srid: int
     crs_given: bool
     options: dict[str, str] = field(default_factory=dict)
+    fid_column: str | None = None  # a GeoPackage's integer primary key: batches by FID range
 
     def batches(self, size: int, columns: Sequence[str] | None = None) -> Iterator[Batch]:
-        """Yield the features in batches of at most ``size``; only ``columns`` are read."""
-        done = 0
+        """Yield the features in batches of at most ``size``; only ``columns`` are read.
+
+        A GeoPackage is read by ranges of its integer FID (``fid > last``: an index range in SQLite,
+        the same time for every batch); others by position (``skip_features``), where GDAL's
+        GeoPackage driver steps over all earlier rows again for each batch (a 1,000,000-feature file
+        took ~18 s of reading instead of ~4 s)."""
+        done, last_fid = 0, None
         while self.total is None or done < self.total:
             gc.collect(1)  # pyogrio's arrays sit in reference cycles: free the last batch before reading on
+            where = {} if self.fid_column is None else {"where": f"{_quoted(self.fid_column)} > {last_fid or 0}",
+                                                        "return_fids": True}
+            skip = {} if self.fid_column is not None else {"skip_features": done}
             with gdal_errors(self.name):
-                meta, _, wkb, data = pyogrio.raw.read(
-                    self.source, layer=self.layer, columns=columns, skip_features=done, max_features=size,
-                    force_2d=True, datetime_as_string=True, **self.options)
+                meta, fids, wkb, data = pyogrio.raw.read(
+                    self.source, layer=self.layer, columns=columns, max_features=size,
+                    force_2d=True, datetime_as_string=True, **skip, **where, **self.options)
             count = 0 if wkb is None else len(wkb)
             if count == 0:
                 break
+            if self.fid_column is not None:
+                last_fid = int(fids[-1])
             yield Batch(done + 1, wkb, dict(zip(meta["fields"], data, strict=True)))
             done += count
             if count < size:
@@ -97,6 +108,11 @@ class VectorFile:
             raise ImportFileError(
                 f"GDAL counts {self.total} features but only {done} could be read; is the file truncated?",
                 file=self.name)
+
+
+def _quoted(identifier: str) -> str:
+    """An SQLite identifier (a GeoPackage's FID column, named by the file) in double quotes."""
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 @contextmanager
@@ -155,7 +171,8 @@ def open_vector(
         yield VectorFile(
             name=name, source=source, layer=chosen, fields=[str(f) for f in info["fields"]],
             total=info["features"] if info["features"] >= 0 else None, crs=f"EPSG:{epsg}", srid=epsg,
-            crs_given=crs is not None, options=options)
+            crs_given=crs is not None, options=options,
+            fid_column=(info.get("fid_column") or None) if info["driver"] == "GPKG" else None)
 
 
 def resolve_crs(text: str | None, name: str) -> int:

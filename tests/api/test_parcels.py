@@ -189,3 +189,31 @@ def test_owners_only_for_land_managers_of_the_municipality(client: TestClient, a
     assert tuple(logged) == ("lm-jena", "Ankaufsprüfung")
     search = client.get("/api/parcels", params={"municipality": JENA, "limit": 5}, headers=auth("lm_jena")).text
     assert "(fiktiv)" not in search  # searches never carry owners
+
+
+def test_query_string_parsing_of_the_one_hop_route(client: TestClient, conn: Connection) -> None:
+    """The route parses its query string itself (``parse_query_model``): repeated list parameters,
+    comma lists, lax types, errors named by parameter, and the parameters still in the OpenAPI."""
+    uses = [r[0] for r in conn.execute(text(
+        "SELECT land_use FROM core.parcels WHERE valid_to IS NULL AND municipality_ags = :m AND land_use IS NOT NULL "
+        "GROUP BY land_use HAVING count(*) > 1 ORDER BY count(*), land_use LIMIT 2"), {"m": JENA})]
+    assert len(uses) == 2
+    expected = set(conn.execute(text(
+        "SELECT flurstueckskennzeichen FROM core.parcels WHERE valid_to IS NULL AND municipality_ags = :m "
+        "AND land_use = ANY(:u)"), {"m": JENA, "u": uses}).scalars())
+    response = client.get("/api/parcels", headers=PLANNER,
+                          params=[("municipality", JENA), ("land_use", uses[0]), ("land_use", uses[1]),
+                                  ("sortby", "-area,flurstueckskennzeichen"), ("limit", "10000"),
+                                  ("outside_flood_zones", "false")])
+    assert response.status_code == 200 and keys(response) == expected and 2 < len(expected) < 10_000
+    areas = [f["properties"]["area_m2"] for f in response.json()["features"]]
+    assert areas == sorted(areas, reverse=True)
+    bad = client.get("/api/parcels", headers=PLANNER, params={"limit": "0", "colour": "red"})
+    assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+    locations = {e["location"] for e in bad.json()["errors"]}
+    assert locations == {"query.limit", "query.colour"}
+    # a wrong token is refused before the query string is looked at
+    assert client.get("/api/parcels", headers={"Authorization": "Bearer wrong"}, params={"limit": "x"}).status_code == 401
+    documented = {p["name"]: p for p in client.get("/openapi.json").json()["paths"]["/api/parcels"]["get"]["parameters"]}
+    assert {"municipality", "land_use", "bbox", "limit", "f"} <= set(documented)
+    assert documented["land_use"]["schema"]["type"] == "array" and documented["limit"]["in"] == "query"

@@ -6,14 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
 
 from flaechenpool import parcels
-from flaechenpool.api.deps import SettingsDep
-from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
+from flaechenpool.api.params import parse_query_model, query_model_openapi
+from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role, run_acting
+from flaechenpool.auth import Principal
 from flaechenpool.exports import to_csv, to_geopackage
 from flaechenpool.owners import read_owners
+from flaechenpool.settings import Settings
 from flaechenpool.spatial import parse_bbox, parse_crs, parse_geometry
 
 router = APIRouter(prefix="/api/parcels", tags=["parcels"])
@@ -67,11 +70,22 @@ class ParcelParams(BaseModel):
         return q
 
 
-@router.get("", summary="Find candidate parcels (GeoJSON, CSV or GeoPackage)")
-def find_parcels(conn: ActingConnectionDep, principal: PrincipalDep, params: Annotated[ParcelParams, Query()],
-                 settings: SettingsDep) -> Response:
-    require_role(principal, *READERS)
-    q = params.query(max_limit=settings.api.max_limit)
+@router.get("", summary="Find candidate parcels (GeoJSON, CSV or GeoPackage)",
+            openapi_extra=query_model_openapi(ParcelParams))
+async def find_parcels(request: Request) -> Response:
+    # The land office's hottest read: query string, connection, token, role switch, search and commit
+    # in one worker thread (``run_acting``); the GeoJSON is built in PostGIS and passed through.
+    settings: Settings = request.app.state.settings
+
+    def work(conn: Connection, principal: Principal) -> Response:
+        params = parse_query_model(ParcelParams, request)
+        require_role(principal, *READERS)
+        return _found(conn, params.query(max_limit=settings.api.max_limit), params)
+
+    return await run_acting(request, work)
+
+
+def _found(conn: Connection, q: parcels.ParcelQuery, params: ParcelParams) -> Response:
     srid = parse_crs(params.crs)
     if params.f == "csv":
         return Response(to_csv(parcels.find_rows(conn, q, srid=srid)), media_type="text/csv; charset=utf-8",
