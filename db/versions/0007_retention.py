@@ -27,7 +27,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.execute("DROP FUNCTION personal.find_by_email(text, text), personal.purge_expired(integer, integer), "
-               "personal.erase_by_email(text, text), personal.erase(bigint[], bigint[], text), "
+               "personal.erase_by_email(text, text), personal.ids_by_email(text), personal.erase(bigint[], bigint[], text), "
                "audit.redact(text, text[], text), audit.personal_columns(text), "
                "core.rate_acquire(text[], integer[], integer)")
     op.execute("DROP TABLE core.rate_hits, core.rate_salt")

@@ -66,6 +66,14 @@ BEGIN
         'retention period ended') e;
 END $$;
 
+-- The inquiries and report contacts sent with one e-mail address (case and surrounding blanks ignored).
+CREATE FUNCTION personal.ids_by_email(p_email text, OUT inquiries bigint[], OUT report_contacts bigint[])
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT ARRAY(SELECT i.id FROM personal.inquiries i WHERE lower(i.email) = lower(trim(p_email)) ORDER BY i.id),
+           ARRAY(SELECT c.report_id FROM personal.report_contacts c WHERE lower(c.email) = lower(trim(p_email))
+                 ORDER BY c.report_id)
+$$;
+
 -- Erase everything sent with one e-mail address (erasure request, Art. 17).
 CREATE FUNCTION personal.erase_by_email(p_email text, p_why text,
                                         OUT inquiries integer, OUT report_contacts integer, OUT audit_records integer)
@@ -75,10 +83,7 @@ BEGIN
         RAISE EXCEPTION 'erasing by e-mail needs an e-mail address' USING ERRCODE = 'FPA06';
     END IF;
     SELECT e.inquiries, e.report_contacts, e.audit_records INTO inquiries, report_contacts, audit_records
-    FROM personal.erase(
-        ARRAY(SELECT i.id FROM personal.inquiries i WHERE lower(i.email) = lower(trim(p_email))),
-        ARRAY(SELECT c.report_id FROM personal.report_contacts c WHERE lower(c.email) = lower(trim(p_email))),
-        p_why) e;
+    FROM personal.ids_by_email(p_email) ids, personal.erase(ids.inquiries, ids.report_contacts, p_why) e;
 END $$;
 
 -- What is stored about one e-mail address (access request, Art. 15): the rows of both tables; logged.
@@ -87,32 +92,32 @@ RETURNS TABLE (what text, id bigint, reference text, received_at timestamptz, mu
                name text, email text, phone text, company text, message text, consent_text_version text)
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
-    keys text[];
+    ids record;
 BEGIN
     IF p_purpose IS NULL OR length(trim(p_purpose)) = 0 THEN
         RAISE EXCEPTION 'a purpose is required to read personal data' USING ERRCODE = 'FPA01';
     END IF;
+    SELECT * INTO ids FROM personal.ids_by_email(p_email);
     RETURN QUERY
         SELECT 'inquiry', i.id, i.reference, i.received_at, i.municipality_ags, i.name, i.email, NULL::text,
                i.company, i.message, i.consent_text_version
-        FROM personal.inquiries i WHERE lower(i.email) = lower(trim(p_email))
+        FROM personal.inquiries i WHERE i.id = ANY (ids.inquiries)
         UNION ALL
         SELECT 'report_contact', c.report_id, r.reference, r.received_at, r.municipality_ags, c.name, c.email,
                c.phone, NULL, r.description, c.consent_text_version
         FROM personal.report_contacts c JOIN core.site_reports r ON r.id = c.report_id
-        WHERE lower(c.email) = lower(trim(p_email))
+        WHERE c.report_id = ANY (ids.report_contacts)
         ORDER BY 4, 1, 2;
-    keys := ARRAY(SELECT 'inquiry:' || i.id FROM personal.inquiries i WHERE lower(i.email) = lower(trim(p_email))
-                  UNION ALL
-                  SELECT 'report_contact:' || c.report_id FROM personal.report_contacts c
-                  WHERE lower(c.email) = lower(trim(p_email)));
     INSERT INTO audit.personal_data_reads (actor, purpose, what, keys, row_count)
-    VALUES (audit.current_actor(), p_purpose, 'by_email', keys, cardinality(keys));
+    VALUES (audit.current_actor(), p_purpose, 'by_email',
+            ARRAY(SELECT 'inquiry:' || unnest(ids.inquiries)) || ARRAY(SELECT 'report_contact:' || unnest(ids.report_contacts)),
+            cardinality(ids.inquiries) + cardinality(ids.report_contacts));
 END $$;
 
 REVOKE ALL ON FUNCTION audit.redact(text, text[], text),
                        personal.erase(bigint[], bigint[], text),
                        personal.purge_expired(integer, integer),
+                       personal.ids_by_email(text),
                        personal.erase_by_email(text, text),
                        personal.find_by_email(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION personal.erase(bigint[], bigint[], text),
