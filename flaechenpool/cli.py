@@ -227,6 +227,8 @@ def import_parcels_cmd(
     table.add_row(*(str(v) for v in (report.read, report.inserted, report.changed, report.unchanged,
                                      report.retired, len(report.repaired))))
     out.print(table)
+    if report.indexes_built:
+        out.print(f"initial load: the {report.indexes_built} indexes of core.parcels were built after loading")
     for repair in report.repaired:
         out.print(f"repaired {repair.get('flurstueckskennzeichen')} (feature {repair.get('row')}): {repair.get('reason')}")
 

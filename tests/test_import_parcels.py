@@ -89,13 +89,19 @@ def current(conn: Connection) -> dict[str, tuple]:
     return {r[0]: tuple(r[1:]) for r in rows}
 
 
+# the index definitions of core.parcels (an initial load drops and builds them again)
+INDEXES = ("SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER BY indexrelid::regclass::text) "
+           "FROM pg_index WHERE indrelid = 'core.parcels'::regclass")
+
+
 def snapshot(conn: Connection) -> tuple:
     return conn.execute(text(
         "SELECT (SELECT count(*) FROM core.parcels), (SELECT max(id) FROM core.parcels), "
         "(SELECT count(*) FROM core.parcels WHERE valid_to IS NULL), "
         "(SELECT count(*) FROM core.import_runs), (SELECT count(*) FROM audit.log), "
         "(SELECT md5(string_agg(concat_ws('|', id, flurstueckskennzeichen, official_area_m2, valid_to, "
-        "ST_AsEWKB(geom)), ',' ORDER BY id)) FROM core.parcels)")).one()
+        "ST_AsEWKB(geom)), ',' ORDER BY id)) FROM core.parcels), "
+        f"({INDEXES})")).one()
 
 
 def counts(report: ImportReport) -> tuple[int, ...]:
@@ -478,4 +484,4 @@ def test_dominant_use() -> None:
 
 def test_report_type() -> None:
     assert list(ImportReport.__dataclass_fields__) == [
-        "run_id", "file", "read", "inserted", "changed", "unchanged", "retired", "repaired"]
+        "run_id", "file", "read", "inserted", "changed", "unchanged", "retired", "repaired", "indexes_built"]

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 
 from flaechenpool.importing import copy_binary, feeder
 from flaechenpool.importing.parcels import import_parcels
-from tests.test_import_parcels import ERFURT, GPKG, KEYS, assert_fails, counts, db, gpkg_frame, import_engine, snapshot, write  # noqa: F401 - that module's fixtures
+from tests.test_import_parcels import ERFURT, GPKG, INDEXES, KEYS, assert_fails, counts, db, gpkg_frame, import_engine, snapshot, write  # noqa: F401 - that module's fixtures
 
 WEIMAR = "16055000"
 
@@ -79,6 +79,55 @@ def test_parcels_current_in_another_municipality_move(db: Connection) -> None:
     history = db.execute(text("SELECT count(*) FROM core.parcels WHERE municipality_ags = :e AND valid_to IS NOT NULL"),
                          {"e": ERFURT}).scalar()
     assert history == 10
+
+
+# --- initial load (core.parcels empty): indexes built after the load ----------------------------------
+
+def test_an_initial_load_builds_the_indexes_after_loading(db: Connection) -> None:
+    definitions = db.execute(text(INDEXES)).scalar()
+    secondary = db.execute(text("SELECT count(*) FROM pg_index i WHERE i.indrelid = 'core.parcels'::regclass "
+                                "AND NOT i.indisprimary")).scalar()
+    locked: list[bool] = []
+
+    def look(done: int, total: int | None) -> None:  # while loading: the table is ours alone
+        locked.append(db.execute(text(
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'core.parcels'::regclass "
+            "AND mode = 'AccessExclusiveLock' AND pid = pg_backend_pid() AND granted)")).scalar())
+
+    report = import_parcels(db, GPKG, municipality=ERFURT, batch_size=4, progress=look)
+    assert counts(report) == (10, 10, 0, 0, 0) and report.indexes_built == secondary == 5
+    assert locked == [True, True, True]
+    assert db.execute(text(INDEXES)).scalar() == definitions
+    assert db.execute(text("SELECT bool_and(indisvalid AND indisready) FROM pg_index "
+                           "WHERE indrelid = 'core.parcels'::regclass")).scalar()
+    # the table holds parcels now: the next import keeps its indexes online
+    assert counts(import_parcels(db, GPKG, municipality=ERFURT)) == (10, 0, 0, 10, 0)
+    assert import_parcels(db, GPKG, municipality=ERFURT).indexes_built == 0
+
+
+def test_an_initial_load_builds_the_indexes_before_a_batch_goes_another_way(db: Connection, tmp_path: Path) -> None:
+    frame = gpkg_frame()
+    box = frame.geometry[7].bounds
+    frame.loc[7, "geometry"] = shapely.MultiPolygon([shapely.Polygon(  # a bow tie: repaired on the careful way
+        [(box[0], box[1]), (box[2], box[3]), (box[2], box[1]), (box[0], box[3]), (box[0], box[1])])])
+    definitions = db.execute(text(INDEXES)).scalar()
+    report = import_parcels(db, write(frame, tmp_path / "bowtie.gpkg"), municipality=ERFURT, batch_size=3)
+    assert counts(report) == (10, 10, 0, 0, 0) and report.indexes_built == 5
+    assert [r["row"] for r in report.repaired] == [8]
+    assert db.execute(text(INDEXES)).scalar() == definitions
+    assert set(stored(db)) == KEYS
+
+
+def test_an_import_not_by_the_tables_owner_keeps_the_indexes_online(db: Connection) -> None:
+    db.execute(text("CREATE ROLE fp_test_importer"))
+    db.execute(text("GRANT flaechenpool_land_manager, flaechenpool_admin TO fp_test_importer"))
+    db.execute(text("GRANT INSERT ON audit.log TO fp_test_importer"))
+    db.execute(text("SET LOCAL ROLE fp_test_importer"))
+    report = import_parcels(db, GPKG, municipality=ERFURT)
+    assert report.inserted == 10 and report.indexes_built == 0
+    assert not db.execute(text(
+        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'core.parcels'::regclass "
+        "AND mode = 'AccessExclusiveLock' AND pid = pg_backend_pid())")).scalar()
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ STORAGE_SRID = 25832
 
 LOCK = "SELECT pg_advisory_xact_lock(hashtext('flaechenpool.import.parcels'))"
 SRID_KNOWN = "SELECT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid = :s)"
-SETTINGS = ("flaechenpool.actor", "flaechenpool.bulk", "statement_timeout", "jit", "work_mem")
+SETTINGS = ("flaechenpool.actor", "flaechenpool.bulk", "statement_timeout", "jit", "work_mem", "maintenance_work_mem")
 SETTINGS_NOW = "SELECT " + ", ".join(f"coalesce(current_setting('{n}', true), '')" for n in SETTINGS)
 SETTINGS_SET = "SELECT " + ", ".join(f"set_config('{n}', :v{i}, true)" for i, n in enumerate(SETTINGS))
 RUN_START = ("INSERT INTO core.import_runs (kind, file_name, municipality_ags, actor, source) "
@@ -46,6 +46,20 @@ AUDIT = ("INSERT INTO audit.log (actor, action, table_name, row_key, after, reas
 # current parcels in the municipality (any municipality when NULL): none means no key can match
 ANY_CURRENT = ("SELECT EXISTS (SELECT 1 FROM core.parcels WHERE valid_to IS NULL "
                "AND (CAST(:m AS text) IS NULL OR municipality_ags = :m))")
+
+# Initial load: core.parcels holds no row at all (a new installation's first import). The table is
+# locked for the run (readers wait for its end instead of reading an empty table), its indexes other
+# than the primary key are dropped and built again after the load, in the same transaction: a sorted
+# build instead of a million single inserts into each index. Only the table's owner may do that.
+INITIAL_LOAD = """SELECT NOT EXISTS (SELECT 1 FROM core.parcels) AND pg_has_role(c.relowner, 'USAGE')
+    FROM pg_class c WHERE c.oid = 'core.parcels'::regclass"""
+LOCK_TABLE = "LOCK TABLE core.parcels IN ACCESS EXCLUSIVE MODE"
+IS_EMPTY = "SELECT NOT EXISTS (SELECT 1 FROM core.parcels)"
+# the indexes an initial load builds afterwards (not those of constraints), unique ones first
+DEFERRABLE_INDEXES = """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i WHERE i.indrelid = 'core.parcels'::regclass
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+    ORDER BY i.indisunique DESC, 1"""
 
 DROP_TEMP = "DROP TABLE IF EXISTS pg_temp.fp_parcel_stage, pg_temp.fp_parcel_keys, pg_temp.fp_parcel_batch"
 FIRST_ID = "SELECT coalesce(max(id), 0) FROM core.parcels"  # every row this run inserts gets a higher id

@@ -1,14 +1,19 @@
 """Import of parcels (Flurstücke) from ALKIS files into ``core.parcels``, keeping history.
 
 Reads ALKIS vereinfacht (WFS GML and its Shape/GeoPackage downloads), ALKIS NAS and simple files
-with a Flurstückskennzeichen and an amtliche Fläche. The file is read in batches on a background
-thread (``readahead``): while PostGIS works on one batch, the next is read, its values checked in
-Python (``parcel_fields``) and formatted for a binary COPY into a temporary table. Each batch is then
-merged with set-based SQL (``parcel_sql``): geometries are checked, transformed to EPSG:25832 and
+with a Flurstückskennzeichen and an amtliche Fläche. The file is read in batches, large files in a
+second process (``feeder``): while PostGIS works on one batch, the next is read, its values checked in
+Python (``parcel_fields``) and encoded for a binary COPY. Each batch is copied straight into
+``core.parcels`` or staged and merged with set-based SQL (``parcel_sql``): geometries are checked, transformed to EPSG:25832 and
 repaired where needed, parcels are upserted by Flurstückskennzeichen (a changed parcel closes its old
 row with ``valid_to`` and gets a new one); at the end current parcels of the same municipalities
 missing from the file are retired. Everything happens in one transaction: a failed or interrupted
 import leaves the database as it was.
+
+An initial load (``core.parcels`` holds no row at all, and the importing role owns it) locks the table
+for the run, drops its secondary indexes and builds them again after the load (or before the first batch
+that needs them for look-ups), in the same transaction: readers of parcels wait for the import's end
+instead of reading an empty table.
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class ImportReport:
     unchanged: int
     retired: int
     repaired: list[dict] = field(default_factory=list)
+    indexes_built: int = 0  # an initial load's indexes, built after the load
 
 
 def import_parcels(
@@ -104,6 +110,8 @@ class _Run:
         self.repaired: list[dict] = []
         self.staged_before = False
         self.batches = self.direct_batches = 0
+        self.deferred: list[tuple[str, str]] = []  # an initial load's dropped indexes: name, definition
+        self.indexes_built = 0
         x0, y0, x1, y1 = _source_box(vf.srid)
         self.params = {"srid": vf.srid, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "prov": provenance,
                        **dict(zip(("tx0", "ty0", "tx1", "ty1"), THURINGIA_25832, strict=True))}
@@ -119,7 +127,7 @@ class _Run:
             raise self.fail(f"PostGIS does not know the coordinate reference system {vf.crs}", field="crs")
         before = tuple(conn.execute(text(sql.SETTINGS_NOW)).one())
         # one summary audit row instead of row triggers; no time limit, no JIT, room for the hash joins
-        self._settings((self.actor, "on", "0", "off", "256MB"))
+        self._settings((self.actor, "on", "0", "off", "256MB", "256MB"))
         run_id = conn.execute(text(sql.RUN_START), {"f": vf.name, "m": self.municipality, "a": self.actor,
                                                    "s": self.source}).scalar_one()
         self.params.update(run=run_id, src=self.source)
@@ -129,6 +137,8 @@ class _Run:
         self.match = bool(conn.execute(text(sql.ANY_CURRENT), {"m": self.municipality}).scalar())
         had_current = self.match
         self.params["first_id"] = conn.execute(text(sql.FIRST_ID)).scalar_one()
+        if not had_current and not self.careful:
+            self._defer_indexes()
         read = 0
         job = Job(vf, self.maker, batch_size, run_id, self.provenance, self.source)
         with Feeder(job) as feeder:
@@ -141,6 +151,7 @@ class _Run:
                     progress(read, vf.total)
         if read == 0:
             raise self.fail("holds no features")
+        self._build_indexes()
         if self.direct_batches < self.batches:  # copied directly, a key twice would have hit the unique index
             self._check_duplicates()
         if self.direct_batches:
@@ -163,10 +174,37 @@ class _Run:
         audit = json.dumps({"import_run": run_id, **summary})
         conn.execute(text(sql.AUDIT), {"a": self.actor, "k": str(run_id), "c": audit,
                                        "why": f"parcel import of {vf.name}"})
-        return ImportReport(run_id=run_id, file=vf.name, read=read, repaired=self.repaired, **counts)
+        return ImportReport(run_id=run_id, file=vf.name, read=read, repaired=self.repaired,
+                            indexes_built=self.indexes_built, **counts)
 
     def _settings(self, values: tuple[str, ...]) -> None:
         self.conn.execute(text(sql.SETTINGS_SET), {f"v{i}": v for i, v in enumerate(values)})
+
+    # --- initial load ----------------------------------------------------------------------------------
+
+    def _defer_indexes(self) -> None:
+        """An initial load (core.parcels empty, and ours): lock the table, drop its secondary indexes."""
+        conn = self.conn
+        if not conn.execute(text(sql.INITIAL_LOAD)).scalar():
+            return
+        conn.exec_driver_sql(sql.LOCK_TABLE)
+        if not conn.execute(text(sql.IS_EMPTY)).scalar():  # parcels arrived while we waited for the lock
+            return
+        self.deferred = [tuple(r) for r in conn.execute(text(sql.DEFERRABLE_INDEXES))]
+        for name, _ in self.deferred:
+            conn.exec_driver_sql(f"DROP INDEX {name}")  # a name from the catalog, not from the caller
+
+    def _build_indexes(self) -> None:
+        """Build the indexes an initial load dropped; a key twice in the file names its features."""
+        conn, deferred, self.deferred = self.conn, self.deferred, []
+        for name, definition in deferred:
+            try:
+                with conn.begin_nested():
+                    conn.exec_driver_sql(definition)
+            except IntegrityError as exc:
+                self._check_duplicates()  # names the features that share a key
+                raise self.fail(f"index {name} cannot be built: {exc.orig}") from exc
+            self.indexes_built += 1
 
     # --- one batch -----------------------------------------------------------------------------------
 
@@ -186,10 +224,13 @@ class _Run:
                             batch.first_row + int(where[1]) - 1 if where else None) from exc
 
     def _load(self, batch: Encoded) -> None:
-        """One batch: its keys recorded, its rows copied into core.parcels or staged and merged."""
+        """One batch: its keys recorded, its rows copied into core.parcels or staged and merged (the
+        statements of the other ways look current parcels up by index: an initial load builds its
+        indexes first)."""
         self._copy(sql.COPY_KEYS, batch.keys, batch)
         if batch.direct and self._direct and self._copy_direct(batch):
             return
+        self._build_indexes()
         if self.staged_before:
             self.conn.exec_driver_sql(sql.CLEAR)
         self.staged_before = True

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pyogrio
+import pytest
 from sqlalchemy import Connection, text
 
 from tests.cli.conftest import invoke
@@ -55,3 +57,26 @@ def test_pool_and_vacancy_reports() -> None:
     summary = invoke("vacancies", "summary", "--association", "thueringer-becken", "--districts")
     assert summary.exit_code == 0
     assert all(town in summary.output for town in ("Sömmerda", "Buttstädt", "Kindelbrück", "Straußfurt"))
+
+
+def test_import_parcels_prints_what_it_did(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contextlib import contextmanager
+
+    from flaechenpool import cli
+    from flaechenpool.settings import PROJECT_ROOT
+
+    @contextmanager
+    def connection(_settings: object) -> Iterator[Connection]:
+        yield conn
+
+    monkeypatch.setattr(cli, "_connection", connection)
+    gpkg = PROJECT_ROOT / "data" / "parcels" / "erfurt_melchendorf_alkis.gpkg"
+    result = invoke("import", "parcels", str(gpkg), "--municipality", "16051000")
+    assert result.exit_code == 0, result.output
+    # the demo holds these ten real parcels already (from the GML: two differ in their arcs' vertices)
+    cells = [line.split("│")[1:-1] for line in result.output.splitlines() if line.startswith("│")]
+    read, inserted, changed, unchanged, retired, repaired = (int(c) for c in cells[0])
+    assert (read, inserted, retired, repaired) == (10, 0, 0, 0) and changed + unchanged == 10
+    assert "initial load" not in result.output
+    runs = conn.execute(text("SELECT count(*) FROM core.import_runs WHERE file_name = :f"), {"f": gpkg.name}).scalar()
+    assert runs >= 1
