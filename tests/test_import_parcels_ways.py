@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import shapely
 from psycopg.types.numeric import dump_decimal_to_numeric_binary
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from flaechenpool.importing import copy_binary, feeder
 from flaechenpool.importing.parcels import import_parcels
@@ -116,6 +116,15 @@ def test_an_initial_load_builds_the_indexes_before_a_batch_goes_another_way(db: 
     assert [r["row"] for r in report.repaired] == [8]
     assert db.execute(text(INDEXES)).scalar() == definitions
     assert set(stored(db)) == KEYS
+
+
+def test_an_initial_load_does_not_queue_readers_behind_its_lock(db: Connection, import_engine: Engine) -> None:
+    with import_engine.connect() as reader:  # another session reads parcels while the import starts
+        reader.execute(text("SELECT count(*) FROM core.parcels")).scalar()
+        report = import_parcels(db, GPKG, municipality=ERFURT)
+        assert report.inserted == 10 and report.indexes_built == 0  # no lock to wait for: indexes online
+        reader.rollback()
+    assert db.execute(text("SELECT count(*) FROM core.current_parcels")).scalar() == 10
 
 
 def test_an_import_not_by_the_tables_owner_keeps_the_indexes_online(db: Connection) -> None:

@@ -50,10 +50,12 @@ ANY_CURRENT = ("SELECT EXISTS (SELECT 1 FROM core.parcels WHERE valid_to IS NULL
 # Initial load: core.parcels holds no row at all (a new installation's first import). The table is
 # locked for the run (readers wait for its end instead of reading an empty table), its indexes other
 # than the primary key are dropped and built again after the load, in the same transaction: a sorted
-# build instead of a million single inserts into each index. Only the table's owner may do that.
+# build instead of a million single inserts into each index. Only the table's owner may do that, and
+# only when nobody reads the table at that moment (NOWAIT: a waiting lock would queue every later
+# reader behind it).
 INITIAL_LOAD = """SELECT NOT EXISTS (SELECT 1 FROM core.parcels) AND pg_has_role(c.relowner, 'USAGE')
     FROM pg_class c WHERE c.oid = 'core.parcels'::regclass"""
-LOCK_TABLE = "LOCK TABLE core.parcels IN ACCESS EXCLUSIVE MODE"
+LOCK_TABLE = "LOCK TABLE core.parcels IN ACCESS EXCLUSIVE MODE NOWAIT"
 IS_EMPTY = "SELECT NOT EXISTS (SELECT 1 FROM core.parcels)"
 # the indexes an initial load builds afterwards (not those of constraints), unique ones first
 DEFERRABLE_INDEXES = """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)

@@ -28,7 +28,7 @@ import numpy as np
 import psycopg
 import pyproj
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from flaechenpool.errors import ImportFileError, InputError
 from flaechenpool.importing import parcel_sql as sql
@@ -187,8 +187,14 @@ class _Run:
         conn = self.conn
         if not conn.execute(text(sql.INITIAL_LOAD)).scalar():
             return
-        conn.exec_driver_sql(sql.LOCK_TABLE)
-        if not conn.execute(text(sql.IS_EMPTY)).scalar():  # parcels arrived while we waited for the lock
+        try:
+            with conn.begin_nested():
+                conn.exec_driver_sql(sql.LOCK_TABLE)
+        except OperationalError as exc:
+            if not isinstance(exc.orig, psycopg.errors.LockNotAvailable):
+                raise
+            return  # someone reads parcels right now: keep the indexes online
+        if not conn.execute(text(sql.IS_EMPTY)).scalar():  # parcels arrived since the first look
             return
         self.deferred = [tuple(r) for r in conn.execute(text(sql.DEFERRABLE_INDEXES))]
         for name, _ in self.deferred:
