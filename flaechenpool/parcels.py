@@ -257,7 +257,8 @@ def history(conn: Connection, key: str) -> list[dict[str, Any]]:
     """All versions of a parcel (valid_from/valid_to) and its audit entries."""
     versions = [dict(r) for r in conn.execute(text(
         "SELECT id, valid_from, valid_to, official_area_m2, round(area_m2::numeric, 1) AS area_m2, land_use, "
-        "import_run_id, provenance FROM core.parcels WHERE flurstueckskennzeichen = :k ORDER BY valid_from, id"),
+        "import_run_id, provenance FROM core.parcels WHERE flurstueckskennzeichen = :k "
+        "AND (valid_to IS NULL OR valid_to IS NOT NULL) ORDER BY valid_from, id"),  # current and closed: two indexes
         {"k": key}).mappings()]
     if not versions:
         raise NotFound(f"no parcel {key!r}")

@@ -79,6 +79,18 @@ def test_parcels_are_retired_not_deleted_and_keep_history(conn: Connection) -> N
     history = conn.execute(text("SELECT count(*), count(valid_to) FROM core.parcels "
                                 "WHERE flurstueckskennzeichen = '160304001009980000__'")).one()
     assert tuple(history) == (2, 1)
+    # all versions of a key through the two indexes (current: unique key index; closed: the history
+    # index, which holds closed versions only, migration 0008), as parcels.history asks
+    from flaechenpool import parcels
+
+    assert [v["valid_to"] is None for v in parcels.history(conn, "160304001009980000__")] == [False, True]
+    conn.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = "\n".join(r[0] for r in conn.execute(text(
+        "EXPLAIN SELECT id FROM core.parcels WHERE flurstueckskennzeichen = '160304001009980000__' "
+        "AND (valid_to IS NULL OR valid_to IS NOT NULL)")))
+    assert "parcels_current_key_idx" in plan and "parcels_key_history_idx" in plan, plan
+    definition = conn.execute(text("SELECT pg_get_indexdef('core.parcels_key_history_idx'::regclass)")).scalar()
+    assert definition.endswith("WHERE (valid_to IS NOT NULL)")
 
 
 def new_site(conn: Connection, **extra: object) -> int:

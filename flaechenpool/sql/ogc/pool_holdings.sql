@@ -30,6 +30,7 @@ JOIN LATERAL (
     SELECT p.geom, p.land_use
     FROM core.parcels p
     WHERE p.flurstueckskennzeichen = tp.flurstueckskennzeichen
+      AND (p.valid_to IS NULL OR p.valid_to IS NOT NULL)  -- current and closed versions: both indexes
     ORDER BY p.valid_to IS NULL DESC, p.valid_from DESC
     LIMIT 1
 ) p ON true
