@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
 from flaechenpool.api.deps import OpenerDep, SettingsDep
+from flaechenpool.api.responses import PartsResponse
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, get_caller
 from flaechenpool.errors import InputError
 from flaechenpool.features import documents, html, openapi, service
@@ -136,7 +137,7 @@ def items(collection_id: str, request: Request, params: ParamsDep, opener: Opene
     headers = {"Content-Crs": result.crs.header}
     if result.matched is not None:
         headers["OGC-NumberMatched"] = str(result.matched)
-    return Response(result.body, media_type=documents.GEOJSON, headers=headers)
+    return PartsResponse(result.parts, media_type=documents.GEOJSON, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature (GeoJSON)")
