@@ -105,12 +105,12 @@ def main() -> None:
     args = parser.parse_args()
     url = prepare_database(args.parcels, reuse=True)
     servers = {"this": start_server(url, None)}
-    if args.compare:
-        servers["compared"] = start_server(url, args.compare)
-    client = httpx.Client(timeout=60)
-    print("| workload | server | rounds × requests | wall ms/req | server CPU ms/req | database CPU ms/req |")
-    print("|---|---|---|---|---|---|")
     try:
+        if args.compare:
+            servers["compared"] = start_server(url, args.compare)
+        client = httpx.Client(timeout=60)
+        print("| workload | server | rounds × requests | wall ms/req | server CPU ms/req | database CPU ms/req |")
+        print("|---|---|---|---|---|---|")
         for workload in args.only.split(","):
             paths = [u.removeprefix("BASE") for u in urls("BASE", workload, args.requests * args.rounds + 5,
                                                                 args.parcels)]
