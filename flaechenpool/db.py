@@ -166,15 +166,16 @@ def _driver_sql(dialect: Dialect, statement: str) -> str:
     return str(text(statement).compile(dialect=dialect))
 
 
-class _TextAsBytes(psycopg.adapt.Loader):
-    """Text results as the UTF-8 bytes PostgreSQL sent (no decoding to str and encoding back)."""
+class _TextAsBuffer(psycopg.adapt.Loader):
+    """Text results as the UTF-8 bytes PostgreSQL sent, not copied: psycopg hands a loader a memoryview
+    of the result's memory, which keeps the result alive as long as it is referenced."""
 
-    def load(self, data: Any) -> bytes:
-        return bytes(data)
+    def load(self, data: Any) -> Any:
+        return data
 
 
 def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, actor: str, role: str,
-            custom_plans: bool = False, text_as_bytes: bool = False) -> tuple[Any, ...] | None:
+            custom_plans: bool = False, text_as_buffer: bool = False) -> tuple[Any, ...] | None:
     """``set_context`` and one read statement in ONE round trip; the statement's first row.
 
     psycopg's pipeline sends the ``set_config`` call and the statement together; PostgreSQL still
@@ -184,7 +185,8 @@ def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, acto
     pipeline is a transaction of its own — ``BEGIN``, context, statement, ``COMMIT`` — so the role
     ends with it (psycopg's implicit ``BEGIN`` would cost a round trip of its own: a pipeline waits
     for it). ``custom_plans`` sets ``plan_cache_mode = force_custom_plan`` for the transaction;
-    ``text_as_bytes`` returns text columns as their UTF-8 bytes (a large JSON text goes out unchanged).
+    ``text_as_buffer`` returns text columns as a memoryview of their UTF-8 bytes (a large JSON text
+    goes out to the client without being decoded or copied).
     Driver errors are raised as SQLAlchemy's ``DBAPIError`` like every other statement's.
     """
     driver = conn.connection.driver_connection
@@ -199,8 +201,8 @@ def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, acto
         with driver.pipeline():
             for sql, values in steps:
                 cursor = driver.cursor()
-                if sql is compiled and text_as_bytes:
-                    cursor.adapters.register_loader("text", _TextAsBytes)
+                if sql is compiled and text_as_buffer:
+                    cursor.adapters.register_loader("text", _TextAsBuffer)
                 # listeners of SQLAlchemy's statement event (logging, tests) see these statements too
                 conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
                 cursor.execute(sql, values)

@@ -53,3 +53,15 @@ def test_in_a_transaction_the_context_stays_for_the_rest_of_it(conn: Connection)
     assert read_as(conn, "SELECT current_user", {}, actor="lm", role="land_manager") == ("flaechenpool_land_manager",)
     assert "BEGIN" not in statements and "COMMIT" not in statements
     assert conn.execute(text("SELECT current_user")).scalar_one() == "flaechenpool_land_manager"
+
+
+def test_text_as_buffer_gives_the_utf8_bytes_and_they_outlive_the_read(reading: Connection) -> None:
+    row = read_as(reading, "SELECT repeat(CAST(:s AS text), 5000), CAST(:n AS integer)", {"s": "Wohnbaufläche,", "n": 7},
+                  actor="anonymous", role="public", text_as_buffer=True)
+    assert row is not None and row[1] == 7
+    buffer = row[0]
+    assert isinstance(buffer, bytes | memoryview)      # not decoded into a str
+    # the connection goes on (and reads other results); the buffer still holds this result's text
+    for _ in range(3):
+        read_as(reading, "SELECT repeat('x', 100000)", {}, actor="anonymous", role="public", text_as_buffer=True)
+    assert bytes(buffer) == ("Wohnbaufläche," * 5000).encode()

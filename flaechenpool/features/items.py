@@ -72,7 +72,7 @@ def parse_list(value: str | None) -> list[str] | None:
 
 @dataclass(frozen=True)
 class Page:
-    features: bytes          # the features' JSON texts (UTF-8) joined by commas (no brackets)
+    features: bytes | memoryview   # the features' JSON texts (UTF-8) joined by commas (no brackets), as read
     returned: int
     matched: int | None
 
@@ -182,7 +182,7 @@ def read_page(conn: Connection, query: ItemsQuery, counts: Any = None, *, actor:
     with_count = known is None and query.count_in_page
     generation = counts.tracker.generation if counts is not None else 0
     row = read_as(conn, query.page_sql(with_count=with_count), query.binds, actor=actor, role=query.role,
-                  custom_plans=True, text_as_bytes=True)
+                  custom_plans=True, text_as_buffer=True)
     assert row is not None
     features, returned = row[0], int(row[1])
     matched: int | None = None

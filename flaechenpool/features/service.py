@@ -11,7 +11,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from sqlalchemy import Connection
 
@@ -79,21 +79,33 @@ def items_request(c: Collection, role: str, params: dict[str, str], *, default_l
 
 @dataclass(frozen=True)
 class ItemsResult:
-    body: bytes              # the FeatureCollection as JSON (UTF-8)
+    parts: tuple[bytes | memoryview, ...]   # the FeatureCollection as JSON (UTF-8), in pieces: head, features, end
     crs: Crs
     matched: int | None
     returned: int
 
+    @property
+    def body(self) -> bytes:
+        """The whole FeatureCollection (a copy: the JSON response sends ``parts`` one after the other)."""
+        return b"".join(self.parts)
 
-def _url(path: str, params: dict[str, str], **changes: Any) -> str:
-    """``path`` with the request's parameters, some replaced (``None`` removes one)."""
-    merged = dict(params)
-    for key, value in changes.items():
-        if value is None:
-            merged.pop(key, None)
-        else:
-            merged[key] = str(value)
-    return path + ("?" + urlencode(merged) if merged else "")
+
+class _Query:
+    """The request's query string for the page links: each parameter encoded once (as ``urlencode``
+    does), in the request's order; ``url`` replaces or adds some."""
+
+    def __init__(self, params: dict[str, str]) -> None:
+        self.pairs = {k: f"{quote_plus(k)}={quote_plus(v)}" for k, v in params.items()}
+
+    def url(self, path: str, **changes: Any) -> str:
+        """``path`` with the parameters, some replaced (``None`` removes one)."""
+        pairs = dict(self.pairs)
+        for key, value in changes.items():
+            if value is None:
+                pairs.pop(key, None)
+            else:
+                pairs[key] = f"{quote_plus(key)}={quote_plus(str(value))}"
+        return path + ("?" + "&".join(pairs.values()) if pairs else "")
 
 
 def items(conn: Connection, state: OgcState, principal: Principal, collection_id: str, params: dict[str, str], *,
@@ -105,16 +117,16 @@ def items(conn: Connection, state: OgcState, principal: Principal, collection_id
     query = ItemsQuery(c, principal.role, request)
     page = read_page(conn, query, state, actor=principal.username)
     path = f"{base}/collections/{c.id}/items"
-    plain = {k: v for k, v in params.items() if k != "f"}
+    here = _Query({k: v for k, v in params.items() if k != "f"})
     limit, offset = request.limit, request.offset
-    links = [link(_url(path, plain, limit=limit, offset=offset or None), "self", GEOJSON, "Diese Seite"),
-             link(_url(path, plain, limit=limit, offset=offset or None, f="html"), "alternate", HTML, "Als HTML"),
+    links = [link(here.url(path, limit=limit, offset=offset or None), "self", GEOJSON, "Diese Seite"),
+             link(here.url(path, limit=limit, offset=offset or None, f="html"), "alternate", HTML, "Als HTML"),
              link(f"{base}/collections/{c.id}", "collection", "application/json", c.title)]
     more = page.returned == limit and (page.matched is None or offset + page.returned < page.matched)
     if more:
-        links.append(link(_url(path, plain, limit=limit, offset=offset + limit), "next", GEOJSON, "Nächste Seite"))
+        links.append(link(here.url(path, limit=limit, offset=offset + limit), "next", GEOJSON, "Nächste Seite"))
     if offset > 0:
-        links.append(link(_url(path, plain, limit=limit, offset=max(offset - limit, 0) or None), "prev", GEOJSON,
+        links.append(link(here.url(path, limit=limit, offset=max(offset - limit, 0) or None), "prev", GEOJSON,
                           "Vorige Seite"))
     head: dict[str, Any] = {"type": "FeatureCollection"}
     if page.matched is not None:
@@ -122,9 +134,9 @@ def items(conn: Connection, state: OgcState, principal: Principal, collection_id
     head.update(numberReturned=page.returned,
                 timeStamp=dt.datetime.now(dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z"),
                 links=links)
-    # one copy of the (up to some MB of) features
-    body = b"".join((json.dumps(head, ensure_ascii=False)[:-1].encode(), b',"features":[', page.features, b"]}"))
-    return ItemsResult(body, request.crs, page.matched, page.returned)
+    # the features (up to some MB) as PostgreSQL sent them: not decoded, not copied
+    opening = json.dumps(head, ensure_ascii=False)[:-1].encode() + b',"features":['
+    return ItemsResult((opening, page.features, b"]}"), request.crs, page.matched, page.returned)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,13 @@ Entries are keyed by (tileset, role, z, x, y) and remember the tables they were 
 the MVT buffer) meets the change's old or new geometry; a change without a place (an import) evicts
 all tiles of its table. Tiles of tables outside the audit log expire after ``ttl_s``. The cache is
 bounded by bytes (least recently used first out). Per process; thread-safe.
+
+An entry also remembers whether its envelope selected no row at all (``no_rows``). Such a tile stands
+for its descendants (``empty_below``): a child tile's buffered envelope lies inside its parent's, with
+a margin of 1/64 of the child's width to spare (the parent's buffer is twice as wide), so a row the
+child's statement would select, the parent's selected too. The knowledge is an entry like any other:
+a change that meets the child's area meets the parent's and evicts it, and an entry derived from it is
+evicted with it (it lies in the same area).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ class TileEntry:
     etag: str
     tables: frozenset[str]
     expires: float | None = None
+    no_rows: bool = False       # the tile's envelope selected no row of any of its layers
 
 
 def tile_range(bounds: tuple[float, float, float, float], z: int) -> tuple[int, int, int, int]:
@@ -55,6 +63,7 @@ class TileCache:
         self.hits = 0
         self.misses = 0
         self.evictions = 0
+        self.inferred = 0
 
     def get(self, key: TileKey) -> TileEntry | None:
         with self._lock:
@@ -69,16 +78,39 @@ class TileCache:
             self.hits += 1
             return entry
 
-    def put(self, key: TileKey, data: bytes, etag: str, tables: frozenset[str], *, audited: bool = True) -> None:
-        entry = TileEntry(data, etag, tables, None if audited else time.monotonic() + self.ttl_s)
+    def put(self, key: TileKey, data: bytes, etag: str, tables: frozenset[str], *, audited: bool = True,
+            no_rows: bool = False) -> None:
+        entry = TileEntry(data, etag, tables, None if audited else time.monotonic() + self.ttl_s, no_rows)
         with self._lock:
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = entry
-            self._by_zoom.setdefault(key[2], {}).setdefault((key[3], key[4]), set()).add(key)
-            self._bytes += len(data)
-            while self._bytes > self.max_bytes and self._entries:
-                self._drop(next(iter(self._entries)))
+            self._insert(key, entry)
+
+    def _insert(self, key: TileKey, entry: TileEntry) -> None:
+        if key in self._entries:
+            self._drop(key)
+        self._entries[key] = entry
+        self._by_zoom.setdefault(key[2], {}).setdefault((key[3], key[4]), set()).add(key)
+        self._bytes += len(entry.data)
+        while self._bytes > self.max_bytes and self._entries:
+            self._drop(next(iter(self._entries)))
+
+    def empty_below(self, key: TileKey, top_zoom: int, etag: str) -> TileEntry | None:
+        """An empty entry for ``key`` when a cached ancestor down to ``top_zoom`` selected no row (it is
+        stored, so the next request finds it directly); else ``None``. Checked and stored under the lock
+        that evictions take: knowledge evicted before cannot be used after."""
+        tileset, role, z, x, y = key
+        now = time.monotonic()
+        with self._lock:
+            for up in range(1, z - top_zoom + 1):
+                parent = self._entries.get((tileset, role, z - up, x >> up, y >> up))
+                if parent is None or not parent.no_rows:
+                    continue
+                if parent.expires is not None and parent.expires < now:
+                    continue
+                entry = TileEntry(b"", etag, parent.tables, parent.expires, True)
+                self._insert(key, entry)
+                self.inferred += 1
+                return entry
+        return None
 
     def _drop(self, key: TileKey) -> None:
         entry = self._entries.pop(key)
@@ -116,4 +148,4 @@ class TileCache:
     def stats(self) -> dict[str, Any]:
         with self._lock:
             return {"tiles": len(self._entries), "bytes": self._bytes, "hits": self.hits, "misses": self.misses,
-                    "evictions": self.evictions}
+                    "evictions": self.evictions, "inferred_empty": self.inferred}

@@ -4,7 +4,8 @@ Each layer is a sub-select that filters the stored geometries by the tile's enve
 EPSG:25832 (with the MVT buffer as margin; the column is never transformed for the filter),
 simplifies them to half a pixel of the zoom level, transforms and clips with ``ST_AsMVTGeom``; the
 layers' ``ST_AsMVT`` results are concatenated into one tile. Tiles are cached per (tileset, role
-class, z, x, y) until a change touches them (``tilecache``).
+class, z, x, y) until a change touches them (``tilecache``); a cached tile whose envelope selected no
+row answers for its descendants with an empty tile, without a statement.
 """
 
 from __future__ import annotations
@@ -69,13 +70,19 @@ def layer_sql(c: Collection, role: str, z: int) -> str | None:
 
 
 def _tile_sql(layers: tuple[Collection, ...], role: str, z: int) -> str | None:
+    """The tile (the layers' MVTs concatenated) and the number of rows its envelope selected, in one scan
+    per layer; the number is what lets a tile with none stand for its descendants (``TileCache``)."""
     parts = []
     for c in layers:
         sql = layer_sql(c, role, z)
         if sql is not None:
-            parts.append(f"coalesce((SELECT ST_AsMVT(l, '{c.id}', {EXTENT}, 'geom') FROM ({sql}) l "
-                         f"WHERE l.geom IS NOT NULL), ''::bytea)")
-    return "SELECT " + " || ".join(parts) if parts else None
+            parts.append(f"(SELECT coalesce(ST_AsMVT(l, '{c.id}', {EXTENT}, 'geom') FILTER (WHERE l.geom IS NOT NULL), "
+                         f"''::bytea) AS mvt, count(*) AS n FROM ({sql}) l) l{len(parts)}")
+    if not parts:
+        return None
+    names = [f"l{i}" for i in range(len(parts))]
+    return (f"SELECT {' || '.join(n + '.mvt' for n in names)} AS tile, {' + '.join(n + '.n' for n in names)} "
+            f"AS selected FROM {' CROSS JOIN '.join(parts)}")
 
 
 _TILE_SQL: dict[tuple[tuple[str, ...], str, int], tuple[tuple[Collection, ...], str | None]] = {}
@@ -124,9 +131,18 @@ def check_tile(tms: str, z: int, x: int, y: int) -> None:
         raise NotFound(f"no tile {z}/{y}/{x} in {TMS_ID} (zoom 0–{MAX_ZOOM})")
 
 
-def cached_tile(state: OgcState, principal: Principal, tileset: str, z: int, x: int, y: int) -> Tile | None:
-    """The cached tile if there is one (no database access)."""
-    entry = state.tiles.get((tileset, role_class(principal.role), z, x, y))
+EMPTY_ETAG = '"' + hashlib.sha256(b"").hexdigest()[:24] + '"'
+
+
+def cached_tile(state: OgcState, principal: Principal, tileset: str, layers: list[Collection], z: int, x: int,
+                y: int) -> Tile | None:
+    """The cached tile if there is one, or an empty one when a cached ancestor tile selected no row of
+    these layers (``TileCache.empty_below``) at a zoom where every layer is in the tile (no database
+    access)."""
+    key = (tileset, role_class(principal.role), z, x, y)
+    entry = state.tiles.get(key)
+    if entry is None and layers:
+        entry = state.tiles.empty_below(key, max(c.min_zoom for c in layers), EMPTY_ETAG)
     return None if entry is None else Tile(entry.data, entry.etag, principal.is_anonymous)
 
 
@@ -138,8 +154,8 @@ def tile_from_cache(state: OgcState, principal: Principal, tileset: str, tms: st
     check_tile(tms, z, x, y)
     if not state.ready or state.tracker.due():
         return None
-    layers_of(state, principal, tileset)            # 404 / 401 / 403 before anything is served
-    return cached_tile(state, principal, tileset, z, x, y)
+    layers = layers_of(state, principal, tileset)   # 404 / 401 / 403 before anything is served
+    return cached_tile(state, principal, tileset, layers, z, x, y)
 
 
 def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
@@ -152,18 +168,20 @@ def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: s
     check_tile(tms, z, x, y)
     state.prepare(conn)
     layers = layers_of(state, principal, tileset)
-    hit = cached_tile(state, principal, tileset, z, x, y)
+    hit = cached_tile(state, principal, tileset, layers, z, x, y)
     if hit is not None:
         return hit
     generation = state.tracker.generation
     sql = tile_sql(layers, principal.role, z)
-    data = b""
+    data, selected = b"", None
     if sql:
         row = read_as(conn, sql, tile_params(z, x, y), actor=principal.username, role=principal.role)
-        data = bytes(row[0] or b"") if row else b""
+        assert row is not None
+        data, selected = bytes(row[0] or b""), int(row[1])
     etag = '"' + hashlib.sha256(data).hexdigest()[:24] + '"'      # SHA-256: CPU instructions, 2.5x blake2b
     if generation == state.tracker.generation:
         tables = frozenset(t for c in layers for t in c.tables)
         audited = all(c.requires is None for c in layers)
-        state.tiles.put((tileset, role_class(principal.role), z, x, y), data, etag, tables, audited=audited)
+        state.tiles.put((tileset, role_class(principal.role), z, x, y), data, etag, tables, audited=audited,
+                        no_rows=selected == 0)
     return Tile(data, etag, principal.is_anonymous)

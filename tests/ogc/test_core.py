@@ -185,3 +185,22 @@ def test_a_small_bbox_page_counts_its_matches_itself(ogc: TestClient, conn: Conn
     statements.clear()
     assert ogc.get(url + "&offset=50").json()["numberMatched"] == counted
     assert any(s.startswith("SELECT count(*) FROM (SELECT 1") for s in statements)   # counted again
+
+
+def test_page_links_keep_the_request_parameters_in_order(ogc: TestClient) -> None:
+    """self, next and prev repeat the request's parameters (encoded, in the order sent) with limit and
+    offset replaced in place or added at the end; the body arrives whole under its Content-Length."""
+    box = ",".join(map(str, JENA_BOX))
+    query = f"bbox={box}&filter=land_use%20%3D%20%27Wohnbaufl%C3%A4che%27&limit=2&offset=2"
+    r = ogc.get(f"/ogc/collections/parcels/items?{query}")
+    assert r.status_code == 200 and int(r.headers["content-length"]) == len(r.content)
+    fc = r.json()
+    links = {link["rel"]: link["href"] for link in fc["links"]}
+    start = "http://testserver/ogc/collections/parcels/items?bbox=" + box.replace(",", "%2C")
+    start += "&filter=land_use+%3D+%27Wohnbaufl%C3%A4che%27"
+    assert links["self"] == start + "&limit=2&offset=2"
+    assert links["alternate"] == start + "&limit=2&offset=2&f=html"
+    assert links["prev"] == start + "&limit=2"
+    if "next" in links:
+        assert links["next"] == start + "&limit=2&offset=4"
+    assert fc["numberReturned"] == len(fc["features"]) == 2

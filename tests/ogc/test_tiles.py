@@ -147,3 +147,78 @@ def test_a_cached_tile_is_served_without_building_or_switching_roles(ogc: TestCl
         event.remove(conn, "before_cursor_execute", record)
     assert not any("ST_AsMVT" in s or "set_config" in s for s in cached), cached
     assert any("set_config" in s for s in statements) and any("ST_AsMVT" in s for s in statements)
+
+
+EMPTY_PLACE = (12.45, 50.35)     # Vogtland: no test data within kilometres (the parent tile below proves it)
+
+
+def _path(t: morecantile.Tile, tileset: str = "collections/parcels/tiles") -> str:
+    return f"/ogc/{tileset}/WebMercatorQuad/{t.z}/{t.y}/{t.x}"
+
+
+def test_a_tile_under_an_empty_parent_is_empty_without_a_statement_until_a_change_there(
+        ogc: TestClient, conn: Connection, auth: Auth) -> None:
+    from sqlalchemy import event
+
+    from flaechenpool.features.tiles import tile_params, tile_sql
+
+    statements: list[str] = []
+    event.listen(conn, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
+    parent, child = TMS.tile(*EMPTY_PLACE, 14), TMS.tile(*EMPTY_PLACE, 16)
+    assert _tile(ogc, _path(parent)) == {}
+    assert any("ST_AsMVT" in s for s in statements)                         # built by the database
+    state = ogc.app.state.ogc
+    state.tracker.interval_s = 0.0
+    statements.clear()
+    r = ogc.get(_path(child))
+    assert r.status_code == 200 and r.content == b"" and not any("ST_AsMVT" in s for s in statements)
+    parcels = next(c for c in state.registry.all() if c.id == "parcels")
+    sql = tile_sql([parcels], "public", 16)
+    assert sql is not None
+    built = conn.execute(text(sql), tile_params(child.z, child.x, child.y)).one()
+    assert (bytes(built[0]), built[1]) == (r.content, 0)                     # what the database says
+    assert state.tiles.stats()["inferred_empty"] >= 1
+    # other roles share nothing with the public's knowledge
+    statements.clear()
+    assert _tile(ogc, _path(child), auth("planner")) == {}
+    assert any("ST_AsMVT" in s for s in statements)
+    # a parcel appears in the child's area: the parent's knowledge and the child's empty tile are gone
+    centre = reproject(shapely.box(*TMS.xy_bounds(child)).centroid, 3857, 25832)
+    conn.execute(text(
+        "INSERT INTO core.parcels (flurstueckskennzeichen, municipality_ags, official_area_m2, geom, provenance, "
+        "source) VALUES ('169999001000010001__', '16053000', 400, ST_Multi(ST_Buffer(ST_SetSRID(ST_Point(:x, :y), "
+        "25832), 10, 1)), 'user', 'test')"), {"x": centre.x, "y": centre.y})
+    statements.clear()
+    layer = _tile(ogc, _path(child))["parcels"]
+    assert [f["properties"]["flurstueckskennzeichen"] for f in layer["features"]] == ["169999001000010001__"]
+    assert any("ST_AsMVT" in s for s in statements)
+    assert "parcels" in _tile(ogc, _path(parent))
+
+
+def test_an_empty_tile_below_a_layers_minimum_zoom_says_nothing_about_its_children(ogc: TestClient,
+                                                                                   conn: Connection) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    event.listen(conn, "before_cursor_execute", lambda _c, _cur, sql, *_: statements.append(sql))
+    assert _tile(ogc, _path(TMS.tile(*EMPTY_PLACE, 12))) == {}              # parcels start at zoom 13
+    statements.clear()
+    assert _tile(ogc, _path(TMS.tile(*EMPTY_PLACE, 13))) == {}
+    assert any("ST_AsMVT" in s for s in statements)
+
+
+def test_expired_or_non_empty_parents_stand_for_nothing() -> None:
+    from flaechenpool.features.tilecache import TileCache
+
+    cache = TileCache(ttl_s=-1.0)        # entries of unaudited tables expire at once
+    tables = frozenset({"ref.land_use"})
+    cache.put(("land_use", "public", 10, 5, 5), b"", '"e"', tables, audited=False, no_rows=True)
+    cache.put(("land_use", "public", 10, 6, 6), b"x", '"x"', tables, no_rows=False)
+    cache.put(("land_use", "public", 10, 7, 7), b"", '"e"', tables, no_rows=True)
+    assert cache.empty_below(("land_use", "public", 12, 20, 20), 0, '"e"') is None     # expired
+    assert cache.empty_below(("land_use", "public", 12, 24, 24), 0, '"e"') is None     # had rows
+    assert cache.empty_below(("land_use", "internal", 12, 28, 28), 0, '"e"') is None   # another role class
+    assert cache.empty_below(("land_use", "public", 12, 28, 28), 11, '"e"') is None    # above top_zoom
+    entry = cache.empty_below(("land_use", "public", 12, 28, 28), 10, '"e"')
+    assert entry is not None and entry.data == b"" and entry.no_rows
+    assert cache.get(("land_use", "public", 12, 28, 28)) == entry                      # stored

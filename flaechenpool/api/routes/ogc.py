@@ -13,7 +13,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
 
-from flaechenpool.api.deps import OpenerDep, SettingsDep
+from flaechenpool.api.deps import SettingsDep, opener_of
+from flaechenpool.api.responses import PartsResponse
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, get_caller
 from flaechenpool.errors import InputError
 from flaechenpool.features import documents, html, openapi, service
@@ -26,6 +27,11 @@ _lock = threading.Lock()
 
 async def get_state(request: Request) -> OgcState:
     """The application's OGC state (registry, change tracker, caches), created on first use."""
+    return state_of(request)
+
+
+def state_of(request: Request) -> OgcState:
+    """``get_state`` for hot routes that take no dependencies."""
     state = getattr(request.app.state, "ogc", None)
     if state is None:
         with _lock:
@@ -45,6 +51,13 @@ StateDep = Annotated[OgcState, Depends(get_ready_state)]
 
 async def query_params(request: Request) -> dict[str, str]:
     """The query string as a dict; a repeated parameter is a 400."""
+    return params_of(request)
+
+
+def params_of(request: Request) -> dict[str, str]:
+    """``query_params`` for hot routes that take no dependencies."""
+    if not request.scope.get("query_string"):
+        return {}
     items = request.query_params.multi_items()
     params = dict(items)
     if len(params) != len(items):
@@ -121,11 +134,13 @@ def collection(collection_id: str, request: Request, params: ParamsDep, conn: Ac
 
 
 @router.get("/collections/{collection_id}/items", summary="Features (GeoJSON)")
-def items(collection_id: str, request: Request, params: ParamsDep, opener: OpenerDep,
-          state: Annotated[OgcState, Depends(get_state)], settings: SettingsDep) -> Response:
-    # read as the caller in one round trip per statement (features.items.read_page, db.read_as)
+def items(collection_id: str, request: Request) -> Response:
+    # read as the caller in one round trip per statement (features.items.read_page, db.read_as); no
+    # dependencies: the request's parts are taken here (FastAPI's dependency handling costs per request)
+    params, settings = params_of(request), request.app.state.settings
+    state = state_of(request)
     as_html = wants_html(request, params)
-    with opener() as conn:
+    with opener_of(request)() as conn:
         principal = get_caller(request, conn)
         state.prepare(conn)
         result = service.items(conn, state, principal, collection_id, params, base=base_url(request),
@@ -136,7 +151,7 @@ def items(collection_id: str, request: Request, params: ParamsDep, opener: Opene
     headers = {"Content-Crs": result.crs.header}
     if result.matched is not None:
         headers["OGC-NumberMatched"] = str(result.matched)
-    return Response(result.body, media_type=documents.GEOJSON, headers=headers)
+    return PartsResponse(result.parts, media_type=documents.GEOJSON, headers=headers)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature (GeoJSON)")

@@ -1,0 +1,28 @@
+"""Response classes beyond Starlette's."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+
+class PartsResponse(Response):
+    """A body given as parts, sent one after the other under one Content-Length: a large middle part
+    (the features of an items page, a buffer of the database's result) is never copied into a
+    joined body."""
+
+    def __init__(self, parts: Sequence[bytes | memoryview], *, media_type: str,
+                 headers: Mapping[str, str] | None = None) -> None:
+        self.parts = [p for p in parts if len(p)]
+        length = sum(memoryview(p).nbytes for p in self.parts)
+        super().__init__(None, 200, {**(headers or {}), "content-length": str(length)}, media_type)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        last = len(self.parts) - 1
+        for i, part in enumerate(self.parts):
+            await send({"type": "http.response.body", "body": part, "more_body": i < last})
+        if not self.parts:
+            await send({"type": "http.response.body", "body": b""})
