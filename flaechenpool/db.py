@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
 from typing import Any
@@ -189,30 +189,40 @@ def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, acto
     goes out to the client without being decoded or copied).
     Driver errors are raised as SQLAlchemy's ``DBAPIError`` like every other statement's.
     """
+    return reads_as(conn, [(statement, params)], actor=actor, role=role, custom_plans=custom_plans,
+                    text_as_buffer=text_as_buffer)[0]
+
+
+def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]]], *, actor: str, role: str,
+             custom_plans: bool = False, text_as_buffer: bool = False) -> list[tuple[Any, ...] | None]:
+    """``read_as`` for several read statements, all in the same ONE round trip and transaction (e.g. a
+    page and its count: both see the same snapshot); the first row of each."""
     driver = conn.connection.driver_connection
     own = bool(driver.autocommit)
     context = _driver_sql(conn.dialect, _CONTEXT + (_CUSTOM_PLANS if custom_plans else ""))
-    compiled = _driver_sql(conn.dialect, statement)
-    steps: list[tuple[str, dict[str, Any] | None]] = [(context, _context_params(actor, role, None)),
-                                                       (compiled, dict(params))]
+    compiled = [(_driver_sql(conn.dialect, sql), dict(values)) for sql, values in statements]
+    steps: list[tuple[str, dict[str, Any] | None, bool]] = [
+        (context, _context_params(actor, role, None), False), *((sql, values, True) for sql, values in compiled)]
     if own:
-        steps = [("BEGIN", None), *steps, ("COMMIT", None)]
+        steps = [("BEGIN", None, False), *steps, ("COMMIT", None, False)]
     try:
+        results = []
         with driver.pipeline():
-            for sql, values in steps:
+            for sql, values, read in steps:
                 cursor = driver.cursor()
-                if sql is compiled and text_as_buffer:
+                if read and text_as_buffer:
                     cursor.adapters.register_loader("text", _TextAsBuffer)
                 # listeners of SQLAlchemy's statement event (logging, tests) see these statements too
                 conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
                 cursor.execute(sql, values)
-                if sql is compiled:
-                    result = cursor
-        return result.fetchone()  # type: ignore[no-any-return]
+                if read:
+                    results.append(cursor)
+        return [cursor.fetchone() for cursor in results]
     except psycopg.Error as exc:
         if own and driver.pgconn.transaction_status != psycopg.pq.TransactionStatus.IDLE:
             with contextlib.suppress(psycopg.Error):      # a broken connection: the pool replaces it
                 driver.execute("ROLLBACK")
+        statement, params = statements[0]
         raise DBAPIError.instance(statement, dict(params), exc, psycopg.Error, dialect=conn.dialect) from exc
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, TextClause, text
 
+from flaechenpool.db import reads_as
 from flaechenpool.errors import InputError, NotFound
 from flaechenpool.spatial import STORAGE_SRID, BBox, geometry_sql
 
@@ -224,6 +225,15 @@ def find_geojson(conn: Connection, q: ParcelQuery, *, srid: int = 4326,
     row = conn.execute(_statement(sql), params).one()
     matched = count(conn, q) if with_count else None
     return row.fc, int(row.n), matched
+
+
+def find_geojson_as(conn: Connection, q: ParcelQuery, *, srid: int, actor: str,
+                    role: str) -> tuple[bytes, int, int]:
+    """``find_geojson`` as ``role``: the caller's context, the page and its count in ONE round trip
+    (``db.reads_as``; on an autocommit connection a transaction of their own, one snapshot for both)."""
+    (fc, n), (matched,) = reads_as(conn, [_geojson_sql(q, srid), _count_sql(q)], actor=actor, role=role,
+                                   text_as_buffer=True)  # type: ignore[misc]
+    return bytes(fc), int(n), int(matched)
 
 
 def find_rows(conn: Connection, q: ParcelQuery, *, srid: int = STORAGE_SRID) -> list[dict[str, Any]]:

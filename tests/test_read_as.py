@@ -9,7 +9,7 @@ from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.exc import DBAPIError
 
-from flaechenpool.db import read_as
+from flaechenpool.db import read_as, reads_as
 
 WHO = "SELECT current_user, current_setting('flaechenpool.actor', true), current_setting('plan_cache_mode')"
 
@@ -65,3 +65,16 @@ def test_text_as_buffer_gives_the_utf8_bytes_and_they_outlive_the_read(reading: 
     for _ in range(3):
         read_as(reading, "SELECT repeat('x', 100000)", {}, actor="anonymous", role="public", text_as_buffer=True)
     assert bytes(buffer) == ("Wohnbaufläche," * 5000).encode()
+
+
+def test_several_reads_share_one_pipeline_transaction_and_snapshot(reading: Connection) -> None:
+    statements = _recorded(reading)
+    first, second = reads_as(reading, [("SELECT txid_current(), current_user", {}),
+                                        ("SELECT txid_current(), CAST(:n AS integer) + 1", {"n": 1})],
+                             actor="planer1", role="planner")
+    assert first[1] == "flaechenpool_planner" and second[1] == 2
+    assert first[0] == second[0]  # one transaction for both
+    assert statements[0] == "BEGIN" and statements[-1] == "COMMIT" and len(statements) == 5
+    with pytest.raises(DBAPIError):  # the second read fails: the error is raised, the transaction ended
+        reads_as(reading, [("SELECT 1", {}), ("SELECT count(*) FROM auth.users", {})], actor="a", role="public")
+    assert reading.connection.driver_connection.pgconn.transaction_status == TransactionStatus.IDLE

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Connection
 
 from flaechenpool.api.deps import ConnectionDep, transaction
@@ -82,17 +81,13 @@ def get_acting_connection(request: Request, conn: ConnectionDep) -> Connection:
 ActingConnectionDep = Annotated[Connection, Depends(get_acting_connection)]
 
 
-def _acting_call(request: Request, work: Callable[[Connection, Principal], T]) -> T:
+def acting_call(request: Request, work: Callable[[Connection, Principal], T]) -> T:
+    """``work(conn, principal)`` on the request's transaction acting as the caller, committed at the end
+    — connection, authentication, role switch, work and commit in the calling worker thread (the
+    dependencies ``ActingConnectionDep`` + a sync route take four thread hops). For hot routes."""
     with transaction(request) as conn:
         get_acting_connection(request, conn)  # authenticates, switches the role, keeps the principal
         return work(conn, request.state.principal)
-
-
-async def run_acting(request: Request, work: Callable[[Connection, Principal], T]) -> T:
-    """``work(conn, principal)`` on the request's connection acting as the caller, committed at the end
-    — connection, authentication, role switch, work and commit in ONE worker thread (the dependencies
-    ``ActingConnectionDep`` + a sync route take four thread hops). For hot read routes."""
-    return await run_in_threadpool(_acting_call, request, work)
 
 
 async def get_principal(request: Request, _conn: ActingConnectionDep) -> Principal:

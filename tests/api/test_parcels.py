@@ -217,3 +217,32 @@ def test_query_string_parsing_of_the_one_hop_route(client: TestClient, conn: Con
     documented = {p["name"]: p for p in client.get("/openapi.json").json()["paths"]["/api/parcels"]["get"]["parameters"]}
     assert {"municipality", "land_use", "bbox", "limit", "f"} <= set(documented)
     assert documented["land_use"]["schema"]["type"] == "array" and documented["limit"]["in"] == "query"
+
+
+def test_a_geojson_search_is_one_round_trip_as_the_callers_role(client: TestClient, conn: Connection) -> None:
+    """Context, page and count go in one pipeline (``db.reads_as``); the page and the count run under
+    the caller's database role, not the service's: without the planner role's right to read parcels
+    the planner's search fails."""
+    from sqlalchemy import event
+
+    sent: list[str] = []
+
+    def record(_c: object, _cur: object, statement: str, *_args: object) -> None:
+        sent.append(" ".join(statement.split())[:40])
+
+    event.listen(conn, "before_cursor_execute", record)
+    try:
+        response = client.get("/api/parcels", headers=PLANNER, params={"municipality": JENA, "limit": 3})
+    finally:
+        event.remove(conn, "before_cursor_execute", record)
+    assert response.status_code == 200 and len(response.json()["features"]) == 3
+    matched = conn.execute(text("SELECT count(*) FROM core.parcels WHERE valid_to IS NULL AND municipality_ags = :m"),
+                           {"m": JENA}).scalar()
+    assert response.headers["X-Number-Matched"] == str(matched) and response.headers["X-Number-Returned"] == "3"
+    searched = [s for s in sent if "core.parcels" in s or s.startswith("WITH r AS")]
+    assert len(searched) == 2 and searched[0].startswith("WITH r AS") and searched[1].startswith("SELECT count(*)")
+    # the service's own database user may read parcels; the caller's role, without that right, may not
+    assert conn.execute(text("SELECT has_table_privilege('core.parcels', 'SELECT')")).scalar()
+    conn.execute(text("REVOKE SELECT ON core.parcels FROM flaechenpool_planner, flaechenpool_public"))
+    refused = client.get("/api/parcels", headers=PLANNER, params={"municipality": JENA})
+    assert refused.status_code >= 400 and refused.headers["content-type"] == "application/problem+json"

@@ -8,12 +8,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from flaechenpool import parcels
+from flaechenpool.api.deps import opener_of
 from flaechenpool.api.params import parse_query_model, query_model_openapi
-from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role, run_acting
-from flaechenpool.auth import Principal
+from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, acting_call, get_caller, require_role
 from flaechenpool.exports import to_csv, to_geopackage
 from flaechenpool.owners import read_owners
 from flaechenpool.settings import Settings
@@ -73,32 +73,37 @@ class ParcelParams(BaseModel):
 @router.get("", summary="Find candidate parcels (GeoJSON, CSV or GeoPackage)",
             openapi_extra=query_model_openapi(ParcelParams))
 async def find_parcels(request: Request) -> Response:
-    # The land office's hottest read: query string, connection, token, role switch, search and commit
-    # in one worker thread (``run_acting``); the GeoJSON is built in PostGIS and passed through.
-    settings: Settings = request.app.state.settings
+    # The land office's hottest read, in one worker thread. GeoJSON: an autocommit connection, the
+    # caller's context, page and count in one round trip (``parcels.find_geojson_as``), the
+    # FeatureCollection built in PostGIS and passed through. CSV and GeoPackage: the page's rows on a
+    # transaction acting as the caller (``acting_call``).
+    return await run_in_threadpool(_find, request)
 
-    def work(conn: Connection, principal: Principal) -> Response:
+
+def _find(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    with opener_of(request)() as conn:
+        principal = get_caller(request, conn)  # a wrong token is refused before the query string is read
         params = parse_query_model(ParcelParams, request)
         require_role(principal, *READERS)
-        return _found(conn, params.query(max_limit=settings.api.max_limit), params)
+        q = params.query(max_limit=settings.api.max_limit)
+        srid = parse_crs(params.crs)
+        if params.f == "geojson":
+            body, returned, matched = parcels.find_geojson_as(conn, q, srid=srid, actor=principal.username,
+                                                              role=principal.role)
+            return Response(body, media_type=GEOJSON, headers={
+                "X-Number-Returned": str(returned), "X-Number-Matched": str(matched),
+                "Content-Crs": f"<http://www.opengis.net/def/crs/EPSG/0/{srid}>" if srid != 4326 else
+                "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"})
+    return acting_call(request, lambda c, _: _file(parcels.find_rows(c, q, srid=srid), params.f, srid))
 
-    return await run_acting(request, work)
 
-
-def _found(conn: Connection, q: parcels.ParcelQuery, params: ParcelParams) -> Response:
-    srid = parse_crs(params.crs)
-    if params.f == "csv":
-        return Response(to_csv(parcels.find_rows(conn, q, srid=srid)), media_type="text/csv; charset=utf-8",
+def _file(rows: list[dict], f: str, srid: int) -> Response:
+    if f == "csv":
+        return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="parcels.csv"'})
-    if params.f == "gpkg":
-        data = to_geopackage(parcels.find_rows(conn, q, srid=srid), srid=srid, layer="parcels")
-        return Response(data, media_type="application/geopackage+sqlite3",
-                        headers={"Content-Disposition": 'attachment; filename="parcels.gpkg"'})
-    body, returned, matched = parcels.find_geojson(conn, q, srid=srid)
-    return Response(body, media_type=GEOJSON, headers={
-        "X-Number-Returned": str(returned), "X-Number-Matched": str(matched),
-        "Content-Crs": f"<http://www.opengis.net/def/crs/EPSG/0/{srid}>" if srid != 4326 else
-        "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"})
+    return Response(to_geopackage(rows, srid=srid, layer="parcels"), media_type="application/geopackage+sqlite3",
+                    headers={"Content-Disposition": 'attachment; filename="parcels.gpkg"'})
 
 
 @router.get("/{key}", summary="One current parcel")
