@@ -92,6 +92,9 @@ def current(conn: Connection) -> dict[str, tuple]:
 # the index definitions of core.parcels (an initial load drops and builds them again)
 INDEXES = ("SELECT string_agg(pg_get_indexdef(indexrelid), '; ' ORDER BY indexrelid::regclass::text) "
            "FROM pg_index WHERE indrelid = 'core.parcels'::regclass")
+# which triggers of core.parcels are enabled (an initial load switches its row triggers off for the load)
+TRIGGERS = ("SELECT string_agg(tgname || '=' || tgenabled::text, ', ' ORDER BY tgname) FROM pg_trigger "
+            "WHERE tgrelid = 'core.parcels'::regclass AND NOT tgisinternal")
 
 
 def snapshot(conn: Connection) -> tuple:
@@ -101,7 +104,7 @@ def snapshot(conn: Connection) -> tuple:
         "(SELECT count(*) FROM core.import_runs), (SELECT count(*) FROM audit.log), "
         "(SELECT md5(string_agg(concat_ws('|', id, flurstueckskennzeichen, official_area_m2, valid_to, "
         "ST_AsEWKB(geom)), ',' ORDER BY id)) FROM core.parcels), "
-        f"({INDEXES})")).one()
+        f"({INDEXES}), ({TRIGGERS})")).one()
 
 
 def counts(report: ImportReport) -> tuple[int, ...]:

@@ -16,7 +16,20 @@ from sqlalchemy import Connection, Engine, text
 
 from flaechenpool.importing import copy_binary, feeder
 from flaechenpool.importing.parcels import import_parcels
-from tests.test_import_parcels import ERFURT, GPKG, INDEXES, KEYS, assert_fails, counts, db, gpkg_frame, import_engine, snapshot, write  # noqa: F401 - that module's fixtures
+from tests.test_import_parcels import (  # noqa: F401 - that module's fixtures
+    ERFURT,
+    GPKG,
+    INDEXES,
+    KEYS,
+    TRIGGERS,
+    assert_fails,
+    counts,
+    db,
+    gpkg_frame,
+    import_engine,
+    snapshot,
+    write,
+)
 
 WEIMAR = "16055000"
 
@@ -84,20 +97,26 @@ def test_parcels_current_in_another_municipality_move(db: Connection) -> None:
 # --- initial load (core.parcels empty): indexes built after the load ----------------------------------
 
 def test_an_initial_load_builds_the_indexes_after_loading(db: Connection) -> None:
-    definitions = db.execute(text(INDEXES)).scalar()
+    definitions, triggers = db.execute(text(INDEXES)).scalar(), db.execute(text(TRIGGERS)).scalar()
     secondary = db.execute(text("SELECT count(*) FROM pg_index i WHERE i.indrelid = 'core.parcels'::regclass "
                                 "AND NOT i.indisprimary")).scalar()
-    locked: list[bool] = []
+    seen: list[tuple] = []
 
-    def look(done: int, total: int | None) -> None:  # while loading: the table is ours alone
-        locked.append(db.execute(text(
+    def look(done: int, total: int | None) -> None:  # while loading: the table is ours alone, triggers off
+        seen.append(tuple(db.execute(text(
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE relation = 'core.parcels'::regclass "
-            "AND mode = 'AccessExclusiveLock' AND pid = pg_backend_pid() AND granted)")).scalar())
+            "AND mode = 'AccessExclusiveLock' AND pid = pg_backend_pid() AND granted), "
+            "(SELECT count(*) FROM pg_index WHERE indrelid = 'core.parcels'::regclass), "
+            "(SELECT string_agg(DISTINCT tgenabled::text, '') FROM pg_trigger "
+            "WHERE tgrelid = 'core.parcels'::regclass AND tgname IN ('parcel_references', 'audit_log'))")).one()))
 
     report = import_parcels(db, GPKG, municipality=ERFURT, batch_size=4, progress=look)
     assert counts(report) == (10, 10, 0, 0, 0) and report.indexes_built == secondary == 5
-    assert locked == [True, True, True]
-    assert db.execute(text(INDEXES)).scalar() == definitions
+    assert seen == [(True, 1, "D")] * 3  # locked, the primary key only, both row triggers disabled
+    assert db.execute(text(INDEXES)).scalar() == definitions and db.execute(text(TRIGGERS)).scalar() == triggers
+    # the (municipality, run) pair the statement trigger would have recorded
+    assert db.execute(text("SELECT count(*) FROM core.parcel_references WHERE municipality_ags = :m "
+                           "AND import_run_id = :r"), {"m": ERFURT, "r": report.run_id}).scalar() == 1
     assert db.execute(text("SELECT bool_and(indisvalid AND indisready) FROM pg_index "
                            "WHERE indrelid = 'core.parcels'::regclass")).scalar()
     # the table holds parcels now: the next import keeps its indexes online
@@ -116,6 +135,17 @@ def test_an_initial_load_builds_the_indexes_before_a_batch_goes_another_way(db: 
     assert [r["row"] for r in report.repaired] == [8]
     assert db.execute(text(INDEXES)).scalar() == definitions
     assert set(stored(db)) == KEYS
+
+
+def test_an_initial_load_ended_early_still_names_a_key_twice_across_the_ways(db: Connection, tmp_path: Path) -> None:
+    """Features 1–6 go in by the initial load (their keys recorded only when asked for), feature 8's bow
+    tie ends it, feature 10 repeats feature 2's key on the careful way: the features are named."""
+    frame = gpkg_frame()
+    box = frame.geometry[7].bounds
+    frame.loc[7, "geometry"] = shapely.MultiPolygon([shapely.Polygon(
+        [(box[0], box[1]), (box[2], box[3]), (box[2], box[1]), (box[0], box[3]), (box[0], box[1])])])
+    frame.loc[9, "flstkennz"] = frame.loc[1, "flstkennz"]
+    assert_fails(db, write(frame, tmp_path / "late-dup.gpkg"), "features 2 and 10", "occurs twice", batch_size=3)
 
 
 def test_an_initial_load_does_not_queue_readers_behind_its_lock(db: Connection, import_engine: Engine) -> None:
@@ -239,3 +269,21 @@ def test_a_geopackage_is_read_by_fid_ranges_with_gaps(tmp_path: Path) -> None:
     assert [b.first_row for b in batches] == [1, 4, 7]
     assert [k for b in batches for k in b.columns["flstkennz"].tolist()] == expected
     assert all(shapely.from_wkb(g).is_valid for b in batches for g in b.wkb)
+
+
+def test_a_reading_process_started_early_stops_quietly_when_preparing_fails(
+        db: Connection, reading_process: list, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture) -> None:
+    """The reading process starts before the run is prepared; when preparing fails it gets no job and
+    ends without a word (no traceback on the terminal)."""
+    from flaechenpool.importing import parcels as parcel_import
+
+    def broken(self: object) -> None:
+        raise RuntimeError("preparing failed")
+
+    monkeypatch.setattr(parcel_import._Run, "_defer_indexes", broken)
+    before = snapshot(db)
+    with pytest.raises(RuntimeError, match="preparing failed"):
+        import_parcels(db, GPKG, municipality=ERFURT)
+    assert reading_process and reading_process[0].separate and reading_process[0]._process is None
+    assert "Traceback" not in capfd.readouterr().err
+    assert snapshot(db) == before

@@ -56,11 +56,12 @@ class Job:
 
 
 class Feeder:
-    """The encoded batches of ``job``, read in a separate process when the file is large."""
+    """The encoded batches of a job, read in a separate process when the file (``total`` features)
+    is large. The process starts when the ``with`` block is entered, so Python starts and imports
+    while the caller prepares the job; ``start(job)`` hands it over."""
 
-    def __init__(self, job: Job) -> None:
-        self.job = job
-        total = job.vf.total
+    def __init__(self, total: int | None) -> None:
+        self.job: Job | None = None
         self.separate = total is None or total >= SEPARATE_PROCESS_MIN_FEATURES
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -70,8 +71,14 @@ class Feeder:
             env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
             self._process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
                                              stdout=subprocess.PIPE, env=env)
+        return self
+
+    def start(self, job: Job) -> Feeder:
+        """The job to read; the batches are then this object's iteration."""
+        self.job = job
+        if self._process is not None:
             assert self._process.stdin is not None
-            _write(self._process.stdin, pickle.dumps(self.job))
+            _write(self._process.stdin, pickle.dumps(job))
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
@@ -79,6 +86,7 @@ class Feeder:
         self.close()
 
     def __iter__(self) -> Iterator[Encoded]:
+        assert self.job is not None, "start(job) first"
         if self._process is None:
             yield from self.job.batches()
             return
@@ -142,7 +150,10 @@ def _read(stream: IO[bytes]) -> bytes:
 
 def _serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     """In the reading process: read a batch ahead, wait until it is asked for, send it; repeat."""
-    job: Job = pickle.loads(_read(requests))
+    try:
+        job: Job = pickle.loads(_read(requests))
+    except EOFError:
+        return  # stopped before it got a job (the import failed while preparing)
 
     def asked() -> bool:
         return requests.read(1) == _NEXT

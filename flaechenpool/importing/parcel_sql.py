@@ -57,6 +57,19 @@ INITIAL_LOAD = """SELECT NOT EXISTS (SELECT 1 FROM core.parcels) AND pg_has_role
     FROM pg_class c WHERE c.oid = 'core.parcels'::regclass"""
 LOCK_TABLE = "LOCK TABLE core.parcels IN ACCESS EXCLUSIVE MODE NOWAIT"
 IS_EMPTY = "SELECT NOT EXISTS (SELECT 1 FROM core.parcels)"
+# While the table is locked for an initial load, its row triggers have nothing to do per row: the
+# import records its (municipality, run) pairs once (what parcel_references does per statement) and
+# writes one audit record for the run (the audit trigger is skipped during imports anyway).
+TRIGGERS_OFF = "ALTER TABLE core.parcels DISABLE TRIGGER parcel_references, DISABLE TRIGGER audit_log"
+TRIGGERS_ON = "ALTER TABLE core.parcels ENABLE TRIGGER parcel_references, ENABLE TRIGGER audit_log"
+RECORD_REFERENCES = """INSERT INTO core.parcel_references (municipality_ags, import_run_id)
+    SELECT m, :run FROM unnest(CAST(:municipalities AS text[])) m ON CONFLICT DO NOTHING"""
+# An initial load copies no keys into fp_parcel_keys while it lasts: its :n rows are the file's first
+# features, in order (ids grow with the COPY), so the keys table gets them only when something reads it
+# (a key twice, a geometry outside, retiring); batches after the initial load copy their keys as usual.
+KEYS_FROM_LOADED = """INSERT INTO fp_parcel_keys (key, row)
+    SELECT flurstueckskennzeichen, row_number() OVER (ORDER BY id) FROM core.parcels
+    WHERE id > :first_id AND import_run_id = :run ORDER BY id LIMIT :n"""
 # the indexes an initial load builds afterwards (not those of constraints), unique ones first
 DEFERRABLE_INDEXES = """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
     FROM pg_index i WHERE i.indrelid = 'core.parcels'::regclass

@@ -110,7 +110,10 @@ class _Run:
         self.repaired: list[dict] = []
         self.staged_before = False
         self.batches = self.direct_batches = 0
+        self.initial = False  # an initial load: indexes dropped, row triggers off (see _defer_indexes)
         self.deferred: list[tuple[str, str]] = []  # an initial load's dropped indexes: name, definition
+        self.loaded_municipalities: set[str] = set()  # of the rows an initial load copied
+        self.keys_owed = 0  # how many rows (features 1 …) an initial load copied without their keys
         self.indexes_built = 0
         x0, y0, x1, y1 = _source_box(vf.srid)
         self.params = {"srid": vf.srid, "x0": x0, "y0": y0, "x1": x1, "y1": y1, "prov": provenance,
@@ -121,6 +124,11 @@ class _Run:
 
     def execute(self, retire_missing: bool, progress: Callable[[int, int | None], None] | None,
                 batch_size: int) -> ImportReport:
+        with Feeder(self.vf.total) as feeder:  # a reading process starts while the run is prepared
+            return self._execute(feeder, retire_missing, progress, batch_size)
+
+    def _execute(self, feeder: Feeder, retire_missing: bool, progress: Callable[[int, int | None], None] | None,
+                 batch_size: int) -> ImportReport:
         conn, vf = self.conn, self.vf
         conn.execute(text(sql.LOCK))  # one parcel import at a time: two would race for the same keys
         if not conn.execute(text(sql.SRID_KNOWN), {"s": vf.srid}).scalar():
@@ -140,15 +148,13 @@ class _Run:
         if not had_current and not self.careful:
             self._defer_indexes()
         read = 0
-        job = Job(vf, self.maker, batch_size, run_id, self.provenance, self.source)
-        with Feeder(job) as feeder:
-            for batch in feeder:
-                self.maker.seen |= batch.municipalities
-                self._load(batch)
-                self.batches += 1
-                read += batch.count
-                if progress is not None:
-                    progress(read, vf.total)
+        for batch in feeder.start(Job(vf, self.maker, batch_size, run_id, self.provenance, self.source)):
+            self.maker.seen |= batch.municipalities
+            self._load(batch)
+            self.batches += 1
+            read += batch.count
+            if progress is not None:
+                progress(read, vf.total)
         if read == 0:
             raise self.fail("holds no features")
         self._build_indexes()
@@ -159,6 +165,7 @@ class _Run:
         retired = 0
         seen = self.maker.seen
         if retire_missing and (had_current or self.municipality is None):
+            self._keys()
             conn.exec_driver_sql(sql.ANALYZE_KEYS)
             scope = [self.municipality] if self.municipality else sorted(seen)
             retired = conn.execute(text(sql.RETIRE), {"scope": scope, "run": run_id}).rowcount
@@ -183,7 +190,8 @@ class _Run:
     # --- initial load ----------------------------------------------------------------------------------
 
     def _defer_indexes(self) -> None:
-        """An initial load (core.parcels empty, and ours): lock the table, drop its secondary indexes."""
+        """An initial load (core.parcels empty, and ours): lock the table, drop its secondary indexes,
+        switch its row triggers off."""
         conn = self.conn
         if not conn.execute(text(sql.INITIAL_LOAD)).scalar():
             return
@@ -199,10 +207,18 @@ class _Run:
         self.deferred = [tuple(r) for r in conn.execute(text(sql.DEFERRABLE_INDEXES))]
         for name, _ in self.deferred:
             conn.exec_driver_sql(f"DROP INDEX {name}")  # a name from the catalog, not from the caller
+        conn.exec_driver_sql(sql.TRIGGERS_OFF)
+        self.initial = True
 
     def _build_indexes(self) -> None:
-        """Build the indexes an initial load dropped; a key twice in the file names its features."""
-        conn, deferred, self.deferred = self.conn, self.deferred, []
+        """End an initial load: record its references, switch the triggers on, build the indexes it
+        dropped; a key twice in the file names its features."""
+        if not self.initial:
+            return
+        conn, deferred, self.deferred, self.initial = self.conn, self.deferred, [], False
+        conn.execute(text(sql.RECORD_REFERENCES), {"municipalities": sorted(self.loaded_municipalities),
+                                                   "run": self.params["run"]})
+        conn.exec_driver_sql(sql.TRIGGERS_ON)
         for name, definition in deferred:
             try:
                 with conn.begin_nested():
@@ -232,11 +248,16 @@ class _Run:
     def _load(self, batch: Encoded) -> None:
         """One batch: its keys recorded, its rows copied into core.parcels or staged and merged (the
         statements of the other ways look current parcels up by index: an initial load builds its
-        indexes first)."""
-        self._copy(sql.COPY_KEYS, batch.keys, batch)
+        indexes first; its keys are recorded later, see ``_keys``)."""
+        owed = self.initial and batch.direct and self._direct
+        if not owed:
+            self._copy(sql.COPY_KEYS, batch.keys, batch)
         if batch.direct and self._direct and self._copy_direct(batch):
+            self.keys_owed += batch.count if owed else 0
             return
         self._build_indexes()
+        if owed:
+            self._copy(sql.COPY_KEYS, batch.keys, batch)
         if self.staged_before:
             self.conn.exec_driver_sql(sql.CLEAR)
         self.staged_before = True
@@ -260,6 +281,8 @@ class _Run:
             return False
         self.counts["new"] += batch.count
         self.direct_batches += 1
+        if self.initial:
+            self.loaded_municipalities |= batch.municipalities
         return True
 
     def _merge_batch(self, batch: Encoded) -> None:
@@ -311,10 +334,18 @@ class _Run:
         kind = f" ({kind})" if "polygonal" in what else ""
         return self.fail(f"the geometry {what}{kind}", row, "geometry")
 
+    def _keys(self) -> None:
+        """The keys and feature numbers of an initial load's rows into fp_parcel_keys, when owed (only
+        what reads that table asks for them: a duplicate's or an outside geometry's features, retiring)."""
+        if self.keys_owed:
+            self.conn.execute(text(sql.KEYS_FROM_LOADED), dict(self.params, n=self.keys_owed))
+            self.keys_owed = 0
+
     def _check_extent(self) -> None:
         """The direct way's extent check: a geometry outside Thuringia (a wrong CRS?) names its feature."""
         if not self.conn.execute(text(sql.ANY_OUTSIDE), self.params).scalar():
             return
+        self._keys()
         self.conn.exec_driver_sql(sql.ANALYZE_KEYS)
         row, x, y = self.conn.execute(text(sql.OUTSIDE), self.params).one()
         raise self._outside(row, x, y)
@@ -326,6 +357,8 @@ class _Run:
                          f"is the CRS right? (declared: {vf.crs}{given})", row, "geometry")
 
     def _check_duplicates(self, *, in_batch: bool = False) -> None:
+        if not in_batch:
+            self._keys()
         duplicate = self.conn.execute(text(sql.DUPLICATE_IN_BATCH if in_batch else sql.DUPLICATE)).first()
         if duplicate is not None:
             key, rows = duplicate
