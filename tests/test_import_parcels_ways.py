@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import shapely
 from psycopg.types.numeric import dump_decimal_to_numeric_binary
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, event, text
 
 from flaechenpool.importing import copy_binary, feeder
 from flaechenpool.importing.parcels import import_parcels
@@ -108,11 +108,16 @@ def test_an_initial_load_builds_the_indexes_after_loading(db: Connection) -> Non
             "AND mode = 'AccessExclusiveLock' AND pid = pg_backend_pid() AND granted), "
             "(SELECT count(*) FROM pg_index WHERE indrelid = 'core.parcels'::regclass), "
             "(SELECT string_agg(DISTINCT tgenabled::text, '') FROM pg_trigger "
-            "WHERE tgrelid = 'core.parcels'::regclass AND tgname IN ('parcel_references', 'audit_log'))")).one()))
+            "WHERE tgrelid = 'core.parcels'::regclass AND tgname IN ('parcel_references', 'audit_log')), "
+            "(SELECT count(*) FROM pg_temp.fp_parcel_keys)")).one()))
 
+    sent: list[str] = []
+    event.listen(db, "before_cursor_execute", lambda _c, _cur, statement, *_: sent.append(statement))
     report = import_parcels(db, GPKG, municipality=ERFURT, batch_size=4, progress=look)
     assert counts(report) == (10, 10, 0, 0, 0) and report.indexes_built == secondary == 5
-    assert seen == [(True, 1, "D")] * 3  # locked, the primary key only, both row triggers disabled
+    # the extent came from the new GiST index, the rows were not read for it
+    assert any("_postgis_index_extent" in q for q in sent) and not any("NOT p.geom @" in q for q in sent)
+    assert seen == [(True, 1, "D", 0)] * 3  # locked, the primary key only, row triggers off, no keys copied
     assert db.execute(text(INDEXES)).scalar() == definitions and db.execute(text(TRIGGERS)).scalar() == triggers
     # the (municipality, run) pair the statement trigger would have recorded
     assert db.execute(text("SELECT count(*) FROM core.parcel_references WHERE municipality_ags = :m "

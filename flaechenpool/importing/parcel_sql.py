@@ -201,6 +201,11 @@ INSERT = """INSERT INTO core.parcels (flurstueckskennzeichen, municipality_ags, 
 
 ANALYZE_KEYS = "ANALYZE fp_parcel_keys"
 # direct way: a geometry outside the plausible extent (first a quick look, then its feature)
+# after an initial load every current parcel is the run's and in the GiST index built after it: the
+# index's extent (PostGIS reads it from the index's root page; float4, rounded outward) inside the
+# plausible extent means every geometry is; else ANY_OUTSIDE decides
+INDEX_EXTENT_INSIDE = """SELECT ST_XMin(e) >= :tx0 AND ST_YMin(e) >= :ty0 AND ST_XMax(e) <= :tx1 AND ST_YMax(e) <= :ty1
+    FROM _postgis_index_extent('core.parcels', 'geom') e"""
 ANY_OUTSIDE = """SELECT EXISTS (SELECT 1 FROM core.parcels p WHERE p.id > :first_id AND p.import_run_id = :run
     AND NOT p.geom @ ST_MakeEnvelope(:tx0, :ty0, :tx1, :ty1, 25832))"""
 OUTSIDE = """SELECT k.row, ST_XMin(p.geom), ST_YMin(p.geom)

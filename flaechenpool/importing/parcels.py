@@ -28,7 +28,7 @@ import numpy as np
 import psycopg
 import pyproj
 from sqlalchemy import Connection, text
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from flaechenpool.errors import ImportFileError, InputError
 from flaechenpool.importing import parcel_sql as sql
@@ -111,6 +111,7 @@ class _Run:
         self.staged_before = False
         self.batches = self.direct_batches = 0
         self.initial = False  # an initial load: indexes dropped, row triggers off (see _defer_indexes)
+        self.was_initial = False  # the run started on an empty table
         self.deferred: list[tuple[str, str]] = []  # an initial load's dropped indexes: name, definition
         self.loaded_municipalities: set[str] = set()  # of the rows an initial load copied
         self.keys_owed = 0  # how many rows (features 1 …) an initial load copied without their keys
@@ -208,7 +209,7 @@ class _Run:
         for name, _ in self.deferred:
             conn.exec_driver_sql(f"DROP INDEX {name}")  # a name from the catalog, not from the caller
         conn.exec_driver_sql(sql.TRIGGERS_OFF)
-        self.initial = True
+        self.initial = self.was_initial = True
 
     def _build_indexes(self) -> None:
         """End an initial load: record its references, switch the triggers on, build the indexes it
@@ -343,12 +344,21 @@ class _Run:
 
     def _check_extent(self) -> None:
         """The direct way's extent check: a geometry outside Thuringia (a wrong CRS?) names its feature."""
+        if self.was_initial and self._index_extent_inside():
+            return  # the GiST index's extent says all are inside, without reading the rows
         if not self.conn.execute(text(sql.ANY_OUTSIDE), self.params).scalar():
             return
         self._keys()
         self.conn.exec_driver_sql(sql.ANALYZE_KEYS)
         row, x, y = self.conn.execute(text(sql.OUTSIDE), self.params).one()
         raise self._outside(row, x, y)
+
+    def _index_extent_inside(self) -> bool:
+        try:
+            with self.conn.begin_nested():
+                return bool(self.conn.execute(text(sql.INDEX_EXTENT_INSIDE), self.params).scalar())
+        except ProgrammingError:  # a PostGIS without _postgis_index_extent: read the rows
+            return False
 
     def _outside(self, row: int, x: float, y: float) -> ImportFileError:
         vf = self.vf
