@@ -212,6 +212,9 @@ def test_errors_and_interruptions_cross_from_the_reading_process(db: Connection,
         import_parcels(db, GPKG, municipality=ERFURT, batch_size=3, progress=interrupt)
     assert snapshot(db) == before
     assert all(f._process is None for f in reading_process)  # stopped and waited for
+    # the thread that fetched the batches from the pipe has ended too
+    assert all(f._fetcher is None or not f._fetcher.is_alive() for f in reading_process)
+    assert any(f._fetcher is not None for f in reading_process)
 
 
 # --- binary COPY encoding ---------------------------------------------------------------------------

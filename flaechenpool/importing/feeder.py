@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import os
 import pickle
+import queue
 import signal
 import struct
 import subprocess
 import sys
+import threading
 import traceback
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,6 +66,8 @@ class Feeder:
         self.job: Job | None = None
         self.separate = total is None or total >= SEPARATE_PROCESS_MIN_FEATURES
         self._process: subprocess.Popen[bytes] | None = None
+        self._fetcher: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def __enter__(self) -> Feeder:
         if self.separate:
@@ -86,36 +90,63 @@ class Feeder:
         self.close()
 
     def __iter__(self) -> Iterator[Encoded]:
+        """The batches in file order. From the reading process they come through a thread of this
+        process that fetches the next batch from the pipe while the caller loads the current one (a
+        pipe read of a batch takes milliseconds in which the database would wait)."""
         assert self.job is not None, "start(job) first"
         if self._process is None:
             yield from self.job.batches()
             return
-        stdin, stdout = self._process.stdin, self._process.stdout
-        assert stdin is not None and stdout is not None
+        fetched: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+        self._fetcher = threading.Thread(target=self._fetch, args=(fetched,), name="parcel-feeder", daemon=True)
+        self._fetcher.start()
         while True:
+            kind, payload = fetched.get()
+            if kind == "batch":
+                yield payload
+            elif kind == "end":
+                return
+            elif kind == "error":
+                raise payload
+            elif kind == "crash":
+                raise RuntimeError(f"reading {self.job.vf.name} failed:\n{payload}")
+            else:  # "gone"
+                assert self._process is not None
+                self._process.wait(_STOP_TIMEOUT_S)
+                raise RuntimeError(f"the process reading {self.job.vf.name} ended unexpectedly "
+                                   f"(exit code {self._process.returncode})")
+
+    def _fetch(self, fetched: queue.Queue[tuple[str, Any]]) -> None:
+        """In the fetching thread: ask the reading process for each batch, hand it over; stop at the
+        end, on an error, or when ``close`` says so."""
+        process = self._process
+        assert process is not None and process.stdin is not None and process.stdout is not None
+        stdin, stdout = process.stdin, process.stdout
+        while not self._stop.is_set():
             try:
                 stdin.write(_NEXT)
                 stdin.flush()
                 kind, payload = pickle.loads(_read(stdout))
                 if kind == "batch":
                     keys, rows = _read(stdout), _read(stdout)
-            except (EOFError, BrokenPipeError):
-                self._process.wait(_STOP_TIMEOUT_S)
-                raise RuntimeError(f"the process reading {self.job.vf.name} ended unexpectedly "
-                                   f"(exit code {self._process.returncode})") from None
-            if kind == "end":
+                    payload = Encoded(*payload[:2], keys, rows, *payload[2:])
+            except (EOFError, OSError, ValueError):  # the process ended, or close() closed the pipes
+                kind, payload = "gone", None
+            while not self._stop.is_set():
+                try:
+                    fetched.put((kind, payload), timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if kind != "batch":
                 return
-            if kind == "error":
-                raise payload
-            if kind == "crash":
-                raise RuntimeError(f"reading {self.job.vf.name} failed:\n{payload}")
-            yield Encoded(*payload[:2], keys, rows, *payload[2:])
 
     def close(self) -> None:
-        """Stop the reading process (if any) and wait for it."""
+        """Stop the reading process (if any) and the fetching thread, and wait for both."""
         process, self._process = self._process, None
         if process is None:
             return
+        self._stop.set()
         try:
             assert process.stdin is not None
             process.stdin.write(_STOP)
@@ -127,6 +158,8 @@ class Feeder:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if self._fetcher is not None:
+            self._fetcher.join(_STOP_TIMEOUT_S)
         if process.stdout is not None:
             process.stdout.close()
 
