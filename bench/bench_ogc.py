@@ -295,7 +295,8 @@ class Http:
 class Raw:
     """Flächenpool's statements on plain psycopg, one connection per thread and plan mode.
 
-    ``custom_plans``: the connection runs with ``plan_cache_mode = force_custom_plan``, as Flächenpool's
+    ``generic_plans``: prepared at once and ``force_generic_plan``, as Flächenpool's tiles (planned once
+    per connection). ``custom_plans``: the connection runs with ``plan_cache_mode = force_custom_plan``, as Flächenpool's
     items pages do (a generic plan, which PostgreSQL may choose once psycopg prepared the statement,
     is ten times slower for a bbox page) — the baseline gets the same best plan."""
 
@@ -304,15 +305,17 @@ class Raw:
         self.local = threading.local()
         self.dialect = create_engine_for(url).dialect
 
-    def run(self, sql: str, params: dict[str, object], *, custom_plans: bool = False) -> object:
-        name = "custom" if custom_plans else "auto"
+    def run(self, sql: str, params: dict[str, object], *, custom_plans: bool = False,
+            generic_plans: bool = False) -> object:
+        name = "custom" if custom_plans else "generic" if generic_plans else "auto"
         conn = getattr(self.local, name, None)
         if conn is None:
-            options = "-c plan_cache_mode=force_custom_plan" if custom_plans else ""
+            options = {"custom": "-c plan_cache_mode=force_custom_plan",
+                       "generic": "-c plan_cache_mode=force_generic_plan", "auto": ""}[name]
             conn = psycopg.connect(self.url, autocommit=True, options=options)
             setattr(self.local, name, conn)
         compiled = text(sql).compile(dialect=self.dialect)
-        return conn.execute(str(compiled), params).fetchone()
+        return conn.execute(str(compiled), params, prepare=True if generic_plans else None).fetchone()
 
 
 def boxes(n: int, parcels: int, seed: int = 7) -> list[tuple[float, float, float, float]]:
@@ -404,7 +407,7 @@ def main() -> None:
             tiles = tiles_for(z)
             sql = tile_sql([collections[cid]], "public", z)
             assert sql is not None
-            raw_calls = [lambda t=t, s=sql: raw.run(s, tile_params(*t)) for t in tiles]
+            raw_calls = [lambda t=t, s=sql: raw.run(s, tile_params(*t), generic_plans=True) for t in tiles]
             # tiles Flächenpool answers as empty from a cached ancestor that selected no row (TileCache)
             top = collections[cid].min_zoom
             inferred = sum(any((cid, z - up, x >> up, y >> up) in selected_none for up in range(1, z - top + 1))

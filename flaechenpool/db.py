@@ -149,6 +149,9 @@ _CONTEXT = ("SELECT set_config('flaechenpool.actor', :actor, true), "
 # and the key order): a generic plan, which PostgreSQL may pick after psycopg prepared a statement
 # (its 6th execution on a connection), made a bbox page of 1,000 parcels 10x slower.
 _CUSTOM_PLANS = ", set_config('plan_cache_mode', 'force_custom_plan', true)"
+# Reads whose plan does not depend on the parameters (a vector tile: one envelope probe of the spatial
+# index at any zoom): prepared on first use and planned once per pooled connection, not per request.
+_GENERIC_PLANS = ", set_config('plan_cache_mode', 'force_generic_plan', true)"
 
 
 def _context_params(actor: str, role: str, reason: str | None) -> dict[str, str]:
@@ -175,7 +178,8 @@ class _TextAsBuffer(psycopg.adapt.Loader):
 
 
 def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, actor: str, role: str,
-            custom_plans: bool = False, text_as_buffer: bool = False) -> tuple[Any, ...] | None:
+            custom_plans: bool = False, generic_plans: bool = False,
+            text_as_buffer: bool = False) -> tuple[Any, ...] | None:
     """``set_context`` and one read statement in ONE round trip; the statement's first row.
 
     psycopg's pipeline sends the ``set_config`` call and the statement together; PostgreSQL still
@@ -185,21 +189,25 @@ def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, acto
     pipeline is a transaction of its own — ``BEGIN``, context, statement, ``COMMIT`` — so the role
     ends with it (psycopg's implicit ``BEGIN`` would cost a round trip of its own: a pipeline waits
     for it). ``custom_plans`` sets ``plan_cache_mode = force_custom_plan`` for the transaction;
+    ``generic_plans`` prepares the statement at once and sets ``force_generic_plan`` (planned once per
+    connection);
     ``text_as_buffer`` returns text columns as a memoryview of their UTF-8 bytes (a large JSON text
     goes out to the client without being decoded or copied).
     Driver errors are raised as SQLAlchemy's ``DBAPIError`` like every other statement's.
     """
     return reads_as(conn, [(statement, params)], actor=actor, role=role, custom_plans=custom_plans,
-                    text_as_buffer=text_as_buffer)[0]
+                    generic_plans=generic_plans, text_as_buffer=text_as_buffer)[0]
 
 
 def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]]], *, actor: str, role: str,
-             custom_plans: bool = False, text_as_buffer: bool = False) -> list[tuple[Any, ...] | None]:
+             custom_plans: bool = False, generic_plans: bool = False,
+             text_as_buffer: bool = False) -> list[tuple[Any, ...] | None]:
     """``read_as`` for several read statements, all in the same ONE round trip and transaction (e.g. a
     page and its count: both see the same snapshot); the first row of each."""
     driver = conn.connection.driver_connection
     own = bool(driver.autocommit)
-    context = _driver_sql(conn.dialect, _CONTEXT + (_CUSTOM_PLANS if custom_plans else ""))
+    context = _driver_sql(conn.dialect, _CONTEXT + (_CUSTOM_PLANS if custom_plans else "")
+                          + (_GENERIC_PLANS if generic_plans else ""))
     compiled = [(_driver_sql(conn.dialect, sql), dict(values)) for sql, values in statements]
     steps: list[tuple[str, dict[str, Any] | None, bool]] = [
         (context, _context_params(actor, role, None), False), *((sql, values, True) for sql, values in compiled)]
@@ -214,7 +222,7 @@ def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]
                     cursor.adapters.register_loader("text", _TextAsBuffer)
                 # listeners of SQLAlchemy's statement event (logging, tests) see these statements too
                 conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
-                cursor.execute(sql, values)
+                cursor.execute(sql, values, prepare=True if read and generic_plans else None)
                 if read:
                     results.append(cursor)
         return [cursor.fetchone() for cursor in results]

@@ -78,3 +78,11 @@ def test_several_reads_share_one_pipeline_transaction_and_snapshot(reading: Conn
     with pytest.raises(DBAPIError):  # the second read fails: the error is raised, the transaction ended
         reads_as(reading, [("SELECT 1", {}), ("SELECT count(*) FROM auth.users", {})], actor="a", role="public")
     assert reading.connection.driver_connection.pgconn.transaction_status == TransactionStatus.IDLE
+
+
+def test_generic_plans_are_prepared_at_once_and_end_with_the_transaction(reading: Connection) -> None:
+    row = read_as(reading, WHO + ", CAST(:n AS integer)", {"n": 3}, actor="tiles", role="public", generic_plans=True)
+    assert row == ("flaechenpool_public", "tiles", "force_generic_plan", 3)
+    prepared = reading.execute(text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%CAST($1 AS integer)%'"))
+    assert prepared.scalar_one() == 1  # prepared on first use, not after psycopg's fifth execution
+    assert reading.execute(text("SELECT current_setting('plan_cache_mode')")).scalar_one() == "auto"

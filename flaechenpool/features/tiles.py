@@ -175,7 +175,8 @@ def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: s
     sql = tile_sql(layers, principal.role, z)
     data, selected = b"", None
     if sql:
-        row = read_as(conn, sql, tile_params(z, x, y), actor=principal.username, role=principal.role)
+        row = read_as(conn, sql, tile_params(z, x, y), actor=principal.username, role=principal.role,
+                      generic_plans=True)  # planned once per pooled connection, not per tile
         assert row is not None
         data, selected = bytes(row[0] or b""), int(row[1])
     etag = '"' + hashlib.sha256(data).hexdigest()[:24] + '"'      # SHA-256: CPU instructions, 2.5x blake2b
