@@ -187,7 +187,7 @@ def count(conn: Connection, q: ParcelQuery) -> int:
 
 
 def raw_statements(q: ParcelQuery, srid: int = 4326) -> list[tuple[str, dict[str, Any]]]:
-    """The statements ``find_geojson`` runs, in psycopg's parameter style (for benchmarks and psql)."""
+    """The statements ``find_geojson_as`` runs, in psycopg's parameter style (for benchmarks and psql)."""
     import re
 
     out = []
@@ -218,19 +218,11 @@ def _count_sql(q: ParcelQuery) -> tuple[str, dict[str, Any]]:
     return f"SELECT count(*) FROM core.parcels p WHERE {' AND '.join(where)}", params
 
 
-def find_geojson(conn: Connection, q: ParcelQuery, *, srid: int = 4326,
-                 with_count: bool = True) -> tuple[str, int, int | None]:
-    """A GeoJSON FeatureCollection text built in PostGIS, the number returned and matched."""
-    sql, params = _geojson_sql(q, srid)
-    row = conn.execute(_statement(sql), params).one()
-    matched = count(conn, q) if with_count else None
-    return row.fc, int(row.n), matched
-
-
 def find_geojson_as(conn: Connection, q: ParcelQuery, *, srid: int, actor: str,
                     role: str) -> tuple[bytes, int, int]:
-    """``find_geojson`` as ``role``: the caller's context, the page and its count in ONE round trip
-    (``db.reads_as``; on an autocommit connection a transaction of their own, one snapshot for both)."""
+    """A GeoJSON FeatureCollection built in PostGIS, the number returned and matched, read as ``role``:
+    the caller's context, the page and its count in ONE round trip (``db.reads_as``; on an autocommit
+    connection a transaction of their own, one snapshot for both)."""
     (fc, n), (matched,) = reads_as(conn, [_geojson_sql(q, srid), _count_sql(q)], actor=actor, role=role,
                                    text_as_buffer=True)  # type: ignore[misc]
     return bytes(fc), int(n), int(matched)
