@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any
+from typing import Any, Literal
 
 import psycopg
 from sqlalchemy import Connection, Dialect, Engine, create_engine, event, text
@@ -145,13 +145,14 @@ def acting(
 
 _CONTEXT = ("SELECT set_config('flaechenpool.actor', :actor, true), "
             "set_config('flaechenpool.reason', :reason, true), set_config('role', :role, true)")
-# Reads whose best plan depends on the parameters (a bbox's extent decides between the spatial index
-# and the key order): a generic plan, which PostgreSQL may pick after psycopg prepared a statement
-# (its 6th execution on a connection), made a bbox page of 1,000 parcels 10x slower.
-_CUSTOM_PLANS = ", set_config('plan_cache_mode', 'force_custom_plan', true)"
-# Reads whose plan does not depend on the parameters (a vector tile: one envelope probe of the spatial
-# index at any zoom): prepared on first use and planned once per pooled connection, not per request.
-_GENERIC_PLANS = ", set_config('plan_cache_mode', 'force_generic_plan', true)"
+# A read's plan_cache_mode for its transaction (``read_as``): "force_custom_plan" for reads whose best
+# plan depends on the parameters (a bbox's extent decides between the spatial index and the key order:
+# a generic plan, which PostgreSQL may pick after psycopg prepared a statement on its 6th execution on
+# a connection, made a bbox page of 1,000 parcels 10x slower); "force_generic_plan" for reads whose plan
+# does not (a vector tile: one envelope probe of the spatial index at any zoom), then prepared on first
+# use and planned once per pooled connection, not per request.
+PlanMode = Literal["force_custom_plan", "force_generic_plan"]
+_PLAN_MODE = ", set_config('plan_cache_mode', :plan_mode, true)"
 
 
 def _context_params(actor: str, role: str, reason: str | None) -> dict[str, str]:
@@ -178,8 +179,7 @@ class _TextAsBuffer(psycopg.adapt.Loader):
 
 
 def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, actor: str, role: str,
-            custom_plans: bool = False, generic_plans: bool = False,
-            text_as_buffer: bool = False) -> tuple[Any, ...] | None:
+            plans: PlanMode | None = None, text_as_buffer: bool = False) -> tuple[Any, ...] | None:
     """``set_context`` and one read statement in ONE round trip; the statement's first row.
 
     psycopg's pipeline sends the ``set_config`` call and the statement together; PostgreSQL still
@@ -188,29 +188,28 @@ def read_as(conn: Connection, statement: str, params: Mapping[str, Any], *, acto
     context stays for the rest of it. On an autocommit connection (``deps.get_connection_opener``) the
     pipeline is a transaction of its own — ``BEGIN``, context, statement, ``COMMIT`` — so the role
     ends with it (psycopg's implicit ``BEGIN`` would cost a round trip of its own: a pipeline waits
-    for it). ``custom_plans`` sets ``plan_cache_mode = force_custom_plan`` for the transaction;
-    ``generic_plans`` prepares the statement at once and sets ``force_generic_plan`` (planned once per
-    connection);
+    for it). ``plans`` sets ``plan_cache_mode`` for the transaction (``PlanMode``; with
+    ``force_generic_plan`` the statement is prepared at once, so it is planned once per connection);
     ``text_as_buffer`` returns text columns as a memoryview of their UTF-8 bytes (a large JSON text
     goes out to the client without being decoded or copied).
     Driver errors are raised as SQLAlchemy's ``DBAPIError`` like every other statement's.
     """
-    return reads_as(conn, [(statement, params)], actor=actor, role=role, custom_plans=custom_plans,
-                    generic_plans=generic_plans, text_as_buffer=text_as_buffer)[0]
+    return reads_as(conn, [(statement, params)], actor=actor, role=role, plans=plans,
+                    text_as_buffer=text_as_buffer)[0]
 
 
 def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]]], *, actor: str, role: str,
-             custom_plans: bool = False, generic_plans: bool = False,
-             text_as_buffer: bool = False) -> list[tuple[Any, ...] | None]:
+             plans: PlanMode | None = None, text_as_buffer: bool = False) -> list[tuple[Any, ...] | None]:
     """``read_as`` for several read statements, all in the same ONE round trip and transaction (e.g. a
     page and its count: both see the same snapshot); the first row of each."""
     driver = conn.connection.driver_connection
     own = bool(driver.autocommit)
-    context = _driver_sql(conn.dialect, _CONTEXT + (_CUSTOM_PLANS if custom_plans else "")
-                          + (_GENERIC_PLANS if generic_plans else ""))
+    context = _driver_sql(conn.dialect, _CONTEXT + (_PLAN_MODE if plans else ""))
+    prepare = True if plans == "force_generic_plan" else None
     compiled = [(_driver_sql(conn.dialect, sql), dict(values)) for sql, values in statements]
     steps: list[tuple[str, dict[str, Any] | None, bool]] = [
-        (context, _context_params(actor, role, None), False), *((sql, values, True) for sql, values in compiled)]
+        (context, {**_context_params(actor, role, None), **({"plan_mode": plans} if plans else {})}, False),
+        *((sql, values, True) for sql, values in compiled)]
     if own:
         steps = [("BEGIN", None, False), *steps, ("COMMIT", None, False)]
     try:
@@ -222,7 +221,7 @@ def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]
                     cursor.adapters.register_loader("text", _TextAsBuffer)
                 # listeners of SQLAlchemy's statement event (logging, tests) see these statements too
                 conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
-                cursor.execute(sql, values, prepare=True if read and generic_plans else None)
+                cursor.execute(sql, values, prepare=prepare if read else None)
                 if read:
                     results.append(cursor)
         return [cursor.fetchone() for cursor in results]

@@ -32,7 +32,7 @@ def test_on_an_autocommit_connection_the_read_is_one_transaction_under_the_calle
     service_user = reading.execute(text("SELECT current_user")).scalar_one()
     statements = _recorded(reading)
     row = read_as(reading, WHO + ", CAST(:n AS integer) * 2", {"n": 21}, actor="planer1", role="planner",
-                  custom_plans=True)
+                  plans="force_custom_plan")
     assert row == ("flaechenpool_planner", "planer1", "force_custom_plan", 42)
     assert statements[0] == "BEGIN" and statements[-1] == "COMMIT" and "set_config" in statements[1]
     # the role, the actor and the plan mode ended with that transaction
@@ -81,7 +81,8 @@ def test_several_reads_share_one_pipeline_transaction_and_snapshot(reading: Conn
 
 
 def test_generic_plans_are_prepared_at_once_and_end_with_the_transaction(reading: Connection) -> None:
-    row = read_as(reading, WHO + ", CAST(:n AS integer)", {"n": 3}, actor="tiles", role="public", generic_plans=True)
+    row = read_as(reading, WHO + ", CAST(:n AS integer)", {"n": 3}, actor="tiles", role="public",
+                  plans="force_generic_plan")
     assert row == ("flaechenpool_public", "tiles", "force_generic_plan", 3)
     prepared = reading.execute(text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%CAST($1 AS integer)%'"))
     assert prepared.scalar_one() == 1  # prepared on first use, not after psycopg's fifth execution

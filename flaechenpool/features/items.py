@@ -182,7 +182,7 @@ def read_page(conn: Connection, query: ItemsQuery, counts: Any = None, *, actor:
     with_count = known is None and query.count_in_page
     generation = counts.tracker.generation if counts is not None else 0
     row = read_as(conn, query.page_sql(with_count=with_count), query.binds, actor=actor, role=query.role,
-                  custom_plans=True, text_as_buffer=True)
+                  plans="force_custom_plan", text_as_buffer=True)
     assert row is not None
     features, returned = row[0], int(row[1])
     matched: int | None = None
@@ -197,7 +197,8 @@ def read_page(conn: Connection, query: ItemsQuery, counts: Any = None, *, actor:
     else:
 
         def count() -> int | None:
-            counted = read_as(conn, query.count_sql(), query.binds, actor=actor, role=query.role, custom_plans=True)
+            counted = read_as(conn, query.count_sql(), query.binds, actor=actor, role=query.role,
+                              plans="force_custom_plan")
             assert counted is not None
             n = int(counted[0])
             return None if n >= COUNT_CAP else n

@@ -176,7 +176,7 @@ def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: s
     data, selected = b"", None
     if sql:
         row = read_as(conn, sql, tile_params(z, x, y), actor=principal.username, role=principal.role,
-                      generic_plans=True)  # planned once per pooled connection, not per tile
+                      plans="force_generic_plan")  # planned once per pooled connection, not per tile
         assert row is not None
         data, selected = bytes(row[0] or b""), int(row[1])
     etag = '"' + hashlib.sha256(data).hexdigest()[:24] + '"'      # SHA-256: CPU instructions, 2.5x blake2b
