@@ -250,10 +250,11 @@ class _Run:
         """One batch: its keys recorded, its rows copied into core.parcels or staged and merged (the
         statements of the other ways look current parcels up by index: an initial load builds its
         indexes first; its keys are recorded later, see ``_keys``)."""
-        owed = self.initial and batch.direct and self._direct
+        direct = batch.direct and self._direct
+        owed = self.initial and direct
         if not owed:
             self._copy(sql.COPY_KEYS, batch.keys, batch)
-        if batch.direct and self._direct and self._copy_direct(batch):
+        if direct and self._copy_direct(batch):
             self.keys_owed += batch.count if owed else 0
             return
         self._build_indexes()
