@@ -38,6 +38,7 @@ from flaechenpool.api.routes import (
     reports,
     sites,
 )
+from flaechenpool.api.tile_front import TileFront
 from flaechenpool.db import check_database, create_engine_for, resolve_database_url
 from flaechenpool.errors import DatabaseUnavailable
 from flaechenpool.migrations import current_revision, head_revision
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.principals = PrincipalCache(settings.api.token_cache_seconds)
     add_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(TileFront)     # outermost: the tiles of known callers need no routing
     # /ogc first: requests are matched route by route in this order, and map clients send the most
     # requests (dozens of tiles per view); the /ogc paths overlap no other router's
     app.include_router(ogc_tiles.router)

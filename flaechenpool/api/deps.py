@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Connection, Engine
 
 from flaechenpool.db import set_context
@@ -15,7 +15,11 @@ from flaechenpool.settings import Settings
 
 
 def _engine(request: Request) -> Engine:
-    engine = getattr(request.app.state, "engine", None)
+    return _engine_of(request.app)
+
+
+def _engine_of(app: FastAPI) -> Engine:
+    engine = getattr(app.state, "engine", None)
     if engine is None:
         raise DatabaseUnavailable("the service has no database connection")
     return engine  # type: ignore[no-any-return]
@@ -71,12 +75,17 @@ OpenerDep = Annotated[Opener, Depends(get_connection_opener)]
 
 def opener_of(request: Request) -> Opener:
     """``get_connection_opener`` for hot routes that take no dependencies (each costs FastAPI some tens
-    of microseconds per request); an override in ``app.dependency_overrides`` applies as for the
-    dependency (the tests' savepoint connection)."""
-    override = request.app.dependency_overrides.get(get_connection_opener)
+    of microseconds per request)."""
+    return opener_for(request.app)
+
+
+def opener_for(app: FastAPI) -> Opener:
+    """``get_connection_opener`` of ``app`` outside a request's dependencies; an override in
+    ``app.dependency_overrides`` applies as for the dependency (the tests' savepoint connection)."""
+    override = app.dependency_overrides.get(get_connection_opener)
     if override is not None:
         return override()  # type: ignore[no-any-return]
-    engine = _engine(request)
+    engine = _engine_of(app)
     return lambda: _reading_connection(engine)
 
 

@@ -21,7 +21,11 @@ T = TypeVar("T")
 
 
 def _credentials(request: Request) -> tuple[str | None, str] | None:
-    header = request.headers.get("authorization")
+    return credentials_of(request.headers.get("authorization"))
+
+
+def credentials_of(header: str | None) -> tuple[str | None, str] | None:
+    """(user name or ``None``, token) from an ``Authorization`` header; ``None`` without one."""
     if not header:
         return None
     scheme, _, value = header.partition(" ")
@@ -54,18 +58,14 @@ def get_caller(request: Request, conn: ConnectionDep) -> Principal:
 CallerDep = Annotated[Principal, Depends(get_caller)]
 
 
-def known_caller(request: Request) -> Principal | None:
-    """Who is calling, if that is known without the database: anonymous, or a token fresh in the
-    ``PrincipalCache``; else ``None`` (then ``get_caller`` with a connection)."""
-    credentials = _credentials(request)
+def known_caller(header: str | None, cache: PrincipalCache) -> Principal | None:
+    """Who sends this ``Authorization`` header, if that is known without the database: anonymous, or a
+    token fresh in the ``PrincipalCache``; else ``None`` (then ``get_caller`` with a connection).
+    Malformed credentials raise ``AuthenticationRequired``."""
+    credentials = credentials_of(header)
     if credentials is None:
-        principal: Principal | None = ANONYMOUS
-    else:
-        cache: PrincipalCache = request.app.state.principals
-        principal = cache.peek(credentials[1], username=credentials[0])
-    if principal is not None:
-        request.state.principal = principal
-    return principal
+        return ANONYMOUS
+    return cache.peek(credentials[1], username=credentials[0])
 
 
 def get_acting_connection(request: Request, conn: ConnectionDep) -> Connection:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import mapbox_vector_tile
 import morecantile
+import pytest
 import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
@@ -222,3 +223,42 @@ def test_expired_or_non_empty_parents_stand_for_nothing() -> None:
     entry = cache.empty_below(("land_use", "public", 12, 28, 28), 10, '"e"')
     assert entry is not None and entry.data == b"" and entry.no_rows
     assert cache.get(("land_use", "public", 12, 28, 28)) == entry                      # stored
+
+
+def test_tiles_of_known_callers_are_answered_in_front_of_the_routes(ogc: TestClient, auth: Auth,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``TileFront`` answers anonymous callers and fresh tokens, cached or built, with what the route
+    would answer; whatever it cannot judge alone reaches the route and gets the route's answer."""
+    from flaechenpool.api.routes import ogc_tiles
+
+    routed: list[str] = []
+    route_build = ogc_tiles._build_tile
+    monkeypatch.setattr(ogc_tiles, "_build_tile", lambda request, *a: routed.append(request.url.path)
+                        or route_build(request, *a))
+    t = TMS.tile(*JENA, 15)
+    path = _path(t)
+    ogc.app.state.principals.forget()
+    via_route = ogc.get(path, headers=auth("planner"))          # the token is not known yet: the route
+    assert routed == [path] and via_route.status_code == 200
+    routed.clear()
+    ogc.app.state.ogc.tiles._entries.clear()
+    built = ogc.get(path, headers=auth("planner"))              # known now: built in front
+    cached = ogc.get(path, headers=auth("planner"))             # and from the cache
+    public = ogc.get(_path(TMS.tile(*JENA, 16)))                # anonymous, built in front
+    assert routed == []
+    for r in (built, cached):
+        assert r.status_code == 200 and r.content == via_route.content
+        for header in ("ETag", "Vary", "Cache-Control", "Content-Type", "Content-Length"):
+            assert r.headers[header] == via_route.headers[header], header
+    assert via_route.headers["Cache-Control"] == "private, no-cache"
+    assert public.headers["Cache-Control"] == "public, no-cache"
+    not_modified = ogc.get(path, headers={**auth("planner"), "If-None-Match": f'"x", {cached.headers["ETag"]}'})
+    assert not_modified.status_code == 304 and not_modified.content == b"" and routed == []
+
+    wrong = [ogc.get(path, headers={"Authorization": "Basic !!"}),            # malformed: 401 by the route
+             ogc.get(path, headers={"Authorization": "Bearer nope"}),         # unknown token: 401
+             ogc.get(path + "?f=mvt"),                                        # a query string: 400
+             ogc.get("/ogc/collections/vacancies/tiles/WebMercatorQuad/15/0/0"),   # not public: 401
+             ogc.get("/ogc/collections/nothing/tiles/WebMercatorQuad/15/0/0")]     # unknown: 404
+    assert [r.status_code for r in wrong] == [401, 401, 400, 401, 404]
+    assert all(r.headers["content-type"] == "application/problem+json" for r in wrong)

@@ -13,7 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from flaechenpool.api.deps import Opener, opener_of
 from flaechenpool.api.routes.ogc import ParamsDep, StateDep, base_url, params_of, state_of
-from flaechenpool.api.security import PrincipalDep, get_caller, known_caller
+from flaechenpool.api.security import PrincipalDep, get_caller
+from flaechenpool.api.tile_front import is_not_modified, tile_headers
 from flaechenpool.features import style, tiles, tilesets
 from flaechenpool.features.documents import JSON, MVT
 from flaechenpool.features.service import check_params
@@ -28,28 +29,20 @@ def _json(doc: object, media_type: str = JSON) -> Response:
 
 
 def _tile_response(tile: tiles.Tile, if_none_match: str | None) -> Response:
-    headers = {"ETag": tile.etag, "Vary": "Authorization",
-               "Cache-Control": ("public" if tile.public else "private") + ", no-cache"}
-    if if_none_match and tile.etag in [v.strip() for v in if_none_match.split(",")]:
-        return Response(status_code=304, headers=headers)
-    return Response(tile.data, media_type=MVT, headers=headers)
+    if is_not_modified(tile, if_none_match):
+        return Response(status_code=304, headers=tile_headers(tile))
+    return Response(tile.data, media_type=MVT, headers=tile_headers(tile))
 
 
 async def _tile(request: Request, tileset: str, tms: str, z: int, x: int, y: int) -> Response:
-    """A cached tile is answered on the event loop (no thread, no connection); any other in one worker
-    thread with one round trip to build it (``db.read_as`` on a reading connection). The tile routes
-    take no dependencies (FastAPI's dependency handling took a quarter of a cached tile's time in the app):
-    query string, opener and If-None-Match are read here."""
+    """A tile built in one worker thread with one round trip (``db.read_as`` on a reading connection).
+    Cache hits of known callers are answered before the application (``tile_front.TileFront``); what
+    reaches this route is a miss, a caller to authenticate or an error to report. The tile routes take
+    no dependencies (FastAPI's dependency handling costs a quarter of a cached tile's time): query
+    string, opener and If-None-Match are read here."""
     check_params(params_of(request), set())
-    if_none_match = request.headers.get("if-none-match")
-    state = state_of(request)
-    principal = known_caller(request)
-    if principal is not None:
-        hit = tiles.tile_from_cache(state, principal, tileset, tms, z, x, y)
-        if hit is not None:
-            return _tile_response(hit, if_none_match)
-    tile = await run_in_threadpool(_build_tile, request, opener_of(request), state, tileset, tms, z, x, y)
-    return _tile_response(tile, if_none_match)
+    tile = await run_in_threadpool(_build_tile, request, opener_of(request), state_of(request), tileset, tms, z, x, y)
+    return _tile_response(tile, request.headers.get("if-none-match"))
 
 
 def _build_tile(request: Request, opener: Opener, state: OgcState, tileset: str, tms: str, z: int, x: int,
