@@ -31,6 +31,13 @@ from flaechenpool.features.state import OgcState
 _TILE_PATH = re.compile(r"/ogc/(?:collections/([^/]+)/)?tiles/([^/]+)/(\d{1,2})/(\d{1,9})/(\d{1,9})")
 
 
+def _route_path(scope: Scope) -> str:
+    """The path the routes match: without the ``root_path`` a proxy serves the application under."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root):] if root and path.startswith(root) else path
+
+
 def tile_headers(tile: tiles.Tile) -> dict[str, str]:
     """The headers of a tile answer (200 and 304): validator, caching and who may keep it."""
     return {"ETag": tile.etag, "Vary": "Authorization",
@@ -50,7 +57,7 @@ class TileFront:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
-            match = _TILE_PATH.fullmatch(scope["path"])
+            match = _TILE_PATH.fullmatch(_route_path(scope))
             if match is not None:
                 headers = dict(scope["headers"])
                 tile = await self._tile(scope, headers.get(b"authorization"), match)

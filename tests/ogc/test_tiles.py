@@ -262,3 +262,18 @@ def test_tiles_of_known_callers_are_answered_in_front_of_the_routes(ogc: TestCli
              ogc.get("/ogc/collections/nothing/tiles/WebMercatorQuad/15/0/0")]     # unknown: 404
     assert [r.status_code for r in wrong] == [401, 401, 400, 401, 404]
     assert all(r.headers["content-type"] == "application/problem+json" for r in wrong)
+
+
+def test_the_tile_front_serves_under_a_proxys_root_path(ogc: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Behind a proxy that serves the application under a prefix (uvicorn ``--root-path``) the front
+    still answers the tile itself."""
+    from flaechenpool.api.routes import ogc_tiles
+
+    assert ogc.get(_path(TMS.tile(*JENA, 14))).status_code == 200    # the first tile prepares the state
+    routed: list[str] = []
+    monkeypatch.setattr(ogc_tiles, "_build_tile", lambda request, *a: routed.append("route") or None)
+    t = TMS.tile(*JENA, 15)
+    direct = ogc.get(_path(t))
+    proxied = TestClient(ogc.app, root_path="/flaechenpool").get("/flaechenpool" + _path(t))
+    assert direct.status_code == proxied.status_code == 200 and proxied.content == direct.content
+    assert routed == []
