@@ -349,7 +349,7 @@ class Raw:
         self.compiled: dict[str, str] = {}
 
     def run(self, sql: str, params: dict[str, object], *, custom_plans: bool = False,
-            generic_plans: bool = False) -> object:
+            generic_plans: bool = False, binary: bool = False) -> object:
         name = "custom" if custom_plans else "generic" if generic_plans else "auto"
         conn = getattr(self.local, name, None)
         if conn is None:
@@ -360,7 +360,7 @@ class Raw:
         compiled = self.compiled.get(sql)
         if compiled is None:      # once per statement, as Flächenpool keeps its statements
             compiled = self.compiled[sql] = str(text(sql).compile(dialect=self.dialect))
-        return conn.execute(compiled, params, prepare=True if generic_plans else None).fetchone()
+        return conn.execute(compiled, params, prepare=True if generic_plans else None, binary=binary).fetchone()
 
 
 def boxes(n: int, parcels: int, seed: int = 7) -> list[tuple[float, float, float, float]]:
@@ -453,7 +453,8 @@ def main() -> None:
             tiles = tiles_for(z, 4 if z < 14 else 8)  # z14–z16: 192 tiles, a pass of 0.3–3 s, not 0.1 s
             sql = tile_sql([collections[cid]], "public", z)
             assert sql is not None
-            raw_calls = [lambda t=t, s=sql: raw.run(s, tile_params(*t), generic_plans=True) for t in tiles]
+            # binary results, as Flächenpool reads tiles (async_reads): the MVT bytes without hex encoding
+            raw_calls = [lambda t=t, s=sql: raw.run(s, tile_params(*t), generic_plans=True, binary=True) for t in tiles]
             # tiles Flächenpool answers as empty from a cached ancestor that selected no row (TileCache)
             top = collections[cid].min_zoom
             inferred = sum(any((cid, z - up, x >> up, y >> up) in selected_none for up in range(1, z - top + 1))

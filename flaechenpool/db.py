@@ -166,7 +166,8 @@ def set_context(conn: Connection, *, actor: str, role: str, reason: str | None =
 
 
 @functools.lru_cache(maxsize=512)
-def _driver_sql(dialect: Dialect, statement: str) -> str:
+def driver_sql(dialect: Dialect, statement: str) -> str:
+    """A statement with ``:name`` binds as the driver's text (``%(name)s``), compiled once per text."""
     return str(text(statement).compile(dialect=dialect))
 
 
@@ -204,9 +205,9 @@ def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]
     page and its count: both see the same snapshot); the first row of each."""
     driver = conn.connection.driver_connection
     own = bool(driver.autocommit)
-    context = _driver_sql(conn.dialect, _CONTEXT + (_PLAN_MODE if plans else ""))
+    context = driver_sql(conn.dialect, _CONTEXT + (_PLAN_MODE if plans else ""))
     prepare = True if plans == "force_generic_plan" else None
-    compiled = [(_driver_sql(conn.dialect, sql), dict(values)) for sql, values in statements]
+    compiled = [(driver_sql(conn.dialect, sql), dict(values)) for sql, values in statements]
     steps: list[tuple[str, dict[str, Any] | None, bool]] = [
         (context, {**_context_params(actor, role, None), **({"plan_mode": plans} if plans else {})}, False),
         *((sql, values, True) for sql, values in compiled)]

@@ -39,6 +39,7 @@ from flaechenpool.api.routes import (
     sites,
 )
 from flaechenpool.api.tile_front import TileFront
+from flaechenpool.async_reads import AsyncReader
 from flaechenpool.db import check_database, create_engine_for, resolve_database_url
 from flaechenpool.errors import DatabaseUnavailable
 from flaechenpool.migrations import current_revision, head_revision
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.engine = _open_engine(settings, database_url)
+        app.state.reader = AsyncReader(app.state.engine, settings)
+        await app.state.reader.open()
         app.state.rate_limiter = RateLimiter(app.state.engine.connect, settings.public.rate_window_s)
         purge = None
         if settings.public.purge_every_h > 0:
@@ -83,6 +86,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
                 purge.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await purge
+            await app.state.reader.close()
             app.state.engine.dispose()
 
     app = FastAPI(

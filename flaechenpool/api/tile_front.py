@@ -3,8 +3,8 @@
 A map view sends dozens of tile requests. This middleware answers a ``GET`` of a tile
 (``/ogc/tiles/…`` or ``/ogc/collections/{id}/tiles/…``, no query string) itself when the caller is
 known without the database (anonymous, or a token fresh in the ``PrincipalCache``): from the tile
-cache (``tiles.tile_from_cache``) on the event loop, else built in one worker thread with one round
-trip (``tiles.get_tile``). Everything else — a query string, an unknown or stale token, malformed
+cache, or built, on the event loop, through the app's ``AsyncReader`` (one statement under the
+caller's role, no worker thread; ``async_reads``). Everything else — a query string, an unknown or stale token, malformed
 credentials, an unknown collection or tile, a collection the caller may not read, a failure while
 building — goes on to the tile routes, which answer it (built tile, 400, 401, 403, 404, 503) exactly
 as without this middleware. FastAPI's routing and its request and response objects cost more than the
@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import re
 
+import psycopg
+from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from flaechenpool.api.deps import Opener, opener_for
+from flaechenpool.api.deps import Opener, get_connection_opener, opener_for
 from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.security import known_caller
+from flaechenpool.async_reads import AsyncReader
 from flaechenpool.auth import Principal
 from flaechenpool.errors import FlaechenpoolError
 from flaechenpool.features import tiles
@@ -68,25 +71,29 @@ class TileFront:
 
     @staticmethod
     async def _tile(scope: Scope, authorization: bytes | None, match: re.Match[str]) -> tiles.Tile | None:
-        app_state = scope["app"].state
-        state: OgcState | None = getattr(app_state, "ogc", None)
-        cache: PrincipalCache | None = getattr(app_state, "principals", None)
-        if state is None or cache is None:
-            return None
+        app = scope["app"]
+        state: OgcState | None = getattr(app.state, "ogc", None)
+        cache: PrincipalCache | None = getattr(app.state, "principals", None)
+        if state is None or cache is None or not tiles.servable(state):
+            return None     # first use, or the change log is due for its poll: the route does both
         collection, tms, z, y, x = match.groups()
         tileset = tiles.ALL if collection is None else collection
         try:
             principal = known_caller(None if authorization is None else authorization.decode("latin-1"), cache)
             if principal is None:
                 return None
-            tile = tiles.tile_from_cache(state, principal, tileset, tms, int(z), int(x), int(y))
-            if tile is not None:
-                return tile
-            if not state.ready:
-                return None
-            return await run_in_threadpool(_build, opener_for(scope["app"]), state, principal, tileset, tms,
-                                           int(z), int(x), int(y))
-        except (FlaechenpoolError, SQLAlchemyError):
+            planned = tiles.plan_tile(state, principal, tileset, tms, int(z), int(x), int(y))
+            if isinstance(planned, tiles.Tile):
+                return planned
+            if planned.sql is None:
+                return planned.finish(None)
+            reader: AsyncReader | None = getattr(app.state, "reader", None)
+            if reader is None or get_connection_opener in app.dependency_overrides:
+                # no reader, or the tests' savepoint connection: build in a worker thread
+                return await run_in_threadpool(_build, opener_for(app), state, principal, tileset, tms,
+                                               int(z), int(x), int(y))
+            return planned.finish(await reader.row_as(planned.sql, planned.params, role=principal.role))
+        except (FlaechenpoolError, SQLAlchemyError, psycopg.Error, PoolTimeout):
             return None     # the route answers it (problem+json): the error again, or the tile
 
     @staticmethod

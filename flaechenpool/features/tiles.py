@@ -146,16 +146,56 @@ def cached_tile(state: OgcState, principal: Principal, tileset: str, layers: lis
     return None if entry is None else Tile(entry.data, entry.etag, principal.is_anonymous)
 
 
-def tile_from_cache(state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
-                    y: int) -> Tile | None:
-    """The cached tile when it can be served without the database: the state is prepared and the
-    change log needs no poll now (else ``None``: call ``get_tile``). Unknown tiles and collections the
-    caller may not read raise as in ``get_tile``."""
+@dataclass(frozen=True)
+class TileBuild:
+    """What building a missing tile takes (``plan_tile``): its statement (``None``: no layer at this
+    zoom, the tile is empty), the role to run it as, and what ``finish`` needs to cache the result."""
+    state: OgcState
+    principal: Principal
+    tileset: str
+    layers: tuple[Collection, ...]
+    z: int
+    x: int
+    y: int
+    sql: str | None
+    generation: int
+
+    @property
+    def params(self) -> dict[str, float | int]:
+        return tile_params(self.z, self.x, self.y)
+
+    def finish(self, row: tuple[object, ...] | None) -> Tile:
+        """The tile from the statement's row (tile bytes, rows selected), cached unless the data changed
+        while it was built (the change log's generation moved)."""
+        data, selected = b"", None
+        if row is not None:
+            data, selected = bytes(row[0] or b""), int(row[1])  # type: ignore[call-overload]
+        etag = '"' + hashlib.sha256(data).hexdigest()[:24] + '"'      # SHA-256: CPU instructions, 2.5x blake2b
+        if self.generation == self.state.tracker.generation:
+            tables = frozenset(t for c in self.layers for t in c.tables)
+            audited = all(c.requires is None for c in self.layers)
+            self.state.tiles.put((self.tileset, role_class(self.principal.role), self.z, self.x, self.y), data, etag,
+                                 tables, audited=audited, no_rows=selected == 0)
+        return Tile(data, etag, self.principal.is_anonymous)
+
+
+def plan_tile(state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
+              y: int) -> Tile | TileBuild:
+    """Without the database: the cached tile, or what building it takes. The state must be prepared.
+    Unknown tiles and collections the caller may not read raise (404 / 401 / 403)."""
     check_tile(tms, z, x, y)
-    if not state.ready or state.tracker.due():
-        return None
-    layers = layers_of(state, principal, tileset)   # 404 / 401 / 403 before anything is served
-    return cached_tile(state, principal, tileset, layers, z, x, y)
+    layers = layers_of(state, principal, tileset)
+    hit = cached_tile(state, principal, tileset, layers, z, x, y)
+    if hit is not None:
+        return hit
+    return TileBuild(state, principal, tileset, tuple(layers), z, x, y, tile_sql(layers, principal.role, z),
+                     state.tracker.generation)
+
+
+def servable(state: OgcState) -> bool:
+    """Whether tiles can be planned without a connection now: the state is prepared and the change log
+    needs no poll (else ``get_tile``, which polls)."""
+    return state.ready and not state.tracker.due()
 
 
 def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
@@ -167,22 +207,10 @@ def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: s
     enforces what is read."""
     check_tile(tms, z, x, y)
     state.prepare(conn)
-    layers = layers_of(state, principal, tileset)
-    hit = cached_tile(state, principal, tileset, layers, z, x, y)
-    if hit is not None:
-        return hit
-    generation = state.tracker.generation
-    sql = tile_sql(layers, principal.role, z)
-    data, selected = b"", None
-    if sql:
-        row = read_as(conn, sql, tile_params(z, x, y), actor=principal.username, role=principal.role,
-                      plans="force_generic_plan")  # planned once per pooled connection, not per tile
-        assert row is not None
-        data, selected = bytes(row[0] or b""), int(row[1])
-    etag = '"' + hashlib.sha256(data).hexdigest()[:24] + '"'      # SHA-256: CPU instructions, 2.5x blake2b
-    if generation == state.tracker.generation:
-        tables = frozenset(t for c in layers for t in c.tables)
-        audited = all(c.requires is None for c in layers)
-        state.tiles.put((tileset, role_class(principal.role), z, x, y), data, etag, tables, audited=audited,
-                        no_rows=selected == 0)
-    return Tile(data, etag, principal.is_anonymous)
+    planned = plan_tile(state, principal, tileset, tms, z, x, y)
+    if isinstance(planned, Tile) or planned.sql is None:
+        return planned if isinstance(planned, Tile) else planned.finish(None)
+    row = read_as(conn, planned.sql, planned.params, actor=principal.username, role=principal.role,
+                  plans="force_generic_plan")  # planned once per pooled connection, not per tile
+    assert row is not None
+    return planned.finish(row)

@@ -11,6 +11,7 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
+from tests.live import LiveServer
 from tests.ogc.conftest import reproject, stored_geometries
 
 Auth = Callable[[str | None], dict[str, str]]
@@ -277,3 +278,32 @@ def test_the_tile_front_serves_under_a_proxys_root_path(ogc: TestClient, monkeyp
     proxied = TestClient(ogc.app, root_path="/flaechenpool").get("/flaechenpool" + _path(t))
     assert direct.status_code == proxied.status_code == 200 and proxied.content == direct.content
     assert routed == []
+
+
+def test_a_live_server_builds_tiles_on_the_event_loop_as_the_routes_would(
+        ogc: TestClient, auth: Auth, live_server: LiveServer) -> None:
+    """The real server builds uncached tiles through its ``AsyncReader`` (its own connections, named
+    ``flaechenpool-reads``): the same bytes as the in-process app's route, per role."""
+    import httpx
+    from sqlalchemy import create_engine
+
+    t = TMS.tile(*JENA, 15)
+    ilmenau = TMS.tile(10.9247, 50.6862, 12)
+    cases = [(_path(t), None, None), (f"/ogc/tiles/WebMercatorQuad/12/{ilmenau.y}/{ilmenau.x}", "planner", "ogc-planner")]
+    for path, role, user in cases:
+        expected = ogc.get(path, headers=auth(role) if role else {})
+        headers = {"Authorization": f"Bearer {live_server.tokens[user]}"} if user else {}
+        with httpx.Client(base_url=live_server.url, headers=headers) as http:
+            http.get(_path(TMS.tile(*JENA, 14)))          # prepares the server's state (the route)
+            live = http.get(path)
+            again = http.get(path, headers={"If-None-Match": live.headers["ETag"]})
+        assert live.status_code == 200 and live.content == expected.content, path
+        assert live.headers["ETag"] == expected.headers["ETag"] and again.status_code == 304
+    engine = create_engine(live_server.database_url)
+    try:
+        with engine.connect() as db:
+            queries = db.execute(text("SELECT query FROM pg_stat_activity WHERE application_name = "
+                                      "'flaechenpool-reads'")).scalars().all()
+    finally:
+        engine.dispose()
+    assert any("ST_AsMVT" in q for q in queries), queries

@@ -36,8 +36,9 @@ def _tile_response(tile: tiles.Tile, if_none_match: str | None) -> Response:
 
 async def _tile(request: Request, tileset: str, tms: str, z: int, x: int, y: int) -> Response:
     """A tile built in one worker thread with one round trip (``db.read_as`` on a reading connection).
-    Cache hits of known callers are answered before the application (``tile_front.TileFront``); what
-    reaches this route is a miss, a caller to authenticate or an error to report. The tile routes take
+    The tiles of known callers are answered before the application (``tile_front.TileFront``); what
+    reaches this route is a caller to authenticate, the first tile, the once-a-second change-log poll,
+    a test's savepoint connection or an error to report. The tile routes take
     no dependencies (FastAPI's dependency handling costs a quarter of a cached tile's time): query
     string, opener and If-None-Match are read here."""
     check_params(params_of(request), set())

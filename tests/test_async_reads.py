@@ -1,0 +1,49 @@
+"""``AsyncReader``: read statements on the event loop under the caller's database role (real PostGIS)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+
+from flaechenpool.async_reads import AsyncReader
+from flaechenpool.settings import Settings
+
+WHO = "SELECT current_user, current_setting('plan_cache_mode'), CAST(:n AS int) + 1"
+
+
+def _run(engine: Engine, work):  # type: ignore[no-untyped-def]
+    async def main():  # type: ignore[no-untyped-def]
+        reader = AsyncReader(engine, Settings())
+        await reader.open()
+        try:
+            return await work(reader)
+        finally:
+            await reader.close()
+    return asyncio.run(main())
+
+
+def test_each_read_runs_as_the_callers_role(engine: Engine) -> None:
+    async def work(reader: AsyncReader) -> list[tuple[object, ...] | None]:
+        return [await reader.row_as(WHO, {"n": i}, role=role)
+                for i, role in enumerate(["public", "public", "planner", "public", "admin", "land_manager"])]
+
+    rows = _run(engine, work)
+    assert [r[0] for r in rows] == ["flaechenpool_public", "flaechenpool_public", "flaechenpool_planner",  # type: ignore[index]
+                                    "flaechenpool_public", "flaechenpool_admin", "flaechenpool_land_manager"]
+    assert {r[1] for r in rows} == {"force_generic_plan"}                                # type: ignore[index]
+    assert [r[2] for r in rows] == [1, 2, 3, 4, 5, 6]                                    # type: ignore[index]
+
+
+def test_the_database_refuses_what_the_role_may_not_read(engine: Engine) -> None:
+    """Owners are personal data: the public role has no right on them, whatever the connection read before."""
+    async def work(reader: AsyncReader) -> object:
+        assert (await reader.row_as("SELECT count(*) FROM personal.parties", {}, role="admin")) is not None
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            await reader.row_as("SELECT count(*) FROM personal.parties", {}, role="public")
+        return await reader.row_as(WHO, {"n": 0}, role="public")     # the connection is usable after it
+
+    row = _run(engine, work)
+    assert row is not None and row[0] == "flaechenpool_public"
