@@ -3,12 +3,13 @@
 A map view sends dozens of tile requests. This middleware answers a ``GET`` of a tile
 (``/ogc/tiles/…`` or ``/ogc/collections/{id}/tiles/…``, no query string) itself when the caller is
 known without the database (anonymous, or a token fresh in the ``PrincipalCache``): from the tile
-cache, or built, on the event loop, through the app's ``AsyncReader`` (one statement under the
-caller's role, no worker thread; ``async_reads``). Everything else — a query string, an unknown or stale token, malformed
-credentials, an unknown collection or tile, a collection the caller may not read, a failure while
-building — goes on to the tile routes, which answer it (built tile, 400, 401, 403, 404, 503) exactly
-as without this middleware. FastAPI's routing and its request and response objects cost more than the
-cache look-up itself (about 0.1 ms a tile on this machine).
+cache, or built on the event loop through the app's ``AsyncReader`` (one statement under the
+caller's role, no worker thread; ``async_reads``). Everything else — a query string, an unknown or
+stale token, malformed credentials, an unknown collection or tile, a collection the caller may not
+read, the first request and the once-a-second change-log poll, a failure while building — goes on to
+the tile routes, which answer it (built tile, 400, 401, 403, 404, 503) exactly as without this
+middleware. FastAPI's routing and its request and response objects cost more than the cache look-up
+itself (about 0.1 ms a tile on this machine).
 """
 
 from __future__ import annotations
@@ -41,6 +42,11 @@ def _route_path(scope: Scope) -> str:
     return path[len(root):] if root and path.startswith(root) else path
 
 
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """A request header's first value, as Starlette's ``request.headers.get`` reads it."""
+    return next((value for key, value in scope["headers"] if key == name), None)
+
+
 def tile_headers(tile: tiles.Tile) -> dict[str, str]:
     """The headers of a tile answer (200 and 304): validator, caching and who may keep it."""
     return {"ETag": tile.etag, "Vary": "Authorization",
@@ -62,10 +68,9 @@ class TileFront:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
             match = _TILE_PATH.fullmatch(_route_path(scope))
             if match is not None:
-                headers = dict(scope["headers"])
-                tile = await self._tile(scope, headers.get(b"authorization"), match)
+                tile = await self._tile(scope, _header(scope, b"authorization"), match)
                 if tile is not None:
-                    await self._answer(tile, headers.get(b"if-none-match"), send)
+                    await self._answer(tile, _header(scope, b"if-none-match"), send)
                     return
         await self.app(scope, receive, send)
 
