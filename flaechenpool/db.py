@@ -231,7 +231,11 @@ def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]
             with contextlib.suppress(psycopg.Error):      # a broken connection: the pool replaces it
                 driver.execute("ROLLBACK")
         statement, params = statements[0]
-        raise DBAPIError.instance(statement, dict(params), exc, psycopg.Error, dialect=conn.dialect) from exc
+        lost = conn.dialect.is_disconnect(exc, driver, None)
+        if lost:
+            conn.invalidate()     # the pool replaces it
+        raise DBAPIError.instance(statement, dict(params), exc, psycopg.Error, dialect=conn.dialect,
+                                  connection_invalidated=lost) from exc
 
 
 def reset_role(conn: Connection) -> None:

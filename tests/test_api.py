@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from flaechenpool.api.app import create_app
 from flaechenpool.errors import DatabaseUnavailable
@@ -99,3 +99,20 @@ def test_a_failing_commit_is_answered_with_its_error_not_with_success(client: Te
     response = client.get("/health")
     assert response.status_code == 409 and response.headers["content-type"] == "application/problem+json"
     assert "serialize" in response.json()["detail"]
+
+
+def test_a_lost_database_connection_is_a_503_and_the_next_request_works(database_url: str, engine: Engine) -> None:
+    """The server ends the connection a request is about to use (a restart, an administrator): that
+    request is answered 503 problem+json, the pool drops the connection, the next request succeeds."""
+    app = create_app(Settings(load_demo=False), database_url=database_url)
+    with TestClient(app) as client:
+        page = "/ogc/collections/municipalities/items?limit=1"
+        assert client.get(page).status_code == 200
+        with app.state.engine.connect() as own:        # the one pooled connection the requests used
+            pid = own.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        with engine.connect() as admin:
+            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        lost = client.get(page)
+        assert lost.status_code == 503 and lost.headers["content-type"] == "application/problem+json"
+        assert "connection to the database was lost" in lost.json()["detail"]
+        assert client.get(page).status_code == 200

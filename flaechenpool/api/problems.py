@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from flaechenpool.api import german
 from flaechenpool.db import translate_db_error
-from flaechenpool.errors import FlaechenpoolError, TooManyRequests, status_for
+from flaechenpool.errors import DatabaseUnavailable, FlaechenpoolError, TooManyRequests, status_for
 
 log = logging.getLogger("flaechenpool.api")
 
@@ -79,6 +79,9 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
 async def _database(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError)
     domain = translate_db_error(exc)
+    if domain is None and exc.connection_invalidated:    # the server restarted or ended the connection
+        domain = DatabaseUnavailable("the connection to the database was lost; the pool replaces it, "
+                                     "so the request can be repeated")
     if domain is not None:
         return await _domain(request, domain)
     log.error("database error on %s", request.url.path, exc_info=exc)
