@@ -2,8 +2,9 @@
 
 ``create_app(settings)`` returns an app whose lifespan opens the connection pool, checks the
 database (reachable, PostGIS, schema revision) so a bad ``DATABASE_URL`` fails at start with one
-clear message, keeps the engine on ``app.state``, runs the retention job (``api/retention.py``) and
-disposes the engine on exit.
+clear message, keeps the engine on ``app.state``, opens the tiles' ``AsyncReader`` pool
+(``async_reads``), runs the retention job (``api/retention.py``) and closes both pools on exit. The
+outermost middleware, ``TileFront``, answers the tile requests it can (``api/tile_front.py``).
 Run it with ``flaechenpool serve`` or ``uvicorn --factory flaechenpool.api.app:app_factory``.
 """
 
