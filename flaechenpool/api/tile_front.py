@@ -26,7 +26,6 @@ from flaechenpool.api.deps import Opener, get_connection_opener, opener_for
 from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.security import known_caller
 from flaechenpool.async_reads import AsyncReader
-from flaechenpool.auth import Principal
 from flaechenpool.errors import FlaechenpoolError
 from flaechenpool.features import tiles
 from flaechenpool.features.documents import MVT
@@ -90,13 +89,11 @@ class TileFront:
             planned = tiles.plan_tile(state, principal, tileset, tms, int(z), int(x), int(y))
             if isinstance(planned, tiles.Tile):
                 return planned
-            if planned.sql is None:
-                return planned.finish(None)
+            assert planned.sql is not None
             reader: AsyncReader | None = getattr(app.state, "reader", None)
             if reader is None or get_connection_opener in app.dependency_overrides:
                 # no reader, or the tests' savepoint connection: build in a worker thread
-                return await run_in_threadpool(_build, opener_for(app), state, principal, tileset, tms,
-                                               int(z), int(x), int(y))
+                return await run_in_threadpool(_build, opener_for(app), planned)
             return planned.finish(await reader.row_as(planned.sql, planned.params, role=principal.role))
         except (FlaechenpoolError, SQLAlchemyError, psycopg.Error, PoolTimeout):
             return None     # the route answers it (problem+json): the error again, or the tile
@@ -113,7 +110,6 @@ class TileFront:
         await send({"type": "http.response.body", "body": tile.data})
 
 
-def _build(opener: Opener, state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
-           y: int) -> tiles.Tile:
+def _build(opener: Opener, planned: tiles.TileBuild) -> tiles.Tile:
     with opener() as conn:
-        return tiles.get_tile(conn, state, principal, tileset, tms, z, x, y)
+        return tiles.build_tile(conn, planned)

@@ -131,7 +131,12 @@ def check_tile(tms: str, z: int, x: int, y: int) -> None:
         raise NotFound(f"no tile {z}/{y}/{x} in {TMS_ID} (zoom 0–{MAX_ZOOM})")
 
 
-EMPTY_ETAG = '"' + hashlib.sha256(b"").hexdigest()[:24] + '"'
+def etag_of(data: bytes) -> str:
+    """A tile's ETag: a hash of its bytes (SHA-256: CPU instructions, 2.5x faster than blake2b here)."""
+    return '"' + hashlib.sha256(data).hexdigest()[:24] + '"'
+
+
+EMPTY_ETAG = etag_of(b"")
 
 
 def cached_tile(state: OgcState, principal: Principal, tileset: str, layers: list[Collection], z: int, x: int,
@@ -148,8 +153,8 @@ def cached_tile(state: OgcState, principal: Principal, tileset: str, layers: lis
 
 @dataclass(frozen=True)
 class TileBuild:
-    """What building a missing tile takes (``plan_tile``): its statement (``None``: no layer at this
-    zoom, the tile is empty), the role to run it as, and what ``finish`` needs to cache the result."""
+    """What building a missing tile takes (``plan_tile``): its statement, the role to run it as, and
+    what ``finish`` needs to cache the result."""
     state: OgcState
     principal: Principal
     tileset: str
@@ -157,7 +162,7 @@ class TileBuild:
     z: int
     x: int
     y: int
-    sql: str | None
+    sql: str | None     # None: no layer at this zoom, the tile is empty (``plan_tile`` finishes it)
     generation: int
 
     @property
@@ -170,7 +175,7 @@ class TileBuild:
         data, selected = b"", None
         if row is not None:
             data, selected = bytes(row[0] or b""), int(row[1])  # type: ignore[call-overload]
-        etag = '"' + hashlib.sha256(data).hexdigest()[:24] + '"'      # SHA-256: CPU instructions, 2.5x blake2b
+        etag = etag_of(data)
         if self.generation == self.state.tracker.generation:
             tables = frozenset(t for c in self.layers for t in c.tables)
             audited = all(c.requires is None for c in self.layers)
@@ -181,15 +186,17 @@ class TileBuild:
 
 def plan_tile(state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
               y: int) -> Tile | TileBuild:
-    """Without the database: the cached tile, or what building it takes. The state must be prepared.
-    Unknown tiles and collections the caller may not read raise (404 / 401 / 403)."""
+    """Without the database: the cached tile (or an empty one when no layer is in the tile at this
+    zoom), else what building it takes (``build_tile``). The state must be prepared. Unknown tiles and
+    collections the caller may not read raise (404 / 401 / 403)."""
     check_tile(tms, z, x, y)
     layers = layers_of(state, principal, tileset)
     hit = cached_tile(state, principal, tileset, layers, z, x, y)
     if hit is not None:
         return hit
-    return TileBuild(state, principal, tileset, tuple(layers), z, x, y, tile_sql(layers, principal.role, z),
-                     state.tracker.generation)
+    planned = TileBuild(state, principal, tileset, tuple(layers), z, x, y, tile_sql(layers, principal.role, z),
+                        state.tracker.generation)
+    return planned.finish(None) if planned.sql is None else planned
 
 
 def servable(state: OgcState) -> bool:
@@ -208,9 +215,13 @@ def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: s
     check_tile(tms, z, x, y)
     state.prepare(conn)
     planned = plan_tile(state, principal, tileset, tms, z, x, y)
-    if isinstance(planned, Tile) or planned.sql is None:
-        return planned if isinstance(planned, Tile) else planned.finish(None)
-    row = read_as(conn, planned.sql, planned.params, actor=principal.username, role=principal.role,
+    return planned if isinstance(planned, Tile) else build_tile(conn, planned)
+
+
+def build_tile(conn: Connection, planned: TileBuild) -> Tile:
+    """A planned tile built with one round trip on ``conn`` (``db.read_as`` under the caller's role)."""
+    assert planned.sql is not None
+    row = read_as(conn, planned.sql, planned.params, actor=planned.principal.username, role=planned.principal.role,
                   plans="force_generic_plan")  # planned once per pooled connection, not per tile
     assert row is not None
     return planned.finish(row)
