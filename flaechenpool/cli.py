@@ -358,8 +358,7 @@ def serve(
     demo: Annotated[bool | None, typer.Option(help="Load the demo data into an empty database")] = None,
 ) -> None:
     """Start the service: database (embedded cluster unless DATABASE_URL), schema, demo data, HTTP."""
-    import uvicorn
-
+    from flaechenpool.api import server
     from flaechenpool.api.app import create_app
     from flaechenpool.bootstrap import ensure_port_free, prepare_database
 
@@ -373,8 +372,7 @@ def serve(
 
     url = _run(prepare)
     info(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
-    uvicorn.run(create_app(settings, database_url=url), host=host, port=port, log_level="info",
-                access_log=False)
+    server.run(create_app(settings, database_url=url), host, port)
 
 
 def main() -> None:

@@ -1,5 +1,6 @@
-"""A real uvicorn server (a subprocess on a free port) over the test database, for clients that need
-a socket: GDAL, QGIS, Chromium. Its users are committed (names start with "ogc-")."""
+"""A real uvicorn server as ``flaechenpool serve`` runs it (a subprocess on a free port) over the test
+database, for clients that need a socket: GDAL, QGIS, Chromium. Its users are committed (names start
+with "ogc-")."""
 
 from __future__ import annotations
 
@@ -60,8 +61,7 @@ def live_server(database_url: str, env: Mapping[str, str] | None = None) -> Iter
     artifacts = PROJECT_ROOT / "artifacts"
     log = open(artifacts / "live-server.log", "w") if artifacts.is_dir() else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "tests.live_app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+        [sys.executable, "-m", "tests.live_app", str(port)],
         cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

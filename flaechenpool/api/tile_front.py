@@ -15,8 +15,11 @@ itself (about 0.1 ms a tile on this machine).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import psycopg
+from fastapi import FastAPI
 from psycopg_pool import PoolTimeout
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
@@ -26,11 +29,14 @@ from flaechenpool.api.deps import Opener, get_connection_opener, opener_for
 from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.security import known_caller
 from flaechenpool.async_reads import AsyncReader
+from flaechenpool.auth import Principal
 from flaechenpool.errors import FlaechenpoolError
 from flaechenpool.features import tiles
 from flaechenpool.features.documents import MVT
 from flaechenpool.features.state import OgcState
+from flaechenpool.features.tilecache import TileKey
 
+_MVT = MVT.encode("latin-1")
 _TILE_PATH = re.compile(r"/ogc/(?:collections/([^/]+)/)?tiles/([^/]+)/(\d{1,2})/(\d{1,9})/(\d{1,9})")
 
 
@@ -67,29 +73,22 @@ class TileFront:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
             match = _TILE_PATH.fullmatch(_route_path(scope))
             if match is not None:
-                tile = await self._tile(scope, _header(scope, b"authorization"), match)
+                tile = await self._tile(scope["app"], _header(scope, b"authorization"), match)
                 if tile is not None:
-                    await self._answer(tile, _header(scope, b"if-none-match"), send)
+                    status, headers, body = answer(tile, _header(scope, b"if-none-match"))
+                    await send({"type": "http.response.start", "status": status, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
                     return
         await self.app(scope, receive, send)
 
     @staticmethod
-    async def _tile(scope: Scope, authorization: bytes | None, match: re.Match[str]) -> tiles.Tile | None:
-        app = scope["app"]
-        state: OgcState | None = getattr(app.state, "ogc", None)
-        cache: PrincipalCache | None = getattr(app.state, "principals", None)
-        if state is None or cache is None or not tiles.servable(state):
-            return None     # first use, or the change log is due for its poll: the route does both
-        collection, tms, z, y, x = match.groups()
-        tileset = tiles.ALL if collection is None else collection
+    async def _tile(app: FastAPI, authorization: bytes | None, match: re.Match[str]) -> tiles.Tile | None:
+        known = _plan(app, authorization, match)
+        if known is None or isinstance(known.tile, tiles.Tile):
+            return None if known is None else known.tile
+        principal, planned = known.principal, known.tile
+        assert planned.sql is not None
         try:
-            principal = known_caller(None if authorization is None else authorization.decode("latin-1"), cache)
-            if principal is None:
-                return None
-            planned = tiles.plan_tile(state, principal, tileset, tms, int(z), int(x), int(y))
-            if isinstance(planned, tiles.Tile):
-                return planned
-            assert planned.sql is not None
             reader: AsyncReader | None = getattr(app.state, "reader", None)
             if reader is None or get_connection_opener in app.dependency_overrides:
                 # no reader, or the tests' savepoint connection: build in a worker thread
@@ -98,16 +97,85 @@ class TileFront:
         except (FlaechenpoolError, SQLAlchemyError, psycopg.Error, PoolTimeout):
             return None     # the route answers it (problem+json): the error again, or the tile
 
-    @staticmethod
-    async def _answer(tile: tiles.Tile, if_none_match: bytes | None, send: Send) -> None:
-        headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in tile_headers(tile).items()]
-        if is_not_modified(tile, None if if_none_match is None else if_none_match.decode("latin-1")):
-            await send({"type": "http.response.start", "status": 304, "headers": headers})
-            await send({"type": "http.response.body", "body": b""})
-            return
-        headers += [(b"content-type", MVT.encode("latin-1")), (b"content-length", str(len(tile.data)).encode())]
-        await send({"type": "http.response.start", "status": 200, "headers": headers})
-        await send({"type": "http.response.body", "body": tile.data})
+
+class _Planned(NamedTuple):
+    state: OgcState
+    principal: Principal
+    key: TileKey
+    tile: tiles.Tile | tiles.TileBuild
+
+
+def _plan(app: FastAPI, authorization: bytes | None, match: re.Match[str]) -> _Planned | None:
+    """The caller and the tile (cached) or what building it takes, when both are known without the
+    database; else ``None`` (the route decides)."""
+    state: OgcState | None = getattr(app.state, "ogc", None)
+    cache: PrincipalCache | None = getattr(app.state, "principals", None)
+    if state is None or cache is None or not tiles.servable(state):
+        return None     # first use, or the change log is due for its poll: the route does both
+    collection, tms, z, y, x = match.groups()
+    tileset = tiles.ALL if collection is None else collection
+    try:
+        principal = known_caller(None if authorization is None else authorization.decode("latin-1"), cache)
+        if principal is None:
+            return None
+        planned = tiles.plan_tile(state, principal, tileset, tms, int(z), int(x), int(y))
+    except FlaechenpoolError:
+        return None     # malformed credentials, unknown tile or collection, not readable: the route's answer
+    return _Planned(state, principal, tiles.cache_key(tileset, principal.role, int(z), int(x), int(y)), planned)
+
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]   # status, headers, body
+
+
+@dataclass(frozen=True)
+class KnownTile:
+    """A tile answered from the cache to a caller at a URL, to be answered again without planning:
+    valid while ``still_cached`` finds the same state needing no poll, the caller known with the same
+    role, and the same bytes (ETag) under the key in the tile cache."""
+    state: OgcState
+    role: str
+    key: TileKey
+    etag: str
+    public: bool
+
+
+def known_tile(app: FastAPI, path: str, authorization: bytes | None) -> tuple[tiles.Tile, KnownTile] | None:
+    """The tile ``GET path`` (no query string; ``path`` as the routes match it) answers when that needs
+    no database and no await — a cached tile of a known caller — and what answering it again takes;
+    ``None`` otherwise."""
+    match = _TILE_PATH.fullmatch(path)
+    planned = None if match is None else _plan(app, authorization, match)
+    if planned is None or not isinstance(planned.tile, tiles.Tile):
+        return None
+    tile = planned.tile
+    return tile, KnownTile(planned.state, planned.principal.role, planned.key, tile.etag, tile.public)
+
+
+def still_cached(app: FastAPI, known: KnownTile, authorization: bytes | None) -> tiles.Tile | None:
+    """The tile ``known`` stands for, if answering it again is still right (see ``KnownTile``)."""
+    state: OgcState | None = getattr(app.state, "ogc", None)
+    if state is not known.state or not tiles.servable(state):
+        return None
+    if authorization is not None:
+        try:
+            principal = known_caller(authorization.decode("latin-1"), app.state.principals)
+        except FlaechenpoolError:
+            return None
+        if principal is None or principal.role != known.role:
+            return None
+    entry = state.tiles.get(known.key)
+    if entry is None or entry.etag != known.etag:
+        return None
+    return tiles.Tile(entry.data, entry.etag, known.public)
+
+
+def answer(tile: tiles.Tile, if_none_match: bytes | None) -> Answer:
+    """Status, headers and body of a tile answer: 304 when ``If-None-Match`` names its ETag, else 200."""
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in tile_headers(tile).items()]
+    if is_not_modified(tile, None if if_none_match is None else if_none_match.decode("latin-1")):
+        return 304, headers, b""
+    headers += [(b"content-type", _MVT), (b"content-length", str(len(tile.data)).encode())]
+    return 200, headers, tile.data
 
 
 def _build(opener: Opener, planned: tiles.TileBuild) -> tiles.Tile:

@@ -21,6 +21,7 @@ from flaechenpool.db import read_as
 from flaechenpool.errors import NotFound
 from flaechenpool.features.registry import Collection, Property
 from flaechenpool.features.state import OgcState
+from flaechenpool.features.tilecache import TileKey
 
 TMS_ID = "WebMercatorQuad"
 EXTENT = 4096
@@ -118,6 +119,11 @@ def role_class(role: str) -> str:
     return "public" if role == "public" else "internal"
 
 
+def cache_key(tileset: str, role: str, z: int, x: int, y: int) -> TileKey:
+    """The tile cache's key of a tile as a role sees it."""
+    return tileset, role_class(role), z, x, y
+
+
 def layers_of(state: OgcState, principal: Principal, tileset: str) -> list[Collection]:
     if tileset == ALL:
         return state.registry.for_role(principal.role)
@@ -144,7 +150,7 @@ def cached_tile(state: OgcState, principal: Principal, tileset: str, layers: lis
     """The cached tile if there is one, or an empty one when a cached ancestor tile selected no row of
     these layers (``TileCache.empty_below``) at a zoom where every layer is in the tile (no database
     access)."""
-    key = (tileset, role_class(principal.role), z, x, y)
+    key = cache_key(tileset, principal.role, z, x, y)
     entry = state.tiles.get(key)
     if entry is None and layers:
         entry = state.tiles.empty_below(key, max(c.min_zoom for c in layers), EMPTY_ETAG)
@@ -179,7 +185,7 @@ class TileBuild:
         if self.generation == self.state.tracker.generation:
             tables = frozenset(t for c in self.layers for t in c.tables)
             audited = all(c.requires is None for c in self.layers)
-            self.state.tiles.put((self.tileset, role_class(self.principal.role), self.z, self.x, self.y), data, etag,
+            self.state.tiles.put(cache_key(self.tileset, self.principal.role, self.z, self.x, self.y), data, etag,
                                  tables, audited=audited, no_rows=selected == 0)
         return Tile(data, etag, self.principal.is_anonymous)
 
