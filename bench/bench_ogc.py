@@ -12,7 +12,11 @@
 3. Workloads: items pages of 1,000 features in random 1.2 km boxes (CRS84 bbox), the same with a CQL2
    filter, 1 and 4 clients; vector tiles z10–z16 over Jena, Erfurt and Ilmenau (4 × 4 tiles a town up to
    z13, 8 × 8 from z14, whose tiles take milliseconds; land use below z13, where Flächenpool leaves
-   parcels out of tiles; parcels from z13), uncached and repeated.
+   parcels out of tiles; parcels from z13), uncached and repeated. Uncached tiles are requested in
+   turns of 12 tiles per system (the raw SQL and every server, in an order that rotates from turn to
+   turn), so that a slow spell of the machine falls on every system alike (a z13 pass lasts seconds);
+   each system has prepared its statement on a tile outside the block before. Repeated: one pass per peer (which keep
+   no tiles), ten over Flächenpool's cache.
    "raw SQL" runs Flächenpool's own statements on psycopg: the bytes the server sends, without HTTP.
    The HTTP client is the same for every server: one keep-alive connection per thread and server, a
    socket with httptools' response parser (``--client http.client`` or ``httpx`` for the heavier
@@ -214,7 +218,8 @@ def start_pygeoapi(url: str) -> tuple[str, subprocess.Popen[bytes]]:
 
 
 def measure(calls: list[Callable[[], object]], clients: int) -> tuple[float, float]:
-    """Requests per second and p95 latency (ms) of running ``calls`` with ``clients`` threads."""
+    """Requests per second and p95 latency (ms) of running ``calls`` with ``clients`` threads (one client:
+    in the calling thread, whose connections earlier passes opened and warmed)."""
     latencies: list[float] = []
     lock = threading.Lock()
     chunks = [calls[i::clients] for i in range(clients)]
@@ -234,16 +239,50 @@ def measure(calls: list[Callable[[], object]], clients: int) -> tuple[float, flo
                 latencies.append(time.perf_counter() - t)
 
     start = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    if clients == 1:    # in this thread: its connections (the raw SQL's too) stay open from pass to pass
+        worker(calls)
+    else:
+        threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
     elapsed = time.perf_counter() - start
     if errors:
         raise errors[0]
     ordered = sorted(latencies)
     return len(calls) / elapsed, ordered[int(0.95 * (len(ordered) - 1))] * 1000
+
+
+def measure_interleaved(calls: dict[str, list[Callable[[], object]]],
+                        run: int = 12) -> dict[str, tuple[float, float] | None]:
+    """Requests per second and p95 latency (ms) of each system's ``calls``, one client, in turns of
+    ``run`` consecutive requests per system (the order of the systems rotates from turn to turn): a
+    slow spell of the machine (a z13 pass lasts seconds) falls on every system alike, while each
+    system still gets requests back to back, as from a map view (turns of single requests would make
+    every request wake an idle server). A system whose request fails drops out (``None``)."""
+    names = list(calls)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    failed: set[str] = set()
+    for turn, start in enumerate(range(0, len(calls[names[0]]), run)):
+        for name in names[turn % len(names):] + names[:turn % len(names)]:
+            for call in calls[name][start:start + run]:
+                if name in failed:
+                    break
+                t = time.perf_counter()
+                try:
+                    call()
+                except FAILURES as exc:
+                    print(f"  {name} failed: {str(exc)[:160]}", file=sys.stderr)
+                    failed.add(name)
+                    break
+                times[name].append(time.perf_counter() - t)
+    result: dict[str, tuple[float, float] | None] = {}
+    for name in names:
+        ordered = sorted(times[name])
+        result[name] = None if name in failed else (len(ordered) / sum(ordered),
+                                                     ordered[int(0.95 * (len(ordered) - 1))] * 1000)
+    return result
 
 
 class HttpFailure(Exception):
@@ -407,6 +446,12 @@ def tiles_for(z: int, k: int = 4) -> list[tuple[int, int, int]]:
     return out
 
 
+def tile_url(system: str, base: str, collection: str, z: int, x: int, y: int) -> str:
+    """A tile's URL on a server: TiPg orders column before row, pygeoapi needs ``f=mvt``."""
+    tiles = f"{base}/collections/{collection}/tiles/WebMercatorQuad/{z}"
+    return {"TiPg": f"{tiles}/{x}/{y}", "pygeoapi": f"{tiles}/{y}/{x}?f=mvt"}.get(system, f"{tiles}/{y}/{x}")
+
+
 def run_safely(calls: list[Callable[[], object]], clients: int) -> tuple[float, float] | None:
     try:
         calls[0]()                                      # one request first: the peer may not support it
@@ -422,6 +467,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="items requests per workload")
     parser.add_argument("--skip-peers", action="store_true", help="only Flächenpool and raw SQL")
     parser.add_argument("--only", choices=("items", "tiles"), help="run only these workloads (while iterating)")
+    parser.add_argument("--turn", type=int, default=12,
+                        help="uncached tiles requested per system in a row (default 12; the tile count: one pass each)")
     parser.add_argument("--zooms", default="10-16", help="tile zoom levels, e.g. 14-16 (default 10-16)")
     parser.add_argument("--reuse-db", action="store_true", help="keep the database of an earlier run (same --parcels)")
     parser.add_argument("--client", choices=("lean", "http.client", "httpx"), default="lean",
@@ -486,27 +533,28 @@ def main() -> None:
             for t, call in zip(tiles, raw_calls, strict=True):                   # also warms the buffers
                 if call()[1] == 0:  # type: ignore[index]
                     selected_none.add((cid, *t))
-            uncached: dict[str, tuple[float, float] | None] = {"raw SQL": run_safely(raw_calls, 1)}
-            cached: dict[str, tuple[float, float] | None] = {"raw SQL": None}
+            passes: dict[str, list[Callable[[], object]]] = {"raw SQL": raw_calls}
             for system, (base, _) in servers.items():
                 name = names[cid][system]
-                urls = [f"{base}/collections/{name}/tiles/WebMercatorQuad/{z}/{y}/{x}" if system == "Flächenpool"
-                        else f"{base}/collections/{name}/tiles/WebMercatorQuad/{z}/{x}/{y}" if system == "TiPg"
-                        else f"{base}/collections/{name}/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt" for z, x, y in tiles]
-                print(f"tiles z{z}: {system}", file=sys.stderr)
-                calls = [lambda u=u: http.get(u) for u in urls]
-                if system == "Flächenpool":
-                    # the raw SQL's first pass prepared its statement, and the peers get one request first
-                    # (run_safely); Flächenpool prepares on a tile east of the measured block instead, so
-                    # that no measured tile is cached before its pass
-                    centre = TMS.tile(*TOWNS["Jena"], z)
-                    http.get(f"{base}/collections/{name}/tiles/WebMercatorQuad/{z}/{centre.y}/{centre.x + block}")
-                    uncached[system] = measure(calls, 1)
-                else:
-                    uncached[system] = run_safely(calls, 1)
+                urls = [tile_url(system, base, name, *t) for t in tiles]
+                # every statement is prepared before the pass: the raw SQL's by the pass above; each
+                # server's by one tile east of the measured block (no measured tile is cached before)
+                centre = TMS.tile(*TOWNS["Jena"], z)
+                try:
+                    http.get(tile_url(system, base, name, z, centre.x + block, centre.y))
+                except FAILURES as exc:
+                    print(f"  {system} failed: {str(exc)[:160]}", file=sys.stderr)
+                    continue
+                passes[system] = [lambda u=u: http.get(u) for u in urls]
+            print(f"tiles z{z}: uncached, interleaved: {', '.join(passes)}", file=sys.stderr)
+            uncached = measure_interleaved(passes, args.turn)
+            cached: dict[str, tuple[float, float] | None] = {"raw SQL": None}
+            for system in servers:
+                calls = passes.get(system)
                 # a pass over cached tiles lasts 10–50 ms: Flächenpool's is repeated ten times, so that one
                 # pause of the machine does not decide the rate (the peers keep no tiles: one pass)
-                cached[system] = run_safely(calls * REPEATS, 1) if system == "Flächenpool" else run_safely(calls, 1)
+                cached[system] = None if calls is None else \
+                    run_safely(calls * REPEATS, 1) if system == "Flächenpool" else run_safely(calls, 1)
             empty = f"; {inferred} empty under an empty cached parent" if inferred else ""
             rows.append((f"tiles z{z} {cid} ({len(tiles)} tiles{empty}), uncached", 1, uncached))
             rows.append((f"tiles z{z} {cid}, repeated (Flächenpool from its cache, {REPEATS} passes)", 1, cached))
