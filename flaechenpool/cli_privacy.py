@@ -20,7 +20,8 @@ personal_app = typer.Typer(help="Retention and erasure of personal data sent thr
 
 
 def _summary(what: str, erased: Erased) -> str:
-    return (f"{what}: {erased.inquiries} inquiries, {erased.report_contacts} report contacts deleted; "
+    reports = f"; {erased.reports} reports cleared of description and photo" if erased.reports else ""
+    return (f"{what}: {erased.inquiries} inquiries, {erased.report_contacts} report contacts deleted{reports}; "
             f"{erased.audit_records} audit records redacted")
 
 
@@ -70,7 +71,8 @@ def personal_show(email: Annotated[str, typer.Argument(help="E-mail address the 
 def personal_erase(email: Annotated[str, typer.Argument(help="E-mail address the person used")],
                    reason: Annotated[str, typer.Option(help="Why (recorded), e.g. 'Löschung nach Art. 17 DSGVO, Az. …'")]
                    ) -> None:
-    """Delete everything sent with an e-mail address and redact it in the audit log."""
+    """Delete everything sent with an e-mail address (inquiries, report contacts, the description and photo
+    of those reports) and redact it in the audit log."""
     from flaechenpool import privacy
 
     settings = _settings()

@@ -3,7 +3,8 @@ investors' inquiries and the contacts of site reports.
 
 The database does the work (migration 0007): ``personal.purge_expired`` deletes what has passed its
 retention period, ``personal.erase_by_email`` what one person sent, ``personal.find_by_email`` lists
-it for an access request (logged like every read of personal data). Each deletion also removes the
+it for an access request (logged like every read of personal data). An erasure also replaces what the
+person's site reports say and deletes their photos (migration 0009). Each deletion removes the
 personal columns from the rows' records in ``audit.log``. Only admins may call these functions.
 """
 
@@ -25,21 +26,23 @@ class Erased:
     inquiries: int
     report_contacts: int
     audit_records: int
+    reports: int = 0        # reports whose description and photo an erasure removed (not by retention)
 
 
 def purge_expired(conn: Connection, limits: PublicSettings) -> Erased:
     """Delete inquiries and report contacts whose retention period has ended."""
     row = conn.execute(text("SELECT * FROM personal.purge_expired(:i, :r)"),
                        {"i": limits.inquiry_retention_days, "r": limits.report_contact_retention_days}).one()
-    return Erased(*row)
+    return Erased(**row._mapping)
 
 
 def erase_by_email(conn: Connection, email: str, *, reason: str) -> Erased:
-    """Delete everything sent with ``email`` (inquiries, report contacts) on the person's request."""
+    """Delete everything sent with ``email`` on the person's request: inquiries, report contacts, and the
+    description and photo of the reports sent with a contact under that address (migration 0009)."""
     if not reason.strip():
         raise InputError("erasing personal data needs a reason (e.g. the request's file number)")
     row = conn.execute(text("SELECT * FROM personal.erase_by_email(:e, :r)"), {"e": email, "r": reason}).one()
-    return Erased(*row)
+    return Erased(**row._mapping)
 
 
 def find_by_email(conn: Connection, email: str, *, purpose: str) -> list[dict[str, Any]]:

@@ -71,6 +71,9 @@ def test_purge_deletes_what_is_past_its_period_and_redacts_the_audit_log(conn: C
     assert not exists(conn, "personal.report_contacts", "report_id", undecided)
     assert exists(conn, "personal.report_contacts", "report_id", decided_lately)
     assert exists(conn, "core.site_reports", "id", decided_long_ago)            # the report itself stays
+    assert conn.execute(text("SELECT description FROM core.site_reports WHERE id = :r"),
+                        {"r": decided_long_ago}).scalar_one() == "Brache am Ortsrand, seit Jahren ungenutzt."
+    assert erased.reports == 0
     assert (erased.inquiries, erased.report_contacts) >= (1, 2)
     history = audit_rows(conn, "personal.inquiries", old)
     assert [r["action"] for r in history] == ["insert", "delete"]               # who/when stays, the data goes
@@ -101,7 +104,8 @@ def test_erasure_by_address_deletes_both_kinds_and_only_those(conn: Connection) 
     other = inquiry(conn, email="bleibt@example.org", age_days=1)
     report = report_contact(conn, email="WEG@example.org", decided_days_ago=None)
     erased = privacy.erase_by_email(conn, "weg@example.org", reason="Löschung Art. 17, Az. 7")
-    assert (erased.inquiries, erased.report_contacts) == (1, 1) and erased.audit_records == 4
+    # audit records: the inquiry's and the contact's insert and delete, the report's insert and redaction
+    assert (erased.inquiries, erased.report_contacts, erased.reports) == (1, 1, 1) and erased.audit_records == 6
     assert not exists(conn, "personal.inquiries", "id", mine) and exists(conn, "personal.inquiries", "id", other)
     assert not exists(conn, "personal.report_contacts", "report_id", report)
     assert "weg@example.org" not in json.dumps(audit_rows(conn, "personal.inquiries", mine)).lower()
@@ -111,12 +115,57 @@ def test_erasure_by_address_deletes_both_kinds_and_only_those(conn: Connection) 
         privacy.erase_by_email(conn, "weg@example.org", reason="")
 
 
+def test_erasure_clears_what_the_persons_reports_say_and_show_in_any_status(conn: Connection) -> None:
+    """A decided report cannot be edited (trigger), but an erasure request replaces its description and
+    deletes its photo; the report's kind, place and decision stay, other reports are untouched, and no
+    audit record keeps the description."""
+    decided = report_contact(conn, email="melderin@example.org", decided_days_ago=3)
+    new = report_contact(conn, email="Melderin@example.org", decided_days_ago=None)
+    other = report_contact(conn, email="jemand@example.org", decided_days_ago=None)
+    for report in (decided, other):
+        conn.execute(text("INSERT INTO core.site_report_photos (report_id, media_type, width, height, content, sha256) "
+                          "VALUES (:r, 'image/png', 1, 1, '\\x89504e47', repeat('a', 64))"), {"r": report})
+    text_of = "SELECT description FROM core.site_reports WHERE id = :r"
+    with pytest.raises(DBAPIError) as caught:      # decided: not editable, not even its description
+        with conn.begin_nested():
+            conn.execute(text("UPDATE core.site_reports SET description = 'Geänderter Text der Meldung' WHERE id = :r"),
+                         {"r": decided})
+    assert caught.value.orig.sqlstate == "FPR04"
+
+    erased = privacy.erase_by_email(conn, "melderin@example.org", reason="Löschung Art. 17, Az. 9")
+
+    assert (erased.report_contacts, erased.reports) == (2, 2)
+    for report in (decided, new):
+        assert conn.execute(text(text_of), {"r": report}).scalar_one() == \
+            "[Beschreibung auf Verlangen der meldenden Person gelöscht]"
+        assert not exists(conn, "core.site_report_photos", "report_id", report)
+        history = json.dumps(audit_rows(conn, "core.site_reports", report), ensure_ascii=False)
+        assert "Brache am Ortsrand" not in history and "Löschung Art. 17, Az. 9" in history
+    state = conn.execute(text("SELECT status, rejection_reason, kind FROM core.site_reports WHERE id = :r"),
+                         {"r": decided}).one()
+    assert tuple(state) == ("rejected", "Test", "fallow_land")
+    assert conn.execute(text(text_of), {"r": other}).scalar_one() == "Brache am Ortsrand, seit Jahren ungenutzt."
+    assert exists(conn, "core.site_report_photos", "report_id", other)
+    assert "Brache am Ortsrand" in json.dumps(audit_rows(conn, "core.site_reports", other), ensure_ascii=False)
+
+
+def test_a_land_manager_cannot_borrow_the_erasure_to_edit_a_decided_report(conn: Connection) -> None:
+    decided = report_contact(conn, email="m@example.org", decided_days_ago=3)
+    set_context(conn, actor="lm", role="land_manager")
+    conn.execute(text("SELECT set_config('flaechenpool.redacting_reports', 'on', true)"))
+    with pytest.raises(DBAPIError) as caught:
+        conn.execute(text("UPDATE core.site_reports SET description = 'Von Hand geändert, nicht gelöscht' "
+                          "WHERE id = :r"), {"r": decided})
+    assert caught.value.orig.sqlstate == "FPR04"
+
+
 @pytest.mark.parametrize("role", ["land_manager", "planner", "public"])
 def test_only_admins_may_purge_list_or_erase(conn: Connection, role: str) -> None:
     for statement in ("SELECT * FROM personal.purge_expired(365, 90)",
                       "SELECT * FROM personal.erase_by_email('a@example.org', 'x')",
                       "SELECT * FROM personal.find_by_email('a@example.org', 'x')",
-                      "SELECT audit.redact('personal.inquiries', '{1}', 'x')"):
+                      "SELECT audit.redact('personal.inquiries', '{1}', 'x')",
+                      "SELECT personal.redact_reports('{1}', 'x')"):
         savepoint = conn.begin_nested()
         set_context(conn, actor="someone", role=role)
         with pytest.raises(DBAPIError) as caught:
