@@ -47,3 +47,34 @@ def test_the_database_refuses_what_the_role_may_not_read(engine: Engine) -> None
 
     row = _run(engine, work)
     assert row is not None and row[0] == "flaechenpool_public"
+
+
+def test_an_unreachable_database_makes_the_reader_rest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a pool timeout the reader is not used for a while (the tile front builds through the
+    routes' pool meanwhile), so a database outage costs one wait for the pool, not one per request."""
+    from psycopg_pool import PoolTimeout
+
+    from flaechenpool.db import create_engine_for
+
+    settings = Settings(db={"connect_timeout_s": 1})
+    nowhere = create_engine_for("postgresql+psycopg://postgres@127.0.0.1:9/flaechenpool", settings)  # discard port
+    monkeypatch.setattr(AsyncReader, "RESTING_S", 0.5)
+
+    async def main() -> list[bool]:
+        reader = AsyncReader(nowhere, settings)
+        await reader.open()
+        try:
+            seen = [reader.usable]
+            with pytest.raises(PoolTimeout):
+                await reader.row_as(WHO, {"n": 1}, role="public")
+            seen.append(reader.usable)
+            await asyncio.sleep(0.6)
+            seen.append(reader.usable)
+            return seen
+        finally:
+            await reader.close()
+
+    try:
+        assert asyncio.run(main()) == [True, False, True]
+    finally:
+        nowhere.dispose()

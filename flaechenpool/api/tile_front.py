@@ -90,8 +90,9 @@ class TileFront:
         assert planned.sql is not None
         try:
             reader: AsyncReader | None = getattr(app.state, "reader", None)
-            if reader is None or get_connection_opener in app.dependency_overrides:
-                # no reader, or the tests' savepoint connection: build in a worker thread
+            if reader is None or not reader.usable or get_connection_opener in app.dependency_overrides:
+                # no reader, a resting one (the database is unreachable: no second wait for its pool's
+                # timeout), or the tests' savepoint connection: build in a worker thread
                 return await run_in_threadpool(_build, opener_for(app), planned)
             return planned.finish(await reader.row_as(planned.sql, planned.params, role=principal.role))
         except (FlaechenpoolError, SQLAlchemyError, psycopg.Error, PoolTimeout):
