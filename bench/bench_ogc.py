@@ -17,7 +17,8 @@
    turn), so that a slow spell of the machine falls on every system alike (a z13 pass lasts seconds);
    each system has prepared its statement on a tile outside the block before. Repeated: one pass per peer (which keep
    no tiles), ten over Flächenpool's cache.
-   "raw SQL" runs Flächenpool's own statements on psycopg: the bytes the server sends, without HTTP.
+   "raw SQL" runs Flächenpool's own statements on psycopg: the bytes the server sends, without HTTP
+   (an items page of a small box with its numberMatched, counted in the page statement).
    The HTTP client is the same for every server: one keep-alive connection per thread and server, a
    socket with httptools' response parser (``--client http.client`` or ``httpx`` for the heavier
    clients of earlier runs). The raw SQL compiles each statement once.
@@ -501,7 +502,9 @@ def main() -> None:
                 def raw_call(b: tuple[float, ...], cql: str | None = cql) -> object:
                     q = ItemsQuery(collections["parcels"], "public", ItemsRequest(
                         limit=1000, bbox=BBox(*b, srid=4326), filter=parse_filter(cql, None) if cql else None))
-                    sql = q.page_sql()
+                    # the same bytes as Flächenpool's page: a first page of a small box counts its matches
+                    # (numberMatched) in the page statement, as items.read_page does for a box seen first
+                    sql = q.page_sql(with_count=q.count_in_page)
                     return raw.run(sql, dict(q.binds), custom_plans=True)
 
                 measure([lambda b=b: raw_call(b) for b in bx[:20]], 1)        # warm the buffers
