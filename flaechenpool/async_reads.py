@@ -1,17 +1,18 @@
-"""Read-only statements on the event loop: vector tiles without a worker thread.
+"""Read-only statements on the event loop: vector tiles and items pages without a worker thread.
 
 ``AsyncReader`` keeps a psycopg ``AsyncConnectionPool`` of its own next to SQLAlchemy's pool. Its
-connections serve nothing but these reads, so each may keep the database role it was last switched
-to: a read sends ``set_config('role', …, false)`` (a session-level ``SET ROLE``) in the same round trip
-as its statement only when the connection's role differs from the caller's, and otherwise just the
-statement — as an autocommit statement of its own, under the caller's role, so the database decides
-what is visible exactly as with ``db.read_as``. A switch that fails with its statement is rolled back
-with it (a pipeline is one implicit transaction), and the connection's role is then unknown, so the
-next read sets it again. Statements are prepared on first use and planned once per connection
-(``plan_cache_mode = force_generic_plan`` for the connection: reads whose plan does not depend on
-their parameters, as a tile's does not). Results come in binary: a tile's bytes without PostgreSQL's
-hex encoding, half the bytes on the socket. The pool's connections are named ``flaechenpool-reads``
-(``application_name``).
+connections serve nothing but these reads, so each may keep the context it was last switched to —
+database role, actor and plan mode: a read sends ``set_config('role', …, false)`` (a session-level
+``SET ROLE``) and the other two in the same round trip as its statement only when the connection's
+context differs from the read's, and otherwise just the statement — as an autocommit statement of
+its own, under the caller's role, so the database decides what is visible exactly as with
+``db.read_as``. A switch that fails with its statement is rolled back with it (a pipeline is one
+implicit transaction), and the connection's context is then unknown, so the next read sets it again.
+A tile's statement is prepared on first use and planned once per connection (``force_generic_plan``:
+its plan does not depend on its parameters) and read in binary (its bytes without PostgreSQL's hex
+encoding, half the bytes on the socket); an items page is planned for its parameters
+(``force_custom_plan``) and its GeoJSON text kept as PostgreSQL sent it. The pool's connections are
+named ``flaechenpool-reads`` (``application_name``).
 
 When the pool cannot give a connection in time (``PoolTimeout``) or a connection breaks, the reader
 rests for ``RESTING_S`` (``usable`` is false): its callers take their other way meanwhile, so during a
@@ -32,10 +33,13 @@ import psycopg
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy import Engine
 
-from flaechenpool.db import ROLE_DB_ROLES, driver_sql
+from flaechenpool.db import ROLE_DB_ROLES, PlanMode, TextAsBuffer, driver_sql
 from flaechenpool.settings import Settings
 
-_SET_ROLE = "SELECT set_config('role', %s, false)"
+# a connection's context for the reads that follow (session level): role, actor, plan mode
+_SET_CONTEXT = ("SELECT set_config('role', %s, false), set_config('flaechenpool.actor', %s, false), "
+                "set_config('plan_cache_mode', %s, false)")
+Context = tuple[str, str, str]      # database role, actor, plan_cache_mode
 
 
 class AsyncReader:
@@ -52,7 +56,7 @@ class AsyncReader:
             timeout=settings.db.connect_timeout_s,
             kwargs={"autocommit": True, "options": options, "application_name": "flaechenpool-reads",
                     "connect_timeout": settings.db.connect_timeout_s})
-        self._roles: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], str] = weakref.WeakKeyDictionary()
+        self._contexts: weakref.WeakKeyDictionary[psycopg.AsyncConnection[Any], Context] = weakref.WeakKeyDictionary()
         self._resting_until = 0.0
 
     @property
@@ -67,22 +71,31 @@ class AsyncReader:
     async def close(self) -> None:
         await self._pool.close()
 
-    async def row_as(self, statement: str, params: Mapping[str, Any], *, role: str) -> tuple[Any, ...] | None:
-        """The first row of ``statement`` (``:name`` binds) run as the application role ``role``.
-        Raises psycopg's and psycopg_pool's errors."""
-        db_role = ROLE_DB_ROLES[role]
+    async def row_as(self, statement: str, params: Mapping[str, Any], *, role: str, actor: str = "anonymous",
+                     plans: PlanMode = "force_generic_plan", text_as_buffer: bool = False) -> tuple[Any, ...] | None:
+        """The first row of ``statement`` (``:name`` binds) run as the application role ``role`` by
+        ``actor`` (``flaechenpool.actor``, as ``db.read_as`` sets it) with ``plans`` as its
+        ``plan_cache_mode`` (``db.PlanMode``: a generic plan is prepared at once and made once per
+        connection). Results are binary, or text with text columns as a memoryview of their UTF-8 bytes
+        (``text_as_buffer``: a page's GeoJSON goes out without being decoded or copied). Raises
+        psycopg's and psycopg_pool's errors."""
+        context = (ROLE_DB_ROLES[role], actor, plans)
         sql = driver_sql(self._dialect, statement)
+        prepare = True if plans == "force_generic_plan" else None
         try:
             async with self._pool.connection() as conn:
                 try:
-                    if self._roles.get(conn) == db_role:
-                        cursor = await conn.execute(sql, dict(params), prepare=True, binary=True)
+                    cursor = conn.cursor(binary=not text_as_buffer)
+                    if text_as_buffer:
+                        cursor.adapters.register_loader("text", TextAsBuffer)
+                    if self._contexts.get(conn) == context:
+                        await cursor.execute(sql, dict(params), prepare=prepare)
                     else:
-                        self._roles.pop(conn, None)
+                        self._contexts.pop(conn, None)
                         async with conn.pipeline():
-                            await conn.execute(_SET_ROLE, (db_role,))
-                            cursor = await conn.execute(sql, dict(params), prepare=True, binary=True)
-                        self._roles[conn] = db_role
+                            await conn.execute(_SET_CONTEXT, context)
+                            await cursor.execute(sql, dict(params), prepare=prepare)
+                        self._contexts[conn] = context
                     return await cursor.fetchone()
                 except psycopg.OperationalError:
                     if conn.broken:

@@ -171,7 +171,7 @@ def driver_sql(dialect: Dialect, statement: str) -> str:
     return str(text(statement).compile(dialect=dialect))
 
 
-class _TextAsBuffer(psycopg.adapt.Loader):
+class TextAsBuffer(psycopg.adapt.Loader):
     """Text results as the UTF-8 bytes PostgreSQL sent, not copied: psycopg hands a loader a memoryview
     of the result's memory, which keeps the result alive as long as it is referenced."""
 
@@ -219,7 +219,7 @@ def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]
             for sql, values, read in steps:
                 cursor = driver.cursor()
                 if read and text_as_buffer:
-                    cursor.adapters.register_loader("text", _TextAsBuffer)
+                    cursor.adapters.register_loader("text", TextAsBuffer)
                 # listeners of SQLAlchemy's statement event (logging, tests) see these statements too
                 conn.dispatch.before_cursor_execute(conn, cursor, sql, values, None, False)
                 cursor.execute(sql, values, prepare=prepare if read else None)

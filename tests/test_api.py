@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 from fastapi.testclient import TestClient
@@ -108,6 +109,7 @@ def test_a_lost_database_connection_is_a_503_and_the_next_request_works(database
     with TestClient(app) as client:
         page = "/ogc/collections/municipalities/items?limit=1"
         assert client.get(page).status_code == 200
+        app.state.ogc.tracker.interval_s = 0.0          # every page polls: the worker thread's way, SQLAlchemy's pool
         with app.state.engine.connect() as own:        # the one pooled connection the requests used
             pid = own.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
         with engine.connect() as admin:
@@ -116,3 +118,21 @@ def test_a_lost_database_connection_is_a_503_and_the_next_request_works(database
         assert lost.status_code == 503 and lost.headers["content-type"] == "application/problem+json"
         assert "connection to the database was lost" in lost.json()["detail"]
         assert client.get(page).status_code == 200
+
+
+def test_a_lost_reader_connection_still_answers_the_page(database_url: str, engine: Engine) -> None:
+    """The server ends the AsyncReader's connection (items pages and tiles on the event loop): the page
+    is read the worker thread's way instead, and the reader rests meanwhile."""
+    app = create_app(Settings(load_demo=False), database_url=database_url)
+    with TestClient(app) as client:
+        page = "/ogc/collections/municipalities/items?limit=1"
+        first = [client.get(page) for _ in range(2)]      # the second is read on the event loop
+        assert client.portal is not None
+        row = client.portal.call(functools.partial(app.state.reader.row_as, "SELECT pg_backend_pid()", {},
+                                                   role="public"))
+        assert row is not None
+        with engine.connect() as admin:      # the reader's one connection (a single client used it)
+            assert admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row[0]}).scalar_one()
+        again = client.get(page)
+        assert again.status_code == 200 and again.json()["features"] == first[1].json()["features"]
+        assert not app.state.reader.usable

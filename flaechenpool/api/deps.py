@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Connection, Engine
 
+from flaechenpool.async_reads import AsyncReader
 from flaechenpool.db import set_context
 from flaechenpool.errors import DatabaseUnavailable
 from flaechenpool.settings import Settings
@@ -87,6 +88,15 @@ def opener_for(app: FastAPI) -> Opener:
         return override()  # type: ignore[no-any-return]
     engine = _engine_of(app)
     return lambda: _reading_connection(engine)
+
+
+def reader_for(app: FastAPI) -> AsyncReader | None:
+    """The app's ``AsyncReader`` (reads on the event loop) when it may be used now: opened, not resting
+    after a failure, and no test connection overriding the routes' reads."""
+    reader: AsyncReader | None = getattr(app.state, "reader", None)
+    if reader is None or not reader.usable or get_connection_opener in app.dependency_overrides:
+        return None
+    return reader
 
 
 def get_public_connection(conn: ConnectionDep) -> Connection:

@@ -25,10 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from flaechenpool.api.deps import Opener, get_connection_opener, opener_for
+from flaechenpool.api.deps import Opener, opener_for, reader_for
 from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.security import known_caller
-from flaechenpool.async_reads import AsyncReader
 from flaechenpool.auth import Principal
 from flaechenpool.errors import FlaechenpoolError
 from flaechenpool.features import tiles
@@ -89,12 +88,13 @@ class TileFront:
         principal, planned = known.principal, known.tile
         assert planned.sql is not None
         try:
-            reader: AsyncReader | None = getattr(app.state, "reader", None)
-            if reader is None or not reader.usable or get_connection_opener in app.dependency_overrides:
+            reader = reader_for(app)
+            if reader is None:
                 # no reader, a resting one (the database is unreachable: no second wait for its pool's
                 # timeout), or the tests' savepoint connection: build in a worker thread
                 return await run_in_threadpool(_build, opener_for(app), planned)
-            return planned.finish(await reader.row_as(planned.sql, planned.params, role=principal.role))
+            return planned.finish(await reader.row_as(planned.sql, planned.params, role=principal.role,
+                                                      actor=principal.username))
         except (FlaechenpoolError, SQLAlchemyError, psycopg.Error, PoolTimeout):
             return None     # the route answers it (problem+json): the error again, or the tile
 
@@ -111,7 +111,7 @@ def _plan(app: FastAPI, authorization: bytes | None, match: re.Match[str]) -> _P
     database; else ``None`` (the route decides)."""
     state: OgcState | None = getattr(app.state, "ogc", None)
     cache: PrincipalCache | None = getattr(app.state, "principals", None)
-    if state is None or cache is None or not tiles.servable(state):
+    if state is None or cache is None or not state.current:
         return None     # first use, or the change log is due for its poll: the route does both
     collection, tms, z, y, x = match.groups()
     tileset = tiles.ALL if collection is None else collection
@@ -155,7 +155,7 @@ def known_tile(app: FastAPI, path: str, authorization: bytes | None) -> tuple[ti
 def still_cached(app: FastAPI, known: KnownTile, authorization: bytes | None) -> tiles.Tile | None:
     """The tile ``known`` stands for, if answering it again is still right (see ``KnownTile``)."""
     state: OgcState | None = getattr(app.state, "ogc", None)
-    if state is not known.state or not tiles.servable(state):
+    if state is not known.state or not state.current:
         return None
     if authorization is not None:
         try:

@@ -174,37 +174,66 @@ class ItemsQuery:
         return ("count", self.c.id, self.role, self.where, json.dumps(params, sort_keys=True, default=str))
 
 
-def read_page(conn: Connection, query: ItemsQuery, counts: Any = None, *, actor: str = "anonymous") -> Page:
-    """One page of features, read as ``query.role`` (``db.read_as``: the caller's context and the page in
-    one round trip); ``counts`` (a ``state.OgcState``) caches numberMatched."""
+@dataclass(frozen=True)
+class PagePlan:
+    """What reading a page takes (``plan_page``): its statement, and what is known of numberMatched."""
+
+    query: ItemsQuery
+    sql: str                # the page (with its matches counted by a window when ``with_count``)
+    key: tuple[str, ...]    # numberMatched's key in the derived cache
+    known: int | None       # numberMatched from the cache
+    with_count: bool
+    generation: int         # the change log's generation before the read
+
+    def page(self, row: tuple[Any, ...] | None, counts: Any = None) -> tuple[Page, bool]:
+        """The page from the statement's row, and whether numberMatched still needs ``count_sql``
+        (then ``counted``)."""
+        assert row is not None
+        features, returned = row[0], int(row[1])
+        matched: int | None = None
+        if self.query.r.offset == 0 and returned < self.query.r.limit:
+            matched = returned
+        elif self.known is not None:
+            matched = self.known
+        elif self.with_count and row[2] is not None:
+            matched = int(row[2])
+            if counts is not None:
+                counts.remember(self.key, self.query.c.tables, matched, self.generation)
+        else:
+            return Page(features, returned, None), True
+        return Page(features, returned, matched), False
+
+    def counted(self, page: Page, row: tuple[Any, ...] | None, counts: Any = None) -> Page:
+        """``page`` with numberMatched from ``count_sql``'s row (none above ``COUNT_CAP``), remembered
+        unless the data changed meanwhile."""
+        assert row is not None
+        matched = None if int(row[0]) >= COUNT_CAP else int(row[0])
+        if counts is not None and matched is not None:
+            counts.remember(self.key, self.query.c.tables, matched, self.generation)
+        return Page(page.features, page.returned, matched)
+
+
+def plan_page(query: ItemsQuery, counts: Any = None) -> PagePlan:
+    """How to read ``query``'s page; ``counts`` (a ``state.OgcState``) caches numberMatched."""
     key = query.count_key()
     known = counts.derived.get(key) if counts is not None else None
     with_count = known is None and query.count_in_page
     generation = counts.tracker.generation if counts is not None else 0
-    row = read_as(conn, query.page_sql(with_count=with_count), query.binds, actor=actor, role=query.role,
-                  plans="force_custom_plan", text_as_buffer=True)
-    assert row is not None
-    features, returned = row[0], int(row[1])
-    matched: int | None = None
-    if query.r.offset == 0 and returned < query.r.limit:
-        matched = returned
-    elif known is not None:
-        matched = known
-    elif with_count and row[2] is not None:
-        matched = int(row[2])
-        if counts is not None:
-            counts.remember(key, query.c.tables, matched, generation)
-    else:
+    return PagePlan(query, query.page_sql(with_count=with_count), key, known, with_count, generation)
 
-        def count() -> int | None:
-            counted = read_as(conn, query.count_sql(), query.binds, actor=actor, role=query.role,
-                              plans="force_custom_plan")
-            assert counted is not None
-            n = int(counted[0])
-            return None if n >= COUNT_CAP else n
 
-        matched = counts.cached(key, query.c.tables, count) if counts is not None else count()
-    return Page(features, returned, matched)
+def read_page(conn: Connection, query: ItemsQuery, counts: Any = None, *, actor: str = "anonymous") -> Page:
+    """One page of features, read as ``query.role`` (``db.read_as``: the caller's context and the page in
+    one round trip); ``counts`` (a ``state.OgcState``) caches numberMatched. ``async_pages.read_page``
+    reads the same on the event loop."""
+    plan = plan_page(query, counts)
+    row = read_as(conn, plan.sql, query.binds, actor=actor, role=query.role, plans="force_custom_plan",
+                  text_as_buffer=True)
+    page, count = plan.page(row, counts)
+    if count:
+        page = plan.counted(page, read_as(conn, query.count_sql(), query.binds, actor=actor, role=query.role,
+                                          plans="force_custom_plan"), counts)
+    return page
 
 
 def read_feature(conn: Connection, collection: Collection, role: str, fid: str, crs: Crs) -> tuple[str, int | None]:

@@ -15,12 +15,14 @@ from urllib.parse import quote_plus
 
 from sqlalchemy import Connection
 
+from flaechenpool.async_reads import AsyncReader
 from flaechenpool.auth import Principal
 from flaechenpool.errors import InputError
+from flaechenpool.features import async_pages
 from flaechenpool.features.cql import parse_filter
 from flaechenpool.features.crs import Crs, parse_bbox, parse_crs
 from flaechenpool.features.documents import GEOJSON, HTML, link
-from flaechenpool.features.items import ItemsQuery, ItemsRequest, parse_list, parse_sortby, read_feature, read_page
+from flaechenpool.features.items import ItemsQuery, ItemsRequest, Page, parse_list, parse_sortby, read_feature, read_page
 from flaechenpool.features.registry import Collection
 from flaechenpool.features.state import OgcState
 from flaechenpool.features.timefilter import parse_datetime
@@ -112,10 +114,29 @@ def items(conn: Connection, state: OgcState, principal: Principal, collection_id
           base: str, default_limit: int, max_limit: int) -> ItemsResult:
     """A page of features. ``conn`` need not act as the caller yet: the page is read as ``principal``
     (``items.read_page``)."""
+    query = items_query(state, principal, collection_id, params, default_limit=default_limit, max_limit=max_limit)
+    return items_result(query, read_page(conn, query, state, actor=principal.username), params, base=base)
+
+
+async def items_async(reader: AsyncReader, state: OgcState, principal: Principal, collection_id: str,
+                      params: dict[str, str], *, base: str, default_limit: int, max_limit: int) -> ItemsResult:
+    """``items`` on the event loop: the page read through ``reader`` (``async_pages.read_page``)."""
+    query = items_query(state, principal, collection_id, params, default_limit=default_limit, max_limit=max_limit)
+    page = await async_pages.read_page(reader, query, state, actor=principal.username)
+    return items_result(query, page, params, base=base)
+
+
+def items_query(state: OgcState, principal: Principal, collection_id: str, params: dict[str, str], *,
+                default_limit: int, max_limit: int) -> ItemsQuery:
+    """The items query of a request: the collection as the caller may see it, the parameters checked."""
     c = state.registry.get(collection_id, principal)
-    request = items_request(c, principal.role, params, default_limit=default_limit, max_limit=max_limit)
-    query = ItemsQuery(c, principal.role, request)
-    page = read_page(conn, query, state, actor=principal.username)
+    return ItemsQuery(c, principal.role, items_request(c, principal.role, params, default_limit=default_limit,
+                                                       max_limit=max_limit))
+
+
+def items_result(query: ItemsQuery, page: Page, params: dict[str, str], *, base: str) -> ItemsResult:
+    """The FeatureCollection around a page: numberMatched, numberReturned, time stamp and links."""
+    c, request = query.c, query.r
     path = f"{base}/collections/{c.id}/items"
     here = _Query({k: v for k, v in params.items() if k != "f"})
     limit, offset = request.limit, request.offset

@@ -66,5 +66,11 @@ class OgcState:
         """Whether ``prepare`` ran once (the registry knows which optional tables exist)."""
         return self._ready
 
+    @property
+    def current(self) -> bool:
+        """Whether what the caches hold can be used without a connection now: prepared, and the change
+        log needs no poll (else ``prepare``, which polls)."""
+        return self._ready and not self.tracker.due()
+
     def snapshot(self) -> dict[str, Any]:
         return {"change_log_id": self.tracker.max_id, "tile_cache": self.tiles.stats()}

@@ -205,12 +205,6 @@ def plan_tile(state: OgcState, principal: Principal, tileset: str, tms: str, z: 
     return planned.finish(None) if planned.sql is None else planned
 
 
-def servable(state: OgcState) -> bool:
-    """Whether tiles can be planned without a connection now: the state is prepared and the change log
-    needs no poll (else ``get_tile``, which polls)."""
-    return state.ready and not state.tracker.due()
-
-
 def get_tile(conn: Connection, state: OgcState, principal: Principal, tileset: str, tms: str, z: int, x: int,
              y: int) -> Tile:
     """A tile of one collection (or of all the caller may read: ``tileset='_all'``), from the cache or built.

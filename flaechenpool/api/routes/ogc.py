@@ -10,12 +10,15 @@ import json
 import threading
 from typing import Annotated, Any
 
+import psycopg
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
+from psycopg_pool import PoolTimeout
+from starlette.concurrency import run_in_threadpool
 
-from flaechenpool.api.deps import SettingsDep, opener_of
+from flaechenpool.api.deps import SettingsDep, opener_of, reader_for
 from flaechenpool.api.responses import PartsResponse
-from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, get_caller
+from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, get_caller, known_caller
 from flaechenpool.errors import InputError
 from flaechenpool.features import documents, html, openapi, service
 from flaechenpool.features.state import OgcState
@@ -134,11 +137,30 @@ def collection(collection_id: str, request: Request, params: ParamsDep, conn: Ac
 
 
 @router.get("/collections/{collection_id}/items", summary="Features (GeoJSON)")
-def items(collection_id: str, request: Request) -> Response:
-    # read as the caller in one round trip per statement (features.items.read_page, db.read_as); no
-    # dependencies: the request's parts are taken here (FastAPI's dependency handling costs per request)
+async def items(collection_id: str, request: Request) -> Response:
+    # a caller known without the database gets the page read on the event loop (the app's AsyncReader);
+    # everyone else, HTML, the once-a-second change-log poll and any database error take the worker
+    # thread (read as the caller in one round trip per statement: features.items.read_page, db.read_as).
+    # No dependencies: the request's parts are taken here (FastAPI's dependency handling costs per request)
     params, settings = params_of(request), request.app.state.settings
     state = state_of(request)
+    reader = reader_for(request.app)
+    if reader is not None and state.current and not wants_html(request, params):
+        principal = known_caller(request.headers.get("authorization"), request.app.state.principals)
+        if principal is not None:
+            try:
+                result = await service.items_async(
+                    reader, state, principal, collection_id, params, base=base_url(request),
+                    default_limit=settings.api.default_limit, max_limit=settings.api.max_limit)
+            except (psycopg.Error, PoolTimeout):
+                pass        # the worker thread's way answers it: the page, or the error as problem+json
+            else:
+                return _items_response(result)
+    return await run_in_threadpool(_items, collection_id, request, params, state)
+
+
+def _items(collection_id: str, request: Request, params: dict[str, str], state: OgcState) -> Response:
+    settings = request.app.state.settings
     as_html = wants_html(request, params)
     with opener_of(request)() as conn:
         principal = get_caller(request, conn)
@@ -148,6 +170,10 @@ def items(collection_id: str, request: Request) -> Response:
     if as_html:
         title = state.registry.get(collection_id, principal).title
         return HTMLResponse(html.features(title, json.loads(result.body)))
+    return _items_response(result)
+
+
+def _items_response(result: service.ItemsResult) -> Response:
     headers = {"Content-Crs": result.crs.header}
     if result.matched is not None:
         headers["OGC-NumberMatched"] = str(result.matched)
