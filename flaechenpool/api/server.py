@@ -19,6 +19,7 @@ the middleware answers the same requests.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import httptools
@@ -44,6 +45,7 @@ class _Answered:
 
 
 _ANSWERED = _Answered()
+log = logging.getLogger("flaechenpool.api")
 
 
 def _lines(headers: list[tuple[bytes, bytes]]) -> bytes:
@@ -64,18 +66,29 @@ class TileProtocol(HttpToolsProtocol):
     application: FastAPI            # set by ``tile_protocol``
     again: dict[tuple[bytes, bytes | None], _Again]     # (URL, Authorization) → how to answer it again
     answered = 0                    # requests answered here, for tests and diagnostics
+    fast = True                     # answer cached tiles here (off after an unexpected error)
     AGAIN_MAX = 16_384              # remembered URLs (some 500 bytes each; no tile data, which the cache holds)
 
     def on_headers_complete(self) -> None:
-        if not self._answer_from_cache():
+        found = None
+        if self.fast:
+            try:
+                found = self._cached_answer()
+            except Exception:   # uvicorn's protocol changed, or a bug: from now on the application answers all
+                log.exception("cached tiles are answered through the application from now on")
+                type(self).fast = False
+        if found is None:
             super().on_headers_complete()
+        else:
+            self._write(*found)
 
-    def _answer_from_cache(self) -> bool:
+    def _cached_answer(self) -> tuple[int, bytes, bytes] | None:
+        """Status, header lines and body of the answer, if this request is a cached tile (see the module)."""
         parser = self.parser
         if (self.cycle is not None and not self.cycle.response_complete) or self.pipeline \
                 or self.expect_100_continue or self.config.access_log or self.flow.write_paused \
                 or parser.get_method() != b"GET" or parser.get_http_version() != "1.1" or parser.should_upgrade():
-            return False
+            return None
         authorization = if_none_match = None
         for name, value in self.headers:
             if name == b"authorization" and authorization is None:
@@ -88,13 +101,11 @@ class TileProtocol(HttpToolsProtocol):
         if tile is None:
             planned = self._plan(key, authorization)
             if planned is None:
-                return False
+                return None
             again, tile = planned
         if is_not_modified(tile, None if if_none_match is None else if_none_match.decode("latin-1")):
-            self._write(304, again.not_modified, b"")
-        else:
-            self._write(200, again.ok, tile.data)
-        return True
+            return 304, again.not_modified, b""
+        return 200, again.ok, tile.data
 
     def _plan(self, key: tuple[bytes, bytes | None], authorization: bytes | None) -> tuple[_Again, Tile] | None:
         """How to answer a URL not answered before (or no longer so): ``known_tile``; remembered."""
@@ -123,9 +134,14 @@ class TileProtocol(HttpToolsProtocol):
         self.on_response_complete()     # counts the request, arms the keep-alive timeout
 
 
-def tile_protocol(app: FastAPI) -> type[TileProtocol]:
-    """``TileProtocol`` for one application (uvicorn creates one protocol per connection)."""
-    return type("TileProtocol", (TileProtocol,), {"application": app, "again": {}, "answered": 0})
+def tile_protocol(app: FastAPI) -> type[HttpToolsProtocol]:
+    """``TileProtocol`` for one application (uvicorn creates one protocol per connection); uvicorn's own
+    protocol if this uvicorn lacks what ``TileProtocol`` builds on."""
+    if not all(callable(getattr(HttpToolsProtocol, name, None))
+               for name in ("on_headers_complete", "on_response_complete")):
+        log.warning("this uvicorn's httptools protocol is not the one TileProtocol knows: not used")
+        return HttpToolsProtocol
+    return type("TileProtocol", (TileProtocol,), {"application": app, "again": {}, "answered": 0, "fast": True})
 
 
 def run(app: FastAPI, host: str, port: int, *, log_level: str = "info") -> None:

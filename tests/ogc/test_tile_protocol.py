@@ -44,6 +44,7 @@ def served(live_server: LiveServer) -> Iterator[Served]:
     users of the live server's fixture)."""
     app = create_app(Settings(load_demo=False), database_url=live_server.database_url)
     protocol = tile_protocol(app)
+    assert issubclass(protocol, TileProtocol)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, http=protocol, log_level="warning",
                                            access_log=False))
@@ -54,7 +55,7 @@ def served(live_server: LiveServer) -> Iterator[Served]:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
     try:
-        yield Served(f"http://127.0.0.1:{port}", app, protocol)
+        yield Served(f"http://127.0.0.1:{port}", app, protocol)  # type: ignore[arg-type]
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -208,3 +209,24 @@ def test_pipelined_close_and_http10_requests_are_answered_in_order(served: Serve
         old = _raw(served.url, b"GET %s HTTP/1.0\r\n\r\n" % path, 2)   # uvicorn's own path
         assert _answers(old) == [(200, "application/vnd.mapbox-vector-tile", tile.content)]
         assert served.protocol.answered == answered + 2
+
+
+def test_an_unexpected_error_hands_every_request_to_the_application(served: Served,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failure inside the protocol's own step (here: planning raises) must not cost the request: the
+    application answers it, and all further ones (the protocol stops answering tiles itself)."""
+    from flaechenpool.api import server
+
+    path = _path(TMS.tile(*JENA, 13))
+    with httpx.Client(base_url=served.url) as http, no_poll(served):
+        expected = http.get(path)
+        monkeypatch.setattr(server, "known_tile", lambda *a: 1 / 0)
+        served.protocol.again.clear()
+        try:
+            answered = served.protocol.answered
+            for _ in range(2):
+                r = http.get(path)
+                assert r.status_code == 200 and r.content == expected.content
+            assert served.protocol.fast is False and served.protocol.answered == answered
+        finally:
+            served.protocol.fast = True
