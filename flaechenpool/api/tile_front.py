@@ -113,16 +113,17 @@ def _plan(app: FastAPI, authorization: bytes | None, match: re.Match[str]) -> _P
     cache: PrincipalCache | None = getattr(app.state, "principals", None)
     if state is None or cache is None or not state.current:
         return None     # first use, or the change log is due for its poll: the route does both
-    collection, tms, z, y, x = match.groups()
+    collection, tms = match.group(1, 2)
+    z, y, x = (int(n) for n in match.group(3, 4, 5))
     tileset = tiles.ALL if collection is None else collection
     try:
         principal = known_caller(None if authorization is None else authorization.decode("latin-1"), cache)
         if principal is None:
             return None
-        planned = tiles.plan_tile(state, principal, tileset, tms, int(z), int(x), int(y))
+        planned = tiles.plan_tile(state, principal, tileset, tms, z, x, y)
     except FlaechenpoolError:
         return None     # malformed credentials, unknown tile or collection, not readable: the route's answer
-    return _Planned(state, principal, tiles.cache_key(tileset, principal.role, int(z), int(x), int(y)), planned)
+    return _Planned(state, principal, tiles.cache_key(tileset, principal.role, z, x, y), planned)
 
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]   # status, headers, body
@@ -170,9 +171,14 @@ def still_cached(app: FastAPI, known: KnownTile, authorization: bytes | None) ->
     return tiles.Tile(entry.data, entry.etag, known.public)
 
 
+def raw_tile_headers(tile: tiles.Tile) -> list[tuple[bytes, bytes]]:
+    """``tile_headers`` as ASGI sends them (the headers of a 304)."""
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in tile_headers(tile).items()]
+
+
 def answer(tile: tiles.Tile, if_none_match: bytes | None) -> Answer:
     """Status, headers and body of a tile answer: 304 when ``If-None-Match`` names its ETag, else 200."""
-    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in tile_headers(tile).items()]
+    headers = raw_tile_headers(tile)
     if is_not_modified(tile, None if if_none_match is None else if_none_match.decode("latin-1")):
         return 304, headers, b""
     headers += [(b"content-type", _MVT), (b"content-length", str(len(tile.data)).encode())]
