@@ -10,7 +10,8 @@
    ``uvicorn[standard]``, installed here on first use.
    The peers serve the view ``core.current_parcels`` (the same rows) and ``ref.land_use``.
 3. Workloads: items pages of 1,000 features in random 1.2 km boxes (CRS84 bbox), the same with a CQL2
-   filter, 1 and 4 clients; vector tiles z10–z16 over Jena, Erfurt and Ilmenau (4 × 4 tiles a town up to
+   filter, 1 and 4 clients (one client: in turns of ``--turn`` requests per system, as the uncached
+   tiles; four: one pass per system); vector tiles z10–z16 over Jena, Erfurt and Ilmenau (4 × 4 tiles a town up to
    z13, 8 × 8 from z14, whose tiles take milliseconds; land use below z13, where Flächenpool leaves
    parcels out of tiles; parcels from z13), uncached and repeated. Uncached tiles are requested in
    turns of 12 tiles per system (the raw SQL and every server, in an order that rotates from turn to
@@ -469,7 +470,8 @@ def main() -> None:
     parser.add_argument("--skip-peers", action="store_true", help="only Flächenpool and raw SQL")
     parser.add_argument("--only", choices=("items", "tiles"), help="run only these workloads (while iterating)")
     parser.add_argument("--turn", type=int, default=12,
-                        help="uncached tiles requested per system in a row (default 12; the tile count: one pass each)")
+                        help="uncached tiles and one-client items pages requested per system in a row "
+                        "(default 12; the request count: one pass each)")
     parser.add_argument("--zooms", default="10-16", help="tile zoom levels, e.g. 14-16 (default 10-16)")
     parser.add_argument("--reuse-db", action="store_true", help="keep the database of an earlier run (same --parcels)")
     parser.add_argument("--client", choices=("lean", "http.client", "httpx"), default="lean",
@@ -508,7 +510,7 @@ def main() -> None:
                     return raw.run(sql, dict(q.binds), custom_plans=True)
 
                 measure([lambda b=b: raw_call(b) for b in bx[:20]], 1)        # warm the buffers
-                result["raw SQL"] = run_safely([lambda b=b: raw_call(b) for b in bx], clients)
+                passes: dict[str, list[Callable[[], object]]] = {"raw SQL": [lambda b=b: raw_call(b) for b in bx]}
                 for system, (base, _) in servers.items():
                     # pygeoapi 0.21 refuses filter-lang=cql2-text but reads CQL2 text without it
                     lang = "" if system == "pygeoapi" else "&filter-lang=cql2-text"
@@ -517,8 +519,15 @@ def main() -> None:
                     fmt = "&f=json" if system == "pygeoapi" else ""
                     urls = [f"{base}/collections/{names['parcels'][system]}/items?limit=1000&bbox="
                             f"{','.join(map(str, b))}{extra}{fmt}" for b in bx]
-                    print(f"{label}, {clients} client(s): {system}", file=sys.stderr)
-                    result[system] = run_safely([lambda u=u: http.get(u) for u in urls], clients)
+                    passes[system] = [lambda u=u: http.get(u) for u in urls]
+                print(f"{label}, {clients} client(s): {', '.join(passes)}", file=sys.stderr)
+                if clients == 1:        # in turns, as the uncached tiles: a slow spell falls on every system alike
+                    for system, calls in passes.items():
+                        result[system] = run_safely(calls[:1], 1)         # one request first: a peer may fail it
+                    result.update(measure_interleaved({s: c for s, c in passes.items() if result[s]}, args.turn))
+                else:
+                    for system, calls in passes.items():
+                        result[system] = run_safely(calls, clients)
                 rows.append((label, clients, result))
         selected_none: set[tuple[str, int, int, int]] = set()     # tiles requested before whose envelope had no row
         for z in [] if args.only == "items" else zooms:
@@ -536,7 +545,7 @@ def main() -> None:
             for t, call in zip(tiles, raw_calls, strict=True):                   # also warms the buffers
                 if call()[1] == 0:  # type: ignore[index]
                     selected_none.add((cid, *t))
-            passes: dict[str, list[Callable[[], object]]] = {"raw SQL": raw_calls}
+            passes = {"raw SQL": raw_calls}
             for system, (base, _) in servers.items():
                 name = names[cid][system]
                 urls = [tile_url(system, base, name, *t) for t in tiles]

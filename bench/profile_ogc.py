@@ -48,12 +48,12 @@ def cpu_ms(pid: int) -> float:
 
 
 def backends_cpu_ms(url: str) -> float:
-    """CPU of all client backends of the bench database (connections of the server under test)."""
+    """CPU of all client backends of the bench database (the server's connections: its pool and its AsyncReader's)."""
     u = make_url(url)
     with psycopg.connect(host=u.query["host"], port=u.query["port"], user=u.username, dbname=u.database,
                          autocommit=True) as conn:
         pids = [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
-                                           "AND application_name = 'flaechenpool'")]
+                                           "AND application_name IN ('flaechenpool', 'flaechenpool-reads')")]
     total = 0.0
     for pid in pids:
         try:

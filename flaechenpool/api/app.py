@@ -4,7 +4,8 @@
 database (reachable, PostGIS, schema revision) so a bad ``DATABASE_URL`` fails at start with one
 clear message, keeps the engine on ``app.state``, opens the tiles' ``AsyncReader`` pool
 (``async_reads``), runs the retention job (``api/retention.py``) and closes both pools on exit. The
-outermost middleware, ``TileFront``, answers the tile requests it can (``api/tile_front.py``).
+outermost middlewares answer the tile requests (``api/tile_front.py``) and items pages
+(``api/items_front.py``) of callers known without the database.
 Run it with ``flaechenpool serve`` or ``uvicorn --factory flaechenpool.api.app:app_factory``.
 """
 
@@ -20,6 +21,7 @@ from sqlalchemy import Engine
 
 from flaechenpool import __version__
 from flaechenpool.api import retention
+from flaechenpool.api.items_front import ItemsFront
 from flaechenpool.api.limits import BodySizeLimit
 from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.problems import add_problem_handlers
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.principals = PrincipalCache(settings.api.token_cache_seconds)
     add_problem_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
+    app.add_middleware(ItemsFront)    # the items pages of known callers need no routing either
     app.add_middleware(TileFront)     # outermost: the tiles of known callers need no routing
     # /ogc first: requests are matched route by route in this order, and map clients send the most
     # requests (dozens of tiles per view); the /ogc paths overlap no other router's

@@ -86,6 +86,8 @@ class TileProtocol(HttpToolsProtocol):
     def _cached_answer(self) -> tuple[int, bytes, bytes] | None:
         """Status, header lines and body of the answer, if this request is a cached tile (see the module)."""
         parser = self.parser
+        if b"/tiles/" not in self.url or b"?" in self.url:
+            return None         # not a tile, or a query string: the application answers
         if (self.cycle is not None and not self.cycle.response_complete) or self.pipeline \
                 or self.expect_100_continue or self.config.access_log or self.flow.write_paused \
                 or parser.get_method() != b"GET" or parser.get_http_version() != "1.1" or parser.should_upgrade():

@@ -39,7 +39,7 @@ _MVT = MVT.encode("latin-1")
 _TILE_PATH = re.compile(r"/ogc/(?:collections/([^/]+)/)?tiles/([^/]+)/(\d{1,2})/(\d{1,9})/(\d{1,9})")
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path the routes match: without the ``root_path`` a proxy serves the application under."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
@@ -70,7 +70,7 @@ class TileFront:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
-            match = _TILE_PATH.fullmatch(_route_path(scope))
+            match = _TILE_PATH.fullmatch(route_path(scope))
             if match is not None:
                 tile = await self._tile(scope["app"], _header(scope, b"authorization"), match)
                 if tile is not None:

@@ -13,6 +13,7 @@ intervals, and the array operators a_equals, a_contains, a_containedBy, a_overla
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -56,10 +57,22 @@ def parse_filter(text: str, lang: str | None) -> dict[str, Any] | bool:
 
     ``cql-text`` (the draft's name, which GDAL's OAPIF driver sends) is read as CQL2 text in which a
     plain string may stand for a date or timestamp, as the draft allowed; the tree is wrapped in a
-    ``legacy-text`` node that tells the compiler so."""
+    ``legacy-text`` node that tells the compiler so.
+
+    A client paging or panning sends the same filter again and again: the trees of the last
+    ``PARSED_KEPT`` filters of up to ``PARSED_KEPT_CHARS`` characters are kept (as JSON text, so each
+    caller gets a tree of its own)."""
     if len(text) > MAX_FILTER_CHARS:
         raise InputError(f"filter: longer than {MAX_FILTER_CHARS} characters")
     lang = (lang or "cql2-text").strip().lower()
+    kept = _parsed(text, lang) if len(text) <= PARSED_KEPT_CHARS else _parse(text, lang)
+    return json.loads(kept)  # type: ignore[no-any-return]
+
+
+PARSED_KEPT, PARSED_KEPT_CHARS = 256, 4_000
+
+
+def _parse(text: str, lang: str) -> str:
     try:
         if lang in ("cql2-text", "cql-text"):
             expr = cql2.parse_text(_ilike_to_casei(text) if lang == "cql-text" else text)
@@ -72,7 +85,10 @@ def parse_filter(text: str, lang: str | None) -> dict[str, Any] | bool:
         reason = " ".join(str(exc).split())[:400]
         raise InputError(f"filter: not valid {lang}: {reason}") from None
     tree = expr.to_json()
-    return {"op": "legacy-text", "args": [tree]} if lang == "cql-text" else tree
+    return json.dumps({"op": "legacy-text", "args": [tree]} if lang == "cql-text" else tree)
+
+
+_parsed = functools.lru_cache(maxsize=PARSED_KEPT)(_parse)
 
 
 class Compiler:

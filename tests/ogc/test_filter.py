@@ -137,3 +137,23 @@ def test_property_query_parameters(ogc: TestClient, conn: Connection, auth: Auth
     expected = {s["id"] for s in _sites(conn) if s["kind"] == "underused"}
     assert _ids(ogc, "sites", auth("planner"), kind="underused") == expected
     assert ogc.get("/ogc/collections/sites/items?broadband_mbit=fast").status_code == 400
+
+
+def test_a_repeated_filter_is_parsed_once_and_each_caller_gets_a_tree_of_its_own() -> None:
+    from flaechenpool.errors import InputError
+    from flaechenpool.features import cql
+
+    text_ = "official_area_m2 > 1000 AND land_use = 'Wohnbaufläche'"
+    cql._parsed.cache_clear()
+    first = cql.parse_filter(text_, None)
+    first["args"].append({"op": "=", "args": [1, 2]})          # a caller changing its tree …
+    second = cql.parse_filter(text_, "CQL2-TEXT ")
+    assert len(second["args"]) == 2                              # … does not change the next caller's
+    assert cql._parsed.cache_info().hits == 1                    # the same language, normalised: parsed once
+    for _ in range(2):                                           # a bad filter is refused every time
+        with pytest.raises(InputError, match="not valid cql2-text"):
+            cql.parse_filter("official_area_m2 >", None)
+    long_ = " OR ".join(f"official_area_m2 = {i}" for i in range(600))
+    assert len(long_) > cql.PARSED_KEPT_CHARS
+    assert cql.parse_filter(long_, None) == cql.parse_filter(long_, None)
+    assert cql._parsed.cache_info().currsize == 1                # long filters are not kept

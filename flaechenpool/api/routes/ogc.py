@@ -7,41 +7,26 @@ The request's database role (``ActingConnectionDep``) decides what a caller sees
 from __future__ import annotations
 
 import json
-import threading
 from typing import Annotated, Any
 
-import psycopg
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from psycopg_pool import PoolTimeout
 from starlette.concurrency import run_in_threadpool
 
-from flaechenpool.api.deps import SettingsDep, opener_of, reader_for
-from flaechenpool.api.responses import PartsResponse
-from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, get_caller, known_caller
-from flaechenpool.errors import InputError
+from flaechenpool.api.deps import SettingsDep, opener_of
+from flaechenpool.api.items_front import items_response
+from flaechenpool.api.ogc_requests import base_url, params_of, state_of, wants_html
+from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, get_caller
 from flaechenpool.features import documents, html, openapi, service
 from flaechenpool.features.state import OgcState
 from flaechenpool.sites import etag as site_etag
 
 router = APIRouter(prefix="/ogc", tags=["ogc"])
-_lock = threading.Lock()
 
 
 async def get_state(request: Request) -> OgcState:
     """The application's OGC state (registry, change tracker, caches), created on first use."""
     return state_of(request)
-
-
-def state_of(request: Request) -> OgcState:
-    """``get_state`` for hot routes that take no dependencies."""
-    state = getattr(request.app.state, "ogc", None)
-    if state is None:
-        with _lock:
-            state = getattr(request.app.state, "ogc", None)
-            if state is None:
-                state = request.app.state.ogc = OgcState()
-    return state  # type: ignore[no-any-return]
 
 
 def get_ready_state(conn: ActingConnectionDep, state: Annotated[OgcState, Depends(get_state)]) -> OgcState:
@@ -57,33 +42,7 @@ async def query_params(request: Request) -> dict[str, str]:
     return params_of(request)
 
 
-def params_of(request: Request) -> dict[str, str]:
-    """``query_params`` for hot routes that take no dependencies."""
-    if not request.scope.get("query_string"):
-        return {}
-    items = request.query_params.multi_items()
-    params = dict(items)
-    if len(params) != len(items):
-        raise InputError("a query parameter is given more than once")
-    return params
-
-
 ParamsDep = Annotated[dict[str, str], Depends(query_params)]
-
-
-def base_url(request: Request) -> str:
-    return str(request.base_url).rstrip("/") + "/ogc"
-
-
-def wants_html(request: Request, params: dict[str, str]) -> bool:
-    f = params.get("f")
-    if f is not None:
-        if f not in ("json", "geojson", "html"):
-            raise InputError(f"f: unknown format {f!r}; use json or html")
-        return f == "html"
-    accept = request.headers.get("accept", "").lower()
-    html_at, json_at = accept.find("text/html"), accept.find("json")
-    return html_at >= 0 and (json_at < 0 or html_at < json_at)
 
 
 def _json(doc: Any, media_type: str = "application/json") -> Response:
@@ -138,25 +97,12 @@ def collection(collection_id: str, request: Request, params: ParamsDep, conn: Ac
 
 @router.get("/collections/{collection_id}/items", summary="Features (GeoJSON)")
 async def items(collection_id: str, request: Request) -> Response:
-    # a caller known without the database gets the page read on the event loop (the app's AsyncReader);
-    # everyone else, HTML, the once-a-second change-log poll and any database error take the worker
-    # thread (read as the caller in one round trip per statement: features.items.read_page, db.read_as).
+    # the pages of callers known without the database are read on the event loop in front of the
+    # application (api.items_front.ItemsFront); what comes here is read in a worker thread, as the
+    # caller in one round trip per statement (features.items.read_page, db.read_as): HTML, unknown
+    # callers, the once-a-second change-log poll, errors and retries after a database error.
     # No dependencies: the request's parts are taken here (FastAPI's dependency handling costs per request)
-    params, settings = params_of(request), request.app.state.settings
-    state = state_of(request)
-    reader = reader_for(request.app)
-    if reader is not None and state.current and not wants_html(request, params):
-        principal = known_caller(request.headers.get("authorization"), request.app.state.principals)
-        if principal is not None:
-            try:
-                result = await service.items_async(
-                    reader, state, principal, collection_id, params, base=base_url(request),
-                    default_limit=settings.api.default_limit, max_limit=settings.api.max_limit)
-            except (psycopg.Error, PoolTimeout):
-                pass        # the worker thread's way answers it: the page, or the error as problem+json
-            else:
-                return _items_response(result)
-    return await run_in_threadpool(_items, collection_id, request, params, state)
+    return await run_in_threadpool(_items, collection_id, request, params_of(request), state_of(request))
 
 
 def _items(collection_id: str, request: Request, params: dict[str, str], state: OgcState) -> Response:
@@ -170,14 +116,7 @@ def _items(collection_id: str, request: Request, params: dict[str, str], state: 
     if as_html:
         title = state.registry.get(collection_id, principal).title
         return HTMLResponse(html.features(title, json.loads(result.body)))
-    return _items_response(result)
-
-
-def _items_response(result: service.ItemsResult) -> Response:
-    headers = {"Content-Crs": result.crs.header}
-    if result.matched is not None:
-        headers["OGC-NumberMatched"] = str(result.matched)
-    return PartsResponse(result.parts, media_type=documents.GEOJSON, headers=headers)
+    return items_response(result)
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}", summary="One feature (GeoJSON)")

@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from flaechenpool.api.routes.ogc import ParamsDep, StateDep, base_url
+from flaechenpool.api.ogc_requests import base_url
+from flaechenpool.api.routes.ogc import ParamsDep, StateDep
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep
 from flaechenpool.features import edit
 from flaechenpool.features.crs import CRS84

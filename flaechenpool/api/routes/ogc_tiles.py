@@ -12,7 +12,8 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from flaechenpool.api.deps import Opener, opener_of
-from flaechenpool.api.routes.ogc import ParamsDep, StateDep, base_url, params_of, state_of
+from flaechenpool.api.ogc_requests import base_url, params_of, state_of
+from flaechenpool.api.routes.ogc import ParamsDep, StateDep
 from flaechenpool.api.security import PrincipalDep, get_caller
 from flaechenpool.api.tile_front import is_not_modified, tile_headers
 from flaechenpool.features import style, tiles, tilesets
