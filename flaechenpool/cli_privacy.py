@@ -20,7 +20,8 @@ personal_app = typer.Typer(help="Retention and erasure of personal data sent thr
 
 
 def _summary(what: str, erased: Erased) -> str:
-    reports = f"; {erased.reports} reports cleared of description and photo" if erased.reports else ""
+    reports = (f"; {erased.reports} reports cleared of description and photo (and the copies in sites made from them)"
+               if erased.reports else "")
     return (f"{what}: {erased.inquiries} inquiries, {erased.report_contacts} report contacts deleted{reports}; "
             f"{erased.audit_records} audit records redacted")
 
@@ -72,7 +73,7 @@ def personal_erase(email: Annotated[str, typer.Argument(help="E-mail address the
                    reason: Annotated[str, typer.Option(help="Why (recorded), e.g. 'Löschung nach Art. 17 DSGVO, Az. …'")]
                    ) -> None:
     """Delete everything sent with an e-mail address (inquiries, report contacts, the description and photo
-    of those reports) and redact it in the audit log."""
+    of those reports, the copy of that description in a site made from a report) and redact it in the audit log."""
     from flaechenpool import privacy
 
     settings = _settings()

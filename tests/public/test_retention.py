@@ -149,6 +149,62 @@ def test_erasure_clears_what_the_persons_reports_say_and_show_in_any_status(conn
     assert "Brache am Ortsrand" in json.dumps(audit_rows(conn, "core.site_reports", other), ensure_ascii=False)
 
 
+NOTE = "[Beschreibung auf Verlangen der meldenden Person gelöscht]"
+
+
+def accepted_into(conn: Connection, report: int, site: int, *, retire: bool = False) -> str:
+    """Link ``report`` to ``site`` as accepting it does (its description copied into the site's, with a
+    sentence of the office after it); optionally retire the site. Returns the copy's prefix."""
+    reference = conn.execute(text("SELECT reference FROM core.site_reports WHERE id = :r"), {"r": report}).scalar_one()
+    conn.execute(text("UPDATE core.sites s SET description = 'Aus Meldung ' || r.reference || ': ' || r.description "
+                      "|| ' Vom Amt ergänzt: Eigentümer angefragt.' FROM core.site_reports r "
+                      "WHERE s.id = :s AND r.id = :r"), {"s": site, "r": report})
+    conn.execute(text("UPDATE core.site_reports SET status = 'accepted', site_id = :s WHERE id = :r"),
+                 {"s": site, "r": report})
+    if retire:
+        conn.execute(text("UPDATE core.sites SET retired_at = now(), retired_reason = 'Test' WHERE id = :s"), {"s": site})
+    return f"Aus Meldung {reference}: "
+
+
+def test_erasure_reaches_the_copies_in_the_sites_made_from_the_reports(conn: Connection) -> None:
+    """Accepting a report copies its description into the new site's. An erasure request replaces that
+    copy too — in an active and in a retired site, and in the sites' audit records — and keeps what the
+    office wrote; the copy of another person's report stays."""
+    sites = conn.execute(text("SELECT id FROM core.sites WHERE NOT published AND retired_at IS NULL ORDER BY id "
+                              "LIMIT 3")).scalars().all()
+    assert len(sites) == 3
+    mine, mine_too, other = (report_contact(conn, email=e, decided_days_ago=None)
+                             for e in ("kopie@example.org", "KOPIE@example.org", "andere@example.org"))
+    prefixes = [accepted_into(conn, mine, sites[0]), accepted_into(conn, mine_too, sites[1], retire=True),
+                accepted_into(conn, other, sites[2])]
+    versions = dict(conn.execute(text("SELECT id, version FROM core.sites WHERE id = ANY(:s)"), {"s": sites}).all())
+
+    erased = privacy.erase_by_email(conn, "kopie@example.org", reason="Löschung Art. 17, Az. 11")
+
+    assert erased.reports == 2
+    description = "SELECT description, version FROM core.sites WHERE id = :s"
+    for site, prefix in zip(sites[:2], prefixes[:2], strict=True):
+        now = conn.execute(text(description), {"s": site}).one()
+        assert now.description == f"{prefix}{NOTE} Vom Amt ergänzt: Eigentümer angefragt."
+        assert now.version == versions[site] + 1
+        history = json.dumps(audit_rows(conn, "core.sites", site), ensure_ascii=False)
+        assert "Brache am Ortsrand" not in history and NOTE in history
+    assert conn.execute(text(description), {"s": sites[2]}).one().description == \
+        f"{prefixes[2]}Brache am Ortsrand, seit Jahren ungenutzt. Vom Amt ergänzt: Eigentümer angefragt."
+    assert "Brache am Ortsrand" in json.dumps(audit_rows(conn, "core.sites", sites[2]), ensure_ascii=False)
+
+
+def test_a_retired_site_stays_unchangeable_outside_an_erasure(conn: Connection) -> None:
+    site = conn.execute(text("SELECT id FROM core.sites WHERE NOT published AND retired_at IS NULL ORDER BY id "
+                             "LIMIT 1")).scalar_one()
+    accepted_into(conn, report_contact(conn, email="r@example.org", decided_days_ago=None), site, retire=True)
+    set_context(conn, actor="lm", role="land_manager")
+    conn.execute(text("SELECT set_config('flaechenpool.redacting_reports', 'on', true)"))
+    with pytest.raises(DBAPIError) as caught:
+        conn.execute(text("UPDATE core.sites SET description = 'Von Hand geändert' WHERE id = :s"), {"s": site})
+    assert caught.value.orig.sqlstate == "FPW02"
+
+
 def test_a_land_manager_cannot_borrow_the_erasure_to_edit_a_decided_report(conn: Connection) -> None:
     decided = report_contact(conn, email="m@example.org", decided_days_ago=3)
     set_context(conn, actor="lm", role="land_manager")
