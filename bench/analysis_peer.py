@@ -115,7 +115,8 @@ def analyse(d: dict[str, Any], profile: dict[str, Any]) -> pd.DataFrame:
     # buildings on parcels
     pi2, bi2 = pairs(bg, pg, "intersects")
     covered = shapely.covered_by(bg[bi2], pg[pi2])
-    m2 = np.where(covered, shapely.area(bg[bi2]), shapely.area(shapely.intersection(bg[bi2], pg[pi2])))
+    m2 = shapely.area(bg[bi2])              # a covered building's footprint; the others' intersection only
+    m2[~covered] = shapely.area(shapely.intersection(bg[bi2[~covered]], pg[pi2[~covered]]))
     ov = pd.DataFrame({"p": pi2, "b": bi2, "m2": m2})
     ov = ov[ov.m2 >= det["building_min_overlap_m2"]]
     ov["vacant_m2"] = np.where(ov.b.map(vb.whole).fillna(False).astype(bool), ov.m2, 0.0)
