@@ -25,13 +25,11 @@ from psycopg_pool import PoolTimeout
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flaechenpool.api.deps import reader_for
-from flaechenpool.api.ogc_requests import base_url, params_of, wants_html
+from flaechenpool.api.ogc_requests import base_url, params_of, ready_caller, wants_html
 from flaechenpool.api.responses import PartsResponse
-from flaechenpool.api.security import known_caller
 from flaechenpool.api.tile_front import route_path
 from flaechenpool.errors import FlaechenpoolError
 from flaechenpool.features import documents, service
-from flaechenpool.features.state import OgcState
 
 _ITEMS_PATH = re.compile(r"/ogc/collections/([^/]+)/items")
 
@@ -64,16 +62,16 @@ class ItemsFront:
 async def _page(request: Request, collection_id: str) -> service.ItemsResult | None:
     """The page, when it can be read here; ``None`` when the route is to answer."""
     app = request.app
-    state: OgcState | None = getattr(app.state, "ogc", None)
     reader = reader_for(app)
-    if state is None or reader is None or not state.current:
-        return None         # first use, the change-log poll, no reader (resting, tests' connection)
+    if reader is None:
+        return None         # no reader (resting after a failure, the tests' connection)
     try:
+        ready = ready_caller(app, request.headers.get("authorization"))
+        if ready is None:
+            return None     # first use, the change-log poll, an unknown caller
+        state, principal = ready
         params = params_of(request)
         if wants_html(request, params):
-            return None
-        principal = known_caller(request.headers.get("authorization"), app.state.principals)
-        if principal is None:
             return None
         settings = app.state.settings
         return await service.items_async(reader, state, principal, collection_id, params, base=base_url(request),

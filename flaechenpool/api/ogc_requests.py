@@ -1,12 +1,16 @@
-"""The parts of an ``/ogc`` request its routes and ``ItemsFront`` read alike: the query string as a
-dict, the format asked for, the base URL of links, and the application's OGC state."""
+"""The parts of an ``/ogc`` request its routes and the fronts (``TileFront``, ``ItemsFront``) read alike:
+the query string as a dict, the format asked for, the base URL of links, the application's OGC state,
+and whether the caller is known without the database."""
 
 from __future__ import annotations
 
 import threading
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 
+from flaechenpool.api.principal_cache import PrincipalCache
+from flaechenpool.api.security import known_caller
+from flaechenpool.auth import Principal
 from flaechenpool.errors import InputError
 from flaechenpool.features.state import OgcState
 
@@ -48,3 +52,16 @@ def params_of(request: Request) -> dict[str, str]:
     if len(params) != len(items):
         raise InputError("a query parameter is given more than once")
     return params
+
+
+def ready_caller(app: FastAPI, authorization: str | None) -> tuple[OgcState, Principal] | None:
+    """The OGC state and the caller, when a front may answer without the database: the state is
+    prepared and needs no change-log poll, and the caller is anonymous or a token fresh in the
+    ``PrincipalCache``; else ``None`` (the route answers: first use, the poll, an unknown token).
+    Malformed credentials raise ``AuthenticationRequired``."""
+    state: OgcState | None = getattr(app.state, "ogc", None)
+    cache: PrincipalCache | None = getattr(app.state, "principals", None)
+    if state is None or cache is None or not state.current:
+        return None
+    principal = known_caller(authorization, cache)
+    return None if principal is None else (state, principal)

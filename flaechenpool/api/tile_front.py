@@ -26,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flaechenpool.api.deps import Opener, opener_for, reader_for
-from flaechenpool.api.principal_cache import PrincipalCache
+from flaechenpool.api.ogc_requests import ready_caller
 from flaechenpool.api.security import known_caller
 from flaechenpool.auth import Principal
 from flaechenpool.errors import FlaechenpoolError
@@ -109,17 +109,14 @@ class _Planned(NamedTuple):
 def _plan(app: FastAPI, authorization: bytes | None, match: re.Match[str]) -> _Planned | None:
     """The caller and the tile (cached) or what building it takes, when both are known without the
     database; else ``None`` (the route decides)."""
-    state: OgcState | None = getattr(app.state, "ogc", None)
-    cache: PrincipalCache | None = getattr(app.state, "principals", None)
-    if state is None or cache is None or not state.current:
-        return None     # first use, or the change log is due for its poll: the route does both
     collection, tms = match.group(1, 2)
     z, y, x = (int(n) for n in match.group(3, 4, 5))
     tileset = tiles.ALL if collection is None else collection
     try:
-        principal = known_caller(None if authorization is None else authorization.decode("latin-1"), cache)
-        if principal is None:
+        ready = ready_caller(app, None if authorization is None else authorization.decode("latin-1"))
+        if ready is None:
             return None
+        state, principal = ready
         planned = tiles.plan_tile(state, principal, tileset, tms, z, x, y)
     except FlaechenpoolError:
         return None     # malformed credentials, unknown tile or collection, not readable: the route's answer
