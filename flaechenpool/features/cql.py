@@ -2,7 +2,8 @@
 
 The ``cql2`` package (developmentseed, Rust) parses and validates both encodings into CQL2-JSON; this
 module walks that tree. Property names must be whitelisted properties the caller's role may read;
-every literal becomes a bound parameter; geometry literals are given in ``filter-crs`` and
+every literal becomes a bound parameter; geometry literals are given in ``filter-crs``, must be valid
+(``spatial.parse_geometry``: a self-intersecting polygon or a ring of two points is a 400) and are
 transformed to the storage CRS (the column is never transformed). Types are checked here so a
 mismatch is a 400 naming the operator, not a database error.
 
@@ -25,7 +26,7 @@ from flaechenpool.features.binds import Binds
 from flaechenpool.features.crs import Crs
 from flaechenpool.features.registry import Collection
 from flaechenpool.features.timefilter import OPEN, parse_instant
-from flaechenpool.spatial import BBox
+from flaechenpool.spatial import BBox, parse_geometry
 
 MAX_FILTER_CHARS = 100_000
 GEOMETRY_NAMES = ("geometry", "geom")
@@ -157,7 +158,8 @@ class Compiler:
             sql, params = BBox(minx, miny, maxx, maxy, self.crs.srid).sql(prefix=self.bind.fresh())
             self.bind.update(params)
             return sql
-        return self.crs.input_sql(f"ST_GeomFromGeoJSON({self.bind(json.dumps(node))})")
+        # checked as a written geometry is: a broken or self-intersecting polygon is a 400, not a guess
+        return self.crs.input_sql(f"ST_GeomFromGeoJSON({self.bind(parse_geometry(node, name='filter'))})")
 
     # -- operators ----------------------------------------------------------------------------------------
     def operation(self, op: str, args: list[Any]) -> Node:

@@ -124,12 +124,25 @@ def test_temporal_filter_and_datetime_on_the_land_pool(ogc: TestClient, conn: Co
     ({"filter": "kind = 'x'", "filter-lang": "sql"}, None),
     ({"filter-lang": "cql2-text"}, None),
     ({"filter": "S_INTERSECTS(geometry, POINT(1 2))", "filter-crs": "EPSG:9999"}, None),
+    ({"filter": "S_INTERSECTS(geometry, POLYGON((11.5 50.9, 11.6 51.0)))"}, None),   # a ring of two points
+    ({"filter": "S_WITHIN(geometry, POLYGON((11.5 50.9, 11.6 51.0, 11.6 50.9, 11.5 51.0, 11.5 50.9)))"}, None),
     ({"filter": "T_AFTER(name, DATE('2020-01-01'))"}, "planner"),
 ])
 def test_bad_filters_are_400(ogc: TestClient, auth: Auth, params: dict[str, str], user: str | None) -> None:
     r = ogc.get("/ogc/collections/sites/items", params=params, headers=auth(user))
     assert r.status_code == 400, (params, r.text)
     assert "database" not in r.json()["detail"]
+
+
+def test_a_self_intersecting_filter_polygon_is_refused_with_its_reason(ogc: TestClient) -> None:
+    """A bow tie has no defined inside: GEOS would answer S_WITHIN with some set of features."""
+    bow_tie = "POLYGON((11.5 50.9, 11.6 51.0, 11.6 50.9, 11.5 51.0, 11.5 50.9))"
+    r = ogc.get("/ogc/collections/parcels/items", params={"filter": f"S_INTERSECTS(geometry, {bow_tie})"})
+    assert r.status_code == 400
+    assert r.headers["content-type"] == "application/problem+json"
+    assert "filter: invalid geometry (Self-intersection" in r.json()["detail"]
+    fixed = "POLYGON((11.5 50.9, 11.6 50.9, 11.6 51.0, 11.5 51.0, 11.5 50.9))"
+    assert ogc.get("/ogc/collections/parcels/items", params={"filter": f"S_INTERSECTS(geometry, {fixed})"}).status_code == 200
 
 
 def test_property_query_parameters(ogc: TestClient, conn: Connection, auth: Auth) -> None:
