@@ -11,6 +11,7 @@ import datetime
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -75,16 +76,7 @@ def hash_token(token: str) -> str:
 def add_user(conn: Connection, username: str, *, role: str, display_name: str | None = None,
              municipalities: list[str] | None = None) -> int:
     """Create a user; land managers need at least one municipality (AGS)."""
-    if role not in ROLES:
-        raise InputError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    municipalities = municipalities or []
-    if role == "land_manager" and not municipalities:
-        raise InputError("a land manager needs at least one municipality (--municipality AGS)")
-    known = set(conn.execute(text("SELECT ags FROM core.municipalities WHERE ags = ANY(:a)"),
-                             {"a": municipalities}).scalars())
-    missing = [m for m in municipalities if m not in known]
-    if missing:
-        raise InputError(f"unknown municipality key(s): {', '.join(missing)}")
+    municipalities = _checked_assignment(conn, role, municipalities or [])
     if conn.execute(text("SELECT 1 FROM auth.users WHERE username = :u"), {"u": username}).first():
         raise Conflict(f"user {username!r} exists already")
     user_id = conn.execute(
@@ -94,6 +86,85 @@ def add_user(conn: Connection, username: str, *, role: str, display_name: str | 
     if municipalities:
         conn.execute(text("INSERT INTO auth.user_municipalities (user_id, municipality_ags) VALUES (:i, :a)"),
                      [{"i": user_id, "a": m} for m in municipalities])
+    return int(user_id)
+
+
+def _checked_assignment(conn: Connection, role: str, municipalities: list[str]) -> list[str]:
+    """The municipalities of a user with ``role``, checked: a known role, known keys, and at least one for
+    a land manager (whose rights are bound to them)."""
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
+    if role == "land_manager" and not municipalities:
+        raise InputError("a land manager needs at least one municipality (--municipality AGS)")
+    known = set(conn.execute(text("SELECT ags FROM core.municipalities WHERE ags = ANY(:a)"),
+                             {"a": municipalities}).scalars())
+    missing = [m for m in municipalities if m not in known]
+    if missing:
+        raise InputError(f"unknown municipality key(s): {', '.join(missing)}")
+    return sorted(set(municipalities))
+
+
+def list_users(conn: Connection) -> list[dict[str, Any]]:
+    """Every user with role, municipalities, state and tokens (how many are usable, when one was last used)."""
+    return [dict(row) for row in conn.execute(text(
+        "SELECT u.username, u.display_name, u.role, u.active, u.created_at, "
+        "       coalesce((SELECT array_agg(m.municipality_ags ORDER BY m.municipality_ags) "
+        "                 FROM auth.user_municipalities m WHERE m.user_id = u.id), '{}') AS municipalities, "
+        "       (SELECT count(*) FROM auth.tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL "
+        "          AND (t.expires_at IS NULL OR t.expires_at > now())) AS usable_tokens, "
+        "       (SELECT max(t.last_used_at) FROM auth.tokens t WHERE t.user_id = u.id) AS last_used_at "
+        "FROM auth.users u ORDER BY u.username")).mappings()]
+
+
+def list_tokens(conn: Connection, username: str | None = None) -> list[dict[str, Any]]:
+    """The tokens (of ``username``, else of everyone): name, dates and state; never the token or its hash."""
+    if username is not None:
+        _user_id(conn, username)
+    return [dict(row) for row in conn.execute(text(
+        "SELECT u.username, t.name, t.created_at, t.expires_at, t.last_used_at, t.revoked_at, "
+        "       CASE WHEN t.revoked_at IS NOT NULL THEN 'revoked' "
+        "            WHEN t.expires_at IS NOT NULL AND t.expires_at <= now() THEN 'expired' "
+        "            WHEN NOT u.active THEN 'user deactivated' ELSE 'usable' END AS state "
+        "FROM auth.tokens t JOIN auth.users u ON u.id = t.user_id "
+        "WHERE CAST(:u AS text) IS NULL OR u.username = :u ORDER BY u.username, t.created_at, t.id"),
+        {"u": username}).mappings()]
+
+
+def change_user(conn: Connection, username: str, *, role: str | None = None,
+                municipalities: list[str] | None = None, display_name: str | None = None) -> dict[str, Any]:
+    """Change a user's role, municipalities (replaced as a whole) or name; returns the user as ``list_users``
+    shows it. A running service applies the change once its cached check of the user's token expires
+    (``api.token_cache_seconds``)."""
+    user_id = _user_id(conn, username)
+    current = conn.execute(text("SELECT role FROM auth.users WHERE id = :i"), {"i": user_id}).scalar_one()
+    if municipalities is None:
+        municipalities = list(conn.execute(text(
+            "SELECT municipality_ags FROM auth.user_municipalities WHERE user_id = :i"), {"i": user_id}).scalars())
+    municipalities = _checked_assignment(conn, role or current, municipalities)
+    conn.execute(text("UPDATE auth.users SET role = coalesce(:r, role), display_name = coalesce(:d, display_name) "
+                      "WHERE id = :i AND (role, display_name) IS DISTINCT FROM (coalesce(:r, role), "
+                      "coalesce(:d, display_name))"), {"i": user_id, "r": role, "d": display_name})
+    conn.execute(text("DELETE FROM auth.user_municipalities WHERE user_id = :i AND NOT municipality_ags = ANY(:a)"),
+                 {"i": user_id, "a": municipalities})
+    conn.execute(text("INSERT INTO auth.user_municipalities (user_id, municipality_ags) "
+                      "SELECT :i, a FROM unnest(CAST(:a AS text[])) a ON CONFLICT DO NOTHING"),
+                 {"i": user_id, "a": municipalities})
+    return next(u for u in list_users(conn) if u["username"] == username)
+
+
+def set_active(conn: Connection, username: str, active: bool) -> int:
+    """Deactivate a user (someone leaves the office: the user stays in the audit trail, every token of theirs
+    is revoked, so reactivating needs new tokens) or activate them again; returns how many tokens were
+    revoked."""
+    user_id = _user_id(conn, username)
+    conn.execute(text("UPDATE auth.users SET active = :a WHERE id = :i AND active <> :a"), {"i": user_id, "a": active})
+    return 0 if active else revoke_tokens(conn, username)
+
+
+def _user_id(conn: Connection, username: str) -> int:
+    user_id = conn.execute(text("SELECT id FROM auth.users WHERE username = :u"), {"u": username}).scalar()
+    if user_id is None:
+        raise NotFound(f"no user {username!r}")
     return int(user_id)
 
 
@@ -146,8 +217,7 @@ def revoke_tokens(conn: Connection, username: str, *, name: str | None = None) -
     """Revoke the active tokens of a user (only those called ``name`` when given); returns how many.
 
     A service that caches checked tokens (``api.token_cache_seconds``) stops accepting them within that time."""
-    if conn.execute(text("SELECT 1 FROM auth.users WHERE username = :u"), {"u": username}).first() is None:
-        raise NotFound(f"no user {username!r}")
+    _user_id(conn, username)
     return conn.execute(
         text("UPDATE auth.tokens t SET revoked_at = now() FROM auth.users u "
              "WHERE u.id = t.user_id AND u.username = :u AND t.revoked_at IS NULL "

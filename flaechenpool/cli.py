@@ -261,82 +261,20 @@ def import_layer_cmd(
               f"updated {report.updated}, retired {report.retired}")
 
 
-# --- users and tokens ---------------------------------------------------------------------------
-
-user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
-token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
-app.add_typer(user_app, name="user")
-app.add_typer(token_app, name="token")
-
-
-@user_app.command("add")
-def user_add(
-    username: Annotated[str, typer.Argument(help="Login name (a-z, 0-9, . _ -)")],
-    role: Annotated[str, typer.Option(help="planner, land_manager or admin")],
-    municipality: Annotated[list[str] | None, typer.Option(help="AGS of a municipality the user works for")] = None,
-    display_name: Annotated[str | None, typer.Option(help="Full name")] = None,
-) -> None:
-    """Create a user with a role (and municipalities for land managers)."""
-    from flaechenpool.auth import add_user
-    from flaechenpool.db import acting
-
-    settings = _settings()
-
-    def run() -> int:
-        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason="user add"):
-            return add_user(conn, username, role=role, display_name=display_name, municipalities=municipality)
-
-    user_id = _run(run)
-    out.print(f"user {username} ({role}) created with id {user_id}")
-
-
-@token_app.command("create")
-def token_create(
-    username: Annotated[str, typer.Argument(help="User the token belongs to")],
-    name: Annotated[str, typer.Option(help="What the token is for, e.g. qgis-laptop")] = "default",
-    days: Annotated[int | None, typer.Option(help="Validity in days (default: unlimited)")] = None,
-) -> None:
-    """Create an API token; it is printed once (send it as Bearer token or as the Basic password)."""
-    from flaechenpool.auth import create_token
-    from flaechenpool.db import acting
-
-    settings = _settings()
-
-    def run() -> str:
-        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason="token create"):
-            return create_token(conn, username, name=name, valid_days=days)
-
-    out.print(_run(run), highlight=False)
-
-
-
-@token_app.command("revoke")
-def token_revoke(
-    username: Annotated[str, typer.Argument(help="User whose tokens are revoked")],
-    name: Annotated[str | None, typer.Option(help="Only the tokens with this name (default: all)")] = None,
-) -> None:
-    """Revoke a user's tokens (a running service stops accepting them within api.token_cache_seconds)."""
-    from flaechenpool.auth import revoke_tokens
-    from flaechenpool.db import acting
-
-    settings = _settings()
-
-    def run() -> int:
-        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason="token revoke"):
-            return revoke_tokens(conn, username, name=name)
-
-    count = _run(run)
-    out.print(f"{count} token(s) of {username} revoked" + (f" (name {name})" if name else ""))
+# --- the command groups of their own modules ------------------------------------------------------
 
 def _register_land_office() -> None:
     from flaechenpool.cli_analysis import potential_app
     from flaechenpool.cli_landoffice import audit_app, parcels_app, pool_app, sites_app, vacancies_app
     from flaechenpool.cli_privacy import personal_app
     from flaechenpool.cli_public import inquiries_app, projects_app, reports_app
+    from flaechenpool.cli_users import token_app, user_app
 
     if any(group.name == "parcels" for group in app.registered_groups):
         return
 
+    app.add_typer(user_app, name="user")
+    app.add_typer(token_app, name="token")
     app.add_typer(parcels_app, name="parcels")
     app.add_typer(sites_app, name="sites")
     app.add_typer(pool_app, name="pool")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Connection
 from typer.testing import CliRunner, Result
 
-from flaechenpool import cli, cli_analysis, cli_landoffice, cli_privacy, cli_public
+from flaechenpool import cli, cli_analysis, cli_landoffice, cli_privacy, cli_public, cli_users
 
 runner = CliRunner()
 
@@ -20,9 +20,10 @@ def _on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> No
     def connection(_settings: object) -> Iterator[Connection]:
         yield conn
 
-    for module in (cli_landoffice, cli_public, cli_analysis, cli_privacy):
+    for module in (cli_landoffice, cli_public, cli_analysis, cli_privacy, cli_users):
         monkeypatch.setattr(module, "_connection", connection)
     monkeypatch.setattr(cli_landoffice, "_actor", lambda: "cli:tester")
+    monkeypatch.setattr(cli_users, "_actor", lambda: "cli:tester")
     monkeypatch.setattr(cli.out, "width", 250)
     cli._register_land_office()
 

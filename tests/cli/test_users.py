@@ -1,26 +1,13 @@
-"""flaechenpool user add / token create / token revoke, on the test's rolled-back connection."""
+"""flaechenpool user … and token …, on the test's rolled-back connection (tests/cli/conftest.py)."""
 
 from __future__ import annotations
-
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Connection, text
 
-from flaechenpool import cli
 from flaechenpool.auth import authenticate
 from flaechenpool.errors import AuthenticationRequired
 from tests.cli.conftest import invoke
-
-
-@pytest.fixture(autouse=True)
-def _cli_on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
-    @contextmanager
-    def connection(_settings: object) -> Iterator[Connection]:
-        yield conn
-
-    monkeypatch.setattr(cli, "_connection", connection)
 
 
 def test_tokens_are_created_hashed_and_revoked(conn: Connection) -> None:
@@ -49,3 +36,55 @@ def test_unknown_user_and_role_are_one_message(conn: Connection) -> None:
     bad_role = invoke("user", "add", "carl", "--role", "mayor")
     assert bad_role.exit_code == 1 and "role" in bad_role.output
     assert conn.execute(text("SELECT count(*) FROM auth.users WHERE username = 'carl'")).scalar() == 0
+
+
+def test_a_user_who_leaves_is_deactivated_and_their_tokens_stop(conn: Connection) -> None:
+    assert invoke("user", "add", "dora", "--role", "land_manager", "--municipality", "16070029",
+                  "--display-name", "Dora Dietz").exit_code == 0
+    tokens = [invoke("token", "create", "dora", "--name", n).output.strip() for n in ("qgis", "cli")]
+    listed = invoke("user", "list")
+    assert listed.exit_code == 0
+    row = next(line for line in listed.output.splitlines() if " dora " in line)
+    assert "Dora Dietz" in row and "land_manager" in row and "16070029" in row and " 2 " in row
+
+    gone = invoke("user", "deactivate", "dora")
+    assert gone.exit_code == 0 and "dora deactivated; 2 token(s) revoked" in gone.output
+    for token in tokens:
+        with pytest.raises(AuthenticationRequired):
+            authenticate(conn, token)
+    assert "no active user 'dora'" in invoke("token", "create", "dora").output    # no new token either
+    states = invoke("token", "list", "dora").output
+    assert states.count("revoked") >= 2 and "fp_" not in states                   # never the token itself
+    audit = conn.execute(text("SELECT actor, reason FROM audit.log WHERE table_name = 'auth.users' AND action = 'update' "
+                              "ORDER BY id DESC LIMIT 1")).one()
+    assert audit == ("cli:tester", "user deactivate")
+
+    back = invoke("user", "activate", "dora")
+    assert back.exit_code == 0
+    for token in tokens:                                   # the old tokens stay revoked
+        with pytest.raises(AuthenticationRequired):
+            authenticate(conn, token)
+    fresh = invoke("token", "create", "dora").output.strip()
+    assert authenticate(conn, fresh).username == "dora"
+
+
+def test_role_and_municipalities_change_and_are_checked(conn: Connection) -> None:
+    assert invoke("user", "add", "emil", "--role", "planner").exit_code == 0
+    token = invoke("token", "create", "emil").output.strip()
+    assert authenticate(conn, token).role == "planner"
+
+    lacking = invoke("user", "change", "emil", "--role", "land_manager")
+    assert lacking.exit_code == 1 and "needs at least one municipality" in lacking.output
+    unknown = invoke("user", "change", "emil", "--role", "land_manager", "--municipality", "99999999")
+    assert unknown.exit_code == 1 and "unknown municipality key(s): 99999999" in unknown.output
+    assert authenticate(conn, token).role == "planner"                           # nothing changed
+
+    moved = invoke("user", "change", "emil", "--role", "land_manager", "--municipality", "16070029",
+                   "--municipality", "16070029")                                  # twice: kept once
+    assert moved.exit_code == 0 and "role land_manager, municipalities 16070029" in moved.output
+    assert authenticate(conn, token).municipalities == ("16070029",)
+    swapped = invoke("user", "change", "emil", "--municipality", "16051000")        # replaces the list
+    assert swapped.exit_code == 0
+    assert authenticate(conn, token).municipalities == ("16051000",)
+    assert invoke("user", "change", "emil").exit_code == 2                        # nothing to change
+    assert "no user 'nobody'" in invoke("user", "change", "nobody", "--role", "admin").output

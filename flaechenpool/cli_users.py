@@ -1,0 +1,154 @@
+"""User administration on the command line: ``user add|list|change|deactivate|activate`` and
+``token create|list|revoke``.
+
+Runs with the operator's rights (role admin, actor ``cli:<os user>``); every change lands in the audit
+log. Tokens are printed once, at creation; lists never show a token or its hash. A running service
+applies role, municipality and activity changes once its cached check of a token expires
+(``api.token_cache_seconds``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from flaechenpool.cli import _actor, _connection, _run, _settings, out
+
+user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
+token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
+
+
+def _as_admin(reason: str, work: Any) -> Any:
+    """``work(conn)`` on a committed connection as the operator, with ``reason`` in the audit log."""
+    from flaechenpool.db import acting
+
+    settings = _settings()
+
+    def run() -> Any:
+        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason=reason):
+            return work(conn)
+
+    return _run(run)
+
+
+def _when(value: dt.datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "–"
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name (a-z, 0-9, . _ -)")],
+    role: Annotated[str, typer.Option(help="planner, land_manager or admin")],
+    municipality: Annotated[list[str] | None, typer.Option(help="AGS of a municipality the user works for")] = None,
+    display_name: Annotated[str | None, typer.Option(help="Full name")] = None,
+) -> None:
+    """Create a user with a role (and municipalities for land managers)."""
+    from flaechenpool.auth import add_user
+
+    user_id = _as_admin("user add", lambda conn: add_user(conn, username, role=role, display_name=display_name,
+                                                          municipalities=municipality))
+    out.print(f"user {username} ({role}) created with id {user_id}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """Every user: role, municipalities, active or not, usable tokens and their last use."""
+    from flaechenpool.auth import list_users
+
+    users = _as_admin("user list", list_users)
+    if not users:
+        out.print("no users yet: create one with 'flaechenpool user add NAME --role ROLE'")
+        return
+    table = Table(title=f"{len(users)} user(s)")
+    for column in ("user", "name", "role", "municipalities", "active", "usable tokens", "last used", "created"):
+        table.add_column(column)
+    for u in users:
+        table.add_row(u["username"], u["display_name"], u["role"], ", ".join(u["municipalities"]) or "–",
+                      "yes" if u["active"] else "[red]no[/red]", str(u["usable_tokens"]), _when(u["last_used_at"]),
+                      _when(u["created_at"]))
+    out.print(table)
+
+
+@user_app.command("change")
+def user_change(
+    username: Annotated[str, typer.Argument(help="The user to change")],
+    role: Annotated[str | None, typer.Option(help="New role: planner, land_manager or admin")] = None,
+    municipality: Annotated[list[str] | None, typer.Option(
+        help="AGS the user works for; the options given replace all the user's municipalities")] = None,
+    display_name: Annotated[str | None, typer.Option(help="Full name")] = None,
+) -> None:
+    """Change a user's role, municipalities or name (in effect in a running service within
+    api.token_cache_seconds)."""
+    from flaechenpool.auth import change_user
+
+    if role is None and municipality is None and display_name is None:
+        raise typer.BadParameter("give --role, --municipality or --display-name")
+    user = _as_admin("user change", lambda conn: change_user(conn, username, role=role, municipalities=municipality,
+                                                             display_name=display_name))
+    out.print(f"user {username}: role {user['role']}, municipalities {', '.join(user['municipalities']) or '–'}, "
+              f"name {user['display_name']}", highlight=False)
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: Annotated[str, typer.Argument(help="The user who leaves")]) -> None:
+    """Deactivate a user: their tokens are revoked and no new ones can be made; they stay in the audit trail."""
+    from flaechenpool.auth import set_active
+
+    revoked = _as_admin("user deactivate", lambda conn: set_active(conn, username, False))
+    out.print(f"user {username} deactivated; {revoked} token(s) revoked")
+
+
+@user_app.command("activate")
+def user_activate(username: Annotated[str, typer.Argument(help="The user to activate again")]) -> None:
+    """Activate a deactivated user again (their old tokens stay revoked: create a new one)."""
+    from flaechenpool.auth import set_active
+
+    _as_admin("user activate", lambda conn: set_active(conn, username, True))
+    out.print(f"user {username} activated; create a token with 'flaechenpool token create {username}'")
+
+
+@token_app.command("create")
+def token_create(
+    username: Annotated[str, typer.Argument(help="User the token belongs to")],
+    name: Annotated[str, typer.Option(help="What the token is for, e.g. qgis-laptop")] = "default",
+    days: Annotated[int | None, typer.Option(help="Validity in days (default: unlimited)")] = None,
+) -> None:
+    """Create an API token; it is printed once (send it as Bearer token or as the Basic password)."""
+    from flaechenpool.auth import create_token
+
+    out.print(_as_admin("token create", lambda conn: create_token(conn, username, name=name, valid_days=days)),
+              highlight=False)
+
+
+@token_app.command("list")
+def token_list(username: Annotated[str | None, typer.Argument(help="Only this user's tokens")] = None) -> None:
+    """The tokens (names, dates, state), never the tokens themselves."""
+    from flaechenpool.auth import list_tokens
+
+    tokens = _as_admin("token list", lambda conn: list_tokens(conn, username))
+    if not tokens:
+        out.print(f"no tokens{f' of {username}' if username else ''}: create one with 'flaechenpool token create USER'")
+        return
+    table = Table(title=f"{len(tokens)} token(s)")
+    for column in ("user", "name", "state", "created", "expires", "last used", "revoked"):
+        table.add_column(column)
+    for t in tokens:
+        state = t["state"] if t["state"] == "usable" else f"[red]{t['state']}[/red]"
+        table.add_row(t["username"], t["name"], state, _when(t["created_at"]), _when(t["expires_at"]),
+                      _when(t["last_used_at"]), _when(t["revoked_at"]))
+    out.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    username: Annotated[str, typer.Argument(help="User whose tokens are revoked")],
+    name: Annotated[str | None, typer.Option(help="Only the tokens with this name (default: all)")] = None,
+) -> None:
+    """Revoke a user's tokens (a running service stops accepting them within api.token_cache_seconds)."""
+    from flaechenpool.auth import revoke_tokens
+
+    count = _as_admin("token revoke", lambda conn: revoke_tokens(conn, username, name=name))
+    out.print(f"{count} token(s) of {username} revoked" + (f" (name {name})" if name else ""))
