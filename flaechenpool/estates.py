@@ -103,7 +103,7 @@ def save_estate(conn: Connection, principal: Principal, data: EstateFields, *, e
     params: dict[str, Any] = dict(values, e=estate_id, m=municipality)
     geom = None
     if data.geometry is not None:
-        params.update(g=parse_geometry(data.geometry), g_srid=srid)
+        params.update(g=parse_geometry(data.geometry, areal=True, srid=srid), g_srid=srid)
         geom = f"ST_Multi(ST_CollectionExtract(ST_MakeValid({geometry_sql('g', 'g_srid')}), 3))"
     with conn.begin_nested():
         if estate_id is None:

@@ -67,7 +67,7 @@ def etag(project_id: int, version: int) -> str:
 def _shape(geometry: dict[str, Any], srid: int, params: dict[str, Any]) -> str:
     if geometry.get("type") not in ("Point", "Polygon", "MultiPolygon"):
         raise InputError("a construction project's geometry is a GeoJSON Point, Polygon or MultiPolygon")
-    params.update(geometry=parse_geometry(geometry), geometry_srid=srid)
+    params.update(geometry=parse_geometry(geometry, srid=srid), geometry_srid=srid)
     shape = geometry_sql("geometry", "geometry_srid")
     return shape if geometry["type"] == "Point" else f"ST_Multi(ST_CollectionExtract(ST_MakeValid({shape}), 3))"
 

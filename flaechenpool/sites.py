@@ -110,7 +110,7 @@ def _check(principal: Principal, municipality: str) -> None:
 def _shape_sql(fields: SiteFields, srid: int, params: dict[str, Any]) -> str | None:
     """SQL of the new geometry in EPSG:25832 (drawn or composed from parcels), or None."""
     if fields.geometry is not None:
-        params.update(geometry=parse_geometry(fields.geometry), geometry_srid=srid)
+        params.update(geometry=parse_geometry(fields.geometry, areal=True, srid=srid), geometry_srid=srid)
         return f"ST_Multi(ST_CollectionExtract(ST_MakeValid({geometry_sql('geometry', 'geometry_srid')}), 3))"
     if fields.parcels:
         params["parcels"] = fields.parcels

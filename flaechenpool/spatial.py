@@ -104,8 +104,13 @@ def _finite(v: float) -> bool:
     return v == v and v not in (float("inf"), float("-inf"))
 
 
-def parse_geometry(value: str | dict[str, Any], *, name: str = "geometry") -> str:
-    """Validate a GeoJSON geometry (text or object) and return it as GeoJSON text for PostGIS."""
+def parse_geometry(value: str | dict[str, Any], *, name: str = "geometry", areal: bool = False,
+                   srid: int | None = None, lat_first: bool = False) -> str:
+    """Validate a GeoJSON geometry (text or object) and return it as GeoJSON text for PostGIS.
+
+    ``areal``: only a Polygon or MultiPolygon will do (sites, areas of a run). ``srid`` 4326: the
+    coordinates must be longitudes and latitudes (projected ones sent without their CRS are named as such),
+    latitude first when ``lat_first`` (EPSG:4326's own axis order)."""
     try:
         obj = json.loads(value) if isinstance(value, str) else value
         if not isinstance(obj, dict) or "type" not in obj:
@@ -117,8 +122,17 @@ def parse_geometry(value: str | dict[str, Any], *, name: str = "geometry") -> st
         raise InputError(f"{name}: not a valid GeoJSON geometry ({exc})") from None
     if geom.is_empty:
         raise InputError(f"{name}: the geometry is empty")
+    if areal and geom.geom_type not in ("Polygon", "MultiPolygon"):
+        raise InputError(f"{name}: an area is needed (Polygon or MultiPolygon), not a {geom.geom_type}")
     if shapely.get_num_coordinates(geom) > MAX_GEOMETRY_VERTICES:
         raise InputError(f"{name}: more than {MAX_GEOMETRY_VERTICES} vertices")
+    if srid == 4326:
+        minx, miny, maxx, maxy = geom.bounds
+        if lat_first:
+            minx, miny, maxx, maxy = miny, minx, maxy, maxx
+        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+            raise InputError(f"{name}: coordinates such as ({minx:.10g} {miny:.10g}) are no longitude/latitude; "
+                             "projected coordinates need their CRS (Content-Crs, filter-crs or crs)")
     if not geom.is_valid:
         raise InputError(f"{name}: invalid geometry ({shapely.is_valid_reason(geom)})")
     return json.dumps(obj)

@@ -50,7 +50,7 @@ def record_vacancy(conn: Connection, principal: Principal, data: VacancyCreate, 
             raise UnprocessableError(f"building {data.building_id} is not a current building of {data.municipality_ags}")
         point = "(SELECT ST_PointOnSurface(geom) FROM core.buildings WHERE id = :building_id)"
     else:
-        params.update(location=parse_geometry(data.location or {}, name="location"), location_srid=srid)
+        params.update(location=parse_geometry(data.location or {}, name="location", srid=srid), location_srid=srid)
         point = f"ST_PointOnSurface({geometry_sql('location', 'location_srid')})"
     with conn.begin_nested():
         vid = int(conn.execute(text(

@@ -159,7 +159,8 @@ class Compiler:
             self.bind.update(params)
             return sql
         # checked as a written geometry is: a broken or self-intersecting polygon is a 400, not a guess
-        return self.crs.input_sql(f"ST_GeomFromGeoJSON({self.bind(parse_geometry(node, name='filter'))})")
+        checked = parse_geometry(node, name="filter", srid=self.crs.srid, lat_first=self.crs.swap)
+        return self.crs.input_sql(f"ST_GeomFromGeoJSON({self.bind(checked)})")
 
     # -- operators ----------------------------------------------------------------------------------------
     def operation(self, op: str, args: list[Any]) -> Node:

@@ -141,6 +141,13 @@ def test_a_self_intersecting_filter_polygon_is_refused_with_its_reason(ogc: Test
     assert r.status_code == 400
     assert r.headers["content-type"] == "application/problem+json"
     assert "filter: invalid geometry (Self-intersection" in r.json()["detail"]
+    utm = ogc.get("/ogc/collections/parcels/items", params={"filter": "S_INTERSECTS(geometry, POINT(681100 5644000))"})
+    assert utm.status_code == 400 and "no longitude/latitude" in utm.json()["detail"]
+    labelled = {"filter": "S_INTERSECTS(geometry, POINT(681100 5644000))", "filter-crs": "EPSG:25832"}
+    assert ogc.get("/ogc/collections/parcels/items", params=labelled).status_code == 200
+    lat_first = {"filter": "S_INTERSECTS(geometry, POINT(50.93 11.59))",
+                 "filter-crs": "http://www.opengis.net/def/crs/EPSG/0/4326"}
+    assert ogc.get("/ogc/collections/parcels/items", params=lat_first).status_code == 200
     fixed = "POLYGON((11.5 50.9, 11.6 50.9, 11.6 51.0, 11.5 51.0, 11.5 50.9))"
     assert ogc.get("/ogc/collections/parcels/items", params={"filter": f"S_INTERSECTS(geometry, {fixed})"}).status_code == 200
 

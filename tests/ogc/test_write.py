@@ -114,6 +114,19 @@ def test_invalid_features(ogc: TestClient, auth: Auth, body: str, status: int) -
     assert _post(ogc, auth, body, "EPSG:25832").status_code == status
 
 
+def test_a_point_or_projected_coordinates_without_their_crs_are_named(ogc: TestClient, conn: Connection,
+                                                                      auth: Auth) -> None:
+    before = conn.execute(text("SELECT count(*) FROM core.sites")).scalar_one()
+    point = _post(ogc, auth, _feature(shapely.Point(681100, 5644000)), "EPSG:25832")
+    assert point.status_code == 400
+    assert point.json()["detail"] == "geometry: an area is needed (Polygon or MultiPolygon), not a Point"
+    unlabelled = _post(ogc, auth, _feature(SQUARE))            # UTM metres sent as if CRS84
+    assert unlabelled.status_code == 400
+    assert "(681100 5644000) are no longitude/latitude" in unlabelled.json()["detail"]
+    assert "Content-Crs" in unlabelled.json()["detail"]
+    assert conn.execute(text("SELECT count(*) FROM core.sites")).scalar_one() == before
+
+
 def test_read_only_collections_and_unknown_crs(ogc: TestClient, auth: Auth) -> None:
     headers = {**auth("lm_jena"), "Content-Crs": "EPSG:25832"}
     assert ogc.post("/ogc/collections/parcels/items", content=_feature(SQUARE), headers=headers).status_code == 403

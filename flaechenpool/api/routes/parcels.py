@@ -64,8 +64,8 @@ class ParcelParams(BaseModel):
             limit=self.limit, offset=self.offset,
         )
         if self.intersects:
-            q.geometry = parse_geometry(self.intersects, name="intersects")
             q.geometry_srid = parse_crs(self.intersects_crs, name="intersects_crs")
+            q.geometry = parse_geometry(self.intersects, name="intersects", srid=q.geometry_srid)
         q.validate(max_limit)
         return q
 
