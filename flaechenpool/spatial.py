@@ -25,6 +25,7 @@ _URI = re.compile(r"^(?:https?://www\.opengis\.net/def/crs/EPSG/0/|urn:ogc:def:c
 _CRS84 = re.compile(r"^(?:https?://www\.opengis\.net/def/crs/OGC/1\.3/CRS84|urn:ogc:def:crs:OGC:1\.3:CRS84|CRS84"
                     r"|OGC:CRS84)$", re.IGNORECASE)
 MAX_GEOMETRY_VERTICES = 100_000
+CRS_HINT = "the Content-Crs header or the crs parameter"      # where a written geometry's CRS goes
 
 
 def parse_crs(value: str | None, *, default: int = 4326, name: str = "crs") -> int:
@@ -105,12 +106,24 @@ def _finite(v: float) -> bool:
 
 
 def parse_geometry(value: str | dict[str, Any], *, name: str = "geometry", areal: bool = False,
-                   srid: int | None = None, lat_first: bool = False) -> str:
-    """Validate a GeoJSON geometry (text or object) and return it as GeoJSON text for PostGIS.
+                   srid: int | None = None, lat_first: bool = False, crs_hint: str = CRS_HINT) -> str:
+    """Validate a GeoJSON geometry (text or object) and return it as GeoJSON text for PostGIS: what
+    ``read_geometry`` checks, and that it is valid (a self-intersecting polygon is refused, with the place)."""
+    obj, geom = read_geometry(value, name=name, areal=areal, srid=srid, lat_first=lat_first, crs_hint=crs_hint)
+    if not geom.is_valid:
+        raise InputError(f"{name}: invalid geometry ({shapely.is_valid_reason(geom)})")
+    return json.dumps(obj)
 
-    ``areal``: only a Polygon or MultiPolygon will do (sites, areas of a run). ``srid`` 4326: the
-    coordinates must be longitudes and latitudes (projected ones sent without their CRS are named as such),
-    latitude first when ``lat_first`` (EPSG:4326's own axis order)."""
+
+
+def read_geometry(value: str | dict[str, Any], *, name: str = "geometry", areal: bool = False,
+                  srid: int | None = None, lat_first: bool = False,
+                  crs_hint: str = CRS_HINT) -> tuple[dict[str, Any], shapely.Geometry]:
+    """A GeoJSON geometry (text, object or Feature) as its object and its shapely geometry; 400 when it does
+    not parse, is empty or has more than ``MAX_GEOMETRY_VERTICES``. ``areal``: only a Polygon or
+    MultiPolygon will do. ``srid`` 4326: the coordinates must be longitudes and latitudes (latitude first
+    when ``lat_first``, EPSG:4326's own axis order) — projected ones sent without their CRS are named as
+    such, with ``crs_hint`` saying where the CRS goes."""
     try:
         obj = json.loads(value) if isinstance(value, str) else value
         if not isinstance(obj, dict) or "type" not in obj:
@@ -132,10 +145,8 @@ def parse_geometry(value: str | dict[str, Any], *, name: str = "geometry", areal
             minx, miny, maxx, maxy = miny, minx, maxy, maxx
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
             raise InputError(f"{name}: coordinates such as ({minx:.10g} {miny:.10g}) are no longitude/latitude; "
-                             "projected coordinates need their CRS (Content-Crs, filter-crs or crs)")
-    if not geom.is_valid:
-        raise InputError(f"{name}: invalid geometry ({shapely.is_valid_reason(geom)})")
-    return json.dumps(obj)
+                             f"name the CRS of projected coordinates ({crs_hint})")
+    return obj, geom
 
 
 def geometry_sql(param: str, srid_param: str) -> str:

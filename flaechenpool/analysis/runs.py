@@ -24,7 +24,6 @@ from functools import cache
 from typing import Any
 
 import shapely
-import shapely.geometry
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, text
 
@@ -33,7 +32,7 @@ from flaechenpool.analysis.profiles import get_profile, sql_lists
 from flaechenpool.auth import Principal
 from flaechenpool.db import load_sql
 from flaechenpool.errors import InputError, NotFound, PermissionDenied, UnprocessableError
-from flaechenpool.spatial import MAX_GEOMETRY_VERTICES, geometry_sql
+from flaechenpool.spatial import geometry_sql, read_geometry
 
 STEPS = ("01_classes", "02_vacancies", "03_parcels", "04_surroundings", "05_infill", "06_underused", "07_brownfields",
          "08_vacancies", "09_found", "10_stations", "11_zones", "12_plans", "13_sites", "14_vacancy", "15_districts",
@@ -102,15 +101,9 @@ def _area_sql(request: RunRequest, srid: int, params: dict[str, Any]) -> str:
     covers both its loops; the repair is recorded), or NULL."""
     if request.area is None:
         return "NULL"
-    try:
-        shape = shapely.geometry.shape(request.area)
-    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException) as exc:
-        raise InputError(f"area: not a valid GeoJSON geometry ({exc})") from None
-    if shape.geom_type not in ("Polygon", "MultiPolygon") or shape.is_empty:
-        raise InputError("area: must be a non-empty Polygon or MultiPolygon")
-    if shapely.get_num_coordinates(shape) > MAX_GEOMETRY_VERTICES:
-        raise InputError(f"area: more than {MAX_GEOMETRY_VERTICES} vertices")
-    params.update(area=json.dumps(request.area), area_srid=srid,
+    area, shape = read_geometry(request.area, name="area", areal=True, srid=srid,
+                                crs_hint="the crs parameter, or --area-crs on the command line")
+    params.update(area=json.dumps(area), area_srid=srid,
                   area_repair=None if shape.is_valid else shapely.is_valid_reason(shape))
     return f"ST_Multi(ST_CollectionExtract(ST_MakeValid({geometry_sql('area', 'area_srid')}), 3))"
 

@@ -159,7 +159,7 @@ class Compiler:
             self.bind.update(params)
             return sql
         # checked as a written geometry is: a broken or self-intersecting polygon is a 400, not a guess
-        checked = parse_geometry(node, name="filter", srid=self.crs.srid, lat_first=self.crs.swap)
+        checked = parse_geometry(node, name="filter", srid=self.crs.srid, lat_first=self.crs.swap, crs_hint="filter-crs")
         return self.crs.input_sql(f"ST_GeomFromGeoJSON({self.bind(checked)})")
 
     # -- operators ----------------------------------------------------------------------------------------

@@ -92,6 +92,9 @@ def test_area_in_utm(client: TestClient, auth: Auth, town: Town) -> None:
     assert response.status_code == 201, response.text
     inside = [n for n, (_, g, _) in town.parcels.items() if g.intersects(rect(-10, -70, 200, 120))]
     assert response.json()["parcels_analysed"] == len(inside)
+    unlabelled = client.post("/api/analysis/runs", headers=auth("lm_gera"), json={"municipalities": [GERA], "area": area})
+    assert unlabelled.status_code == 400
+    assert "no longitude/latitude; name the CRS of projected coordinates (the crs parameter" in unlabelled.json()["detail"]
 
 
 @pytest.mark.parametrize("query", ["kind=castle", "sort=-price", "min_score=abc", "limit=0", "municipality=12",

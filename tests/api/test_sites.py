@@ -64,7 +64,8 @@ def test_create_with_a_drawn_geometry_in_utm(client: TestClient, auth: Auth, con
     # the same numbers declared as CRS84 are no longitude/latitude: refused
     wrong = client.post("/api/sites", headers=auth("lm_jena"), json={
         "municipality_ags": JENA, "name": "Falsch", "kind": "infill_gap", "geometry": mapping(drawn)})
-    assert wrong.status_code in (400, 422) and wrong.headers["content-type"] == "application/problem+json"
+    assert wrong.status_code == 400 and wrong.headers["content-type"] == "application/problem+json"
+    assert "are no longitude/latitude; name the CRS of projected coordinates" in wrong.json()["detail"]
 
 
 def test_who_may_create(client: TestClient, auth: Auth, conn: Connection) -> None:

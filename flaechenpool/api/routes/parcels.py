@@ -65,7 +65,8 @@ class ParcelParams(BaseModel):
         )
         if self.intersects:
             q.geometry_srid = parse_crs(self.intersects_crs, name="intersects_crs")
-            q.geometry = parse_geometry(self.intersects, name="intersects", srid=q.geometry_srid)
+            q.geometry = parse_geometry(self.intersects, name="intersects", srid=q.geometry_srid,
+                                        crs_hint="intersects_crs")
         q.validate(max_limit)
         return q
 
