@@ -168,6 +168,45 @@ def db_migrate() -> None:
     _run(lambda: prepare_database(_settings(), echo=info, demo=False))
 
 
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path | None, typer.Argument(help="Backup file (default: DATABASE-YYYYmmdd-HHMMSS.dump here)")] = None,
+) -> None:
+    """Back up the database in use into one file (pg_dump custom format): land pool, history, audit log,
+    users and personal data."""
+    from sqlalchemy.engine import make_url
+
+    from flaechenpool.backup import backup, default_file
+    from flaechenpool.db import resolve_database_url
+
+    settings = _settings()
+
+    def run() -> Any:
+        url = resolve_database_url(settings, echo=info)
+        return backup(settings, url, file or default_file(str(make_url(url).database)), echo=info)
+
+    report = _run(run)
+    out.print(f"backup of schema {report.revision} written to {report.file} ({report.bytes / 1e6:,.1f} MB, "
+              f"{report.seconds:,.0f} s)", highlight=False)
+    info("the file holds personal data (owners, inquiries, reports): keep it as safe as the database, and "
+         "delete old backups within the retention period (personal.*_days)")
+
+
+@db_app.command("restore")
+def db_restore(file: Annotated[Path, typer.Argument(help="A backup made by 'flaechenpool db backup'")]) -> None:
+    """Restore a backup as the database in use (stop the service first); the database it replaces is kept
+    under another name until you drop it."""
+    from flaechenpool.backup import restore
+    from flaechenpool.db import resolve_database_url
+
+    settings = _settings()
+    report = _run(lambda: restore(settings, resolve_database_url(settings, echo=info), file, echo=info))
+    migrated = "" if report.revision == report.migrated_to else f", migrated to {report.migrated_to}"
+    out.print(f"{file} restored as database {report.database} (schema {report.revision}{migrated}, "
+              f"{report.seconds:,.0f} s); the database it replaced is kept as {report.previous}: drop it once "
+              f"you have checked the restore (DROP DATABASE \"{report.previous}\")", highlight=False)
+
+
 # --- demo ---------------------------------------------------------------------------------------
 
 @demo_app.command("load")

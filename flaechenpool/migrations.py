@@ -23,6 +23,16 @@ def head_revision() -> str:
     return head
 
 
+def is_known_revision(revision: str) -> bool:
+    """Whether ``revision`` is one of the migrations shipped with this code."""
+    return any(script.revision == revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions())
+
+
+def roles_sql() -> str:
+    """The statements that create the service's cluster-wide roles (idempotent; part of the first migration)."""
+    return (PROJECT_ROOT / "db" / "sql" / "0001" / "00_roles.sql").read_text(encoding="utf-8")
+
+
 def current_revision(conn: Connection) -> str | None:
     """The revision the database is at (None for an empty database)."""
     return MigrationContext.configure(conn).get_current_revision()

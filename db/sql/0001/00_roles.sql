@@ -1,4 +1,5 @@
--- Roles of the service (cluster-wide, created once) and the schemas of the land pool.
+-- Roles of the service (cluster-wide, created once; also run before a backup is restored on a fresh
+-- server: flaechenpool db restore).
 -- The API connects as the owner and switches per request with SET LOCAL ROLE to one of these,
 -- so the database itself decides what a caller may read.
 DO $$
@@ -25,15 +26,3 @@ BEGIN
 EXCEPTION WHEN OTHERS THEN
     RAISE NOTICE 'could not grant flaechenpool_admin to %: %', current_user, SQLERRM;
 END $$;
-
-CREATE EXTENSION IF NOT EXISTS postgis;
-
-CREATE SCHEMA core;      -- the land pool: municipalities, parcels, sites, transactions, buildings
-CREATE SCHEMA ref;       -- reference layers: stations, flood zones, protected areas, zoning plans, land use
-CREATE SCHEMA personal;  -- personal data: owners, counterparties (grants per role, reads logged)
-CREATE SCHEMA auth;      -- users, roles, API tokens
-CREATE SCHEMA audit;     -- audit log of every change and of every read of personal data
-
-COMMENT ON SCHEMA core IS 'Flächenpool: land pool data (Flurstücke, Potenzialflächen, Flächenpool-Transaktionen)';
-COMMENT ON SCHEMA ref IS 'Flächenpool: reference layers (Bahnhöfe, Überschwemmungsgebiete, Schutzgebiete, Bebauungspläne, Nutzung)';
-COMMENT ON SCHEMA personal IS 'Flächenpool: personal data (Eigentümer, Vertragspartner); readable only through logged functions';

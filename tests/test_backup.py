@@ -1,0 +1,129 @@
+"""flaechenpool db backup / db restore on scratch databases of the test server, through the real command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from flaechenpool import migrations
+from flaechenpool.auth import add_user
+from flaechenpool.backup import backup, restore
+from flaechenpool.db import create_engine_for
+from flaechenpool.errors import Conflict, ImportFileError
+from flaechenpool.settings import Settings
+from tests.databases import recreate_database
+
+NAME = "flaechenpool_test_backup"
+
+
+def _databases(server_url: str) -> list[str]:
+    engine = create_engine(server_url)
+    with engine.connect() as conn:
+        names = list(conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :n ORDER BY 1"),
+                                  {"n": f"{NAME}%"}).scalars())
+    engine.dispose()
+    return names
+
+
+def _drop(server_url: str, names: list[str]) -> None:
+    engine = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        for name in names:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    engine.dispose()
+
+
+def _users(url: str) -> list[str]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        names = list(conn.execute(text("SELECT username FROM auth.users ORDER BY 1")).scalars())
+    engine.dispose()
+    return names
+
+
+@pytest.fixture
+def scratch(server_url: str) -> Iterator[str]:
+    """A migrated database with one user, and nothing of it left afterwards."""
+    url = recreate_database(server_url, NAME)
+    engine = create_engine_for(url, Settings())
+    migrations.upgrade(engine)
+    with engine.begin() as conn:
+        add_user(conn, "vor.der.sicherung", role="planner")
+    engine.dispose()
+    yield url
+    _drop(server_url, _databases(server_url))
+
+
+def _flaechenpool(url: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, DATABASE_URL=url)
+    return subprocess.run([sys.executable, "-m", "flaechenpool.cli", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL, check=False)
+
+
+def test_a_backup_restores_what_was_there_and_keeps_what_it_replaced(scratch: str, server_url: str,
+                                                                     tmp_path: Path) -> None:
+    made = _flaechenpool(scratch, "db", "backup", "sicherung.dump", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "backup of schema " + migrations.head_revision() in made.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["sicherung.dump"]              # no partial file left
+    again = _flaechenpool(scratch, "db", "backup", "sicherung.dump", cwd=tmp_path)
+    assert again.returncode == 1 and "exists already" in again.stderr             # never overwritten
+
+    engine = create_engine_for(scratch, Settings())
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM auth.users"))
+        add_user(conn, "nach.der.sicherung", role="admin")
+    engine.dispose()
+
+    restored = _flaechenpool(scratch, "db", "restore", "sicherung.dump", cwd=tmp_path)
+    assert restored.returncode == 0, restored.stderr
+    assert _users(scratch) == ["vor.der.sicherung"]
+    kept = [n for n in _databases(server_url) if n.startswith(f"{NAME}_before_restore_")]
+    assert len(kept) == 1 and kept[0] in restored.stdout
+    assert _users(make_url(scratch).set(database=kept[0]).render_as_string(hide_password=False)) == [
+        "nach.der.sicherung"]
+    assert f"{NAME}_restoring" not in _databases(server_url)
+
+    engine = create_engine_for(scratch, Settings())          # the grants came back with it: roles read as before
+    with engine.connect() as conn:
+        assert migrations.current_revision(conn) == migrations.head_revision()
+        conn.execute(text("SET ROLE flaechenpool_public"))
+        assert conn.execute(text("SELECT count(*) FROM core.municipalities")).scalar_one() == 0
+    engine.dispose()
+
+
+def test_refused_restores_leave_the_database_as_it_was(scratch: str, server_url: str, tmp_path: Path) -> None:
+    settings = Settings()
+    garbage = tmp_path / "kaputt.dump"
+    garbage.write_bytes(b"PGDMP but not really")
+    with pytest.raises(ImportFileError, match="kaputt.dump"):
+        restore(settings, scratch, garbage)
+
+    other = recreate_database(server_url, f"{NAME}_other", postgis=False)      # a PostgreSQL backup of no land pool
+    foreign = tmp_path / "fremd.dump"
+    backup_of_other = subprocess.run([str(settings.cluster.pg_bin / "pg_dump"), "-Fc", f"--file={foreign}",
+                                      f"--dbname={make_url(other).set(drivername='postgresql').render_as_string(hide_password=False)}"],
+                                     capture_output=True, text=True, check=False)
+    assert backup_of_other.returncode == 0, backup_of_other.stderr
+    with pytest.raises(ImportFileError, match="not of a Flächenpool database"):
+        restore(settings, scratch, foreign)
+
+    good = backup(settings, scratch, tmp_path / "gut.dump").file
+    engine = create_engine_for(scratch, settings)
+    with engine.connect() as busy, pytest.raises(Conflict, match="stop the service"):     # the service still runs
+        busy.execute(text("SELECT 1"))
+        restore(settings, scratch, good)
+    engine.dispose()
+
+    assert _users(scratch) == ["vor.der.sicherung"]
+    assert _databases(server_url) == sorted([NAME, f"{NAME}_other"])              # nothing staged, nothing renamed
+    with pytest.raises(Conflict, match="exists already"):
+        backup(settings, scratch, good)
+
