@@ -1,4 +1,4 @@
-"""Land-office commands: ``parcels find``, ``sites …``, ``pool …``, ``vacancies summary``.
+"""Land-office commands: ``parcels find``, ``sites …``, ``pool …``, ``vacancies …``, ``audit``.
 
 The command line runs on the server with the operator's rights (role admin, actor ``cli:<os user>``);
 every write lands in the audit log under that name.
@@ -150,6 +150,53 @@ def sites_create(file: Annotated[Path, typer.Argument(help="JSON with the site's
     out.print(f"site {_run(run)} created")
 
 
+@sites_app.command("show")
+def sites_show(site_id: int) -> None:
+    """One site: its fields, parcels and status history (who moved it when, and why)."""
+    from flaechenpool import sites
+
+    settings = _settings()
+
+    def run() -> tuple[dict[str, Any], dict[str, Any]]:
+        with _connection(settings) as conn:
+            return sites.get_site(conn, _operator(), site_id), sites.site_history(conn, _operator(), site_id)
+
+    feature, history = _run(run)
+    fields = Table(title=f"Potenzialfläche {site_id}", show_header=False)
+    for key, value in feature["properties"].items():
+        shown = ", ".join(value) if isinstance(value, list) else "" if value is None else str(value)
+        fields.add_row(key, shown)
+    out.print(fields)
+    moves = Table(title="Status")
+    for column in ("on", "from", "to", "by", "reason"):
+        moves.add_column(column)
+    for m in history["status_history"]:
+        moves.add_row(str(m["changed_on"]), m["from_status"] or "–", m["to_status"], m["author"], m["reason"] or "")
+    out.print(moves)
+    out.print(f"{len(history['changes'])} change(s) in the audit trail: flaechenpool audit --table core.sites "
+              f"--key {site_id}", highlight=False)
+
+
+@sites_app.command("update")
+def sites_update(site_id: int,
+                 file: Annotated[Path, typer.Argument(help="JSON with the fields to change (as PATCH /api/sites/ID)")],
+                 reason: Annotated[str | None, typer.Option(help="Why (kept in the audit trail)")] = None,
+                 crs: Annotated[str | None, typer.Option(help="CRS of a geometry (default CRS84)")] = None) -> None:
+    """Change fields, the geometry or the parcels of a site from a JSON file."""
+    from flaechenpool import sites
+    from flaechenpool.spatial import parse_crs
+
+    settings = _settings()
+
+    def run() -> int:
+        data = _load_json(sites.SiteFields, file)
+        with _connection(settings) as conn, _acting(conn, reason or "site edited (CLI)"):
+            return sites.update_site(conn, _operator(), site_id, data, if_match=None, require_match=False,
+                                     srid=parse_crs(crs), reason=reason or "site edited (CLI)")
+
+    out.print(f"site {site_id} updated (version {_run(run)})")
+
+
 @sites_app.command("status")
 def sites_status(site_id: int, status: str, reason: Annotated[str, typer.Option(help="Why (required)")],
                  date: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None) -> None:
@@ -250,6 +297,64 @@ def vacancies_summary(association: Annotated[str | None, typer.Option(help="e.g.
         table.add_row(r["municipality"], r.get("district") or "", str(r["buildings"]), str(r["vacant"]),
                       str(r["rate_pct"] or ""), str(r["mean_years"] or ""), str(r["max_years"] or ""))
     out.print(table)
+
+
+@vacancies_app.command("list")
+def vacancies_list(association: Annotated[str | None, typer.Option(help="e.g. thueringer-becken")] = None,
+                   municipality: Annotated[str | None, typer.Option(help="AGS")] = None) -> None:
+    """The current vacancies, longest vacant first."""
+    from flaechenpool import vacancies
+
+    settings = _settings()
+
+    def run() -> list[dict[str, Any]]:
+        with _connection(settings) as conn:
+            return vacancies.list_vacancies(conn, association=association, municipality=municipality)
+
+    rows = _run(run)
+    table = Table(title=f"Leerstand: {len(rows)} current")
+    for column in ("id", "municipality", "address", "type", "scope", "units", "since", "source", "building"):
+        table.add_column(column)
+    for r in rows:
+        units = f"{r['vacant_units'] or '?'}/{r['total_units'] or '?'}" if r["scope"] == "partial" else ""
+        table.add_row(str(r["id"]), r["municipality"], r["address"] or "", r["building_type"], r["scope"], units,
+                      str(r["vacant_since"]), r["source"], str(r["building_id"] or ""))
+    out.print(table)
+
+
+@vacancies_app.command("record")
+def vacancies_record(file: Annotated[Path, typer.Argument(help="JSON of the vacancy (as POST /api/vacancies)")],
+                     crs: Annotated[str | None, typer.Option(help="CRS of a location (default CRS84)")] = None) -> None:
+    """Record a vacant building or a partial vacancy from a JSON file (by building id or location)."""
+    from flaechenpool import vacancies
+    from flaechenpool.spatial import parse_crs
+
+    settings = _settings()
+
+    def run() -> int:
+        data = _load_json(vacancies.VacancyCreate, file)
+        with _connection(settings) as conn, _acting(conn, "vacancy recorded (CLI)"):
+            return vacancies.record_vacancy(conn, _operator(), data, srid=parse_crs(crs))
+
+    out.print(f"vacancy {_run(run)} recorded")
+
+
+@vacancies_app.command("end")
+def vacancies_end(vacancy_id: int,
+                  date: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"],
+                                                                   help="Day it ended (default today)")] = None) -> None:
+    """End a vacancy (the building is used again); it stays in the history."""
+    from flaechenpool import vacancies
+
+    settings = _settings()
+    day = date.date() if date else dt.date.today()
+
+    def run() -> None:
+        with _connection(settings) as conn, _acting(conn, "vacancy ended (CLI)"):
+            vacancies.end_vacancy(conn, _operator(), vacancy_id, day)
+
+    _run(run)
+    out.print(f"vacancy {vacancy_id} ended on {day.isoformat()}")
 
 
 audit_app = typer.Typer(help="The audit trail.", invoke_without_command=True)

@@ -125,3 +125,19 @@ def summary(conn: Connection, *, association: str | None = None, municipality: s
             item[key] = float(item[key]) if item[key] is not None else None
     return {"as_of": (as_of or dt.date.today()).isoformat(), "association": association,
             "municipalities": municipalities, "districts": districts}
+
+
+def list_vacancies(conn: Connection, *, association: str | None = None, municipality: str | None = None,
+                   as_of: dt.date | None = None) -> list[dict[str, Any]]:
+    """The vacancies current on ``as_of`` (today) in an association's or one municipality's buildings (or all),
+    longest vacant first: id, municipality, address, type, scope, units, since when and by what source."""
+    return [dict(r) for r in conn.execute(text(
+        "SELECT v.id, m.name AS municipality, v.address, v.building_type, v.scope, v.vacant_units, v.total_units, "
+        "       v.vacant_since, v.source, v.building_id, v.provenance "
+        "FROM core.vacancies v JOIN core.municipalities m ON m.ags = v.municipality_ags "
+        "WHERE v.vacant_since <= :d AND (v.ended_on IS NULL OR v.ended_on > :d) "
+        "  AND (CAST(:m AS text) IS NULL OR v.municipality_ags = :m) "
+        "  AND (CAST(:a AS text) IS NULL OR v.municipality_ags IN ("
+        "       SELECT municipality_ags FROM core.association_members WHERE association_id = :a)) "
+        "ORDER BY v.vacant_since, v.id"),
+        {"m": municipality, "a": association, "d": as_of or dt.date.today()}).mappings()]

@@ -40,6 +40,20 @@ def test_site_lifecycle_from_the_command_line(tmp_path: Path, conn: Connection) 
     assert created.exit_code == 0, created.output
     site_id = int(created.output.split()[1])
     assert invoke("sites", "status", str(site_id), "assessed", "--reason", "geprüft").exit_code == 0
+    change = tmp_path / "change.json"
+    change.write_text(json.dumps({"name": "CLI-Brache Nord", "obstacles": ["contamination"]}))
+    updated = invoke("sites", "update", str(site_id), str(change), "--reason", "Begehung")
+    assert updated.exit_code == 0 and "(version 3)" in updated.output, updated.output
+    shown = invoke("sites", "show", str(site_id))
+    assert shown.exit_code == 0
+    assert "CLI-Brache Nord" in shown.output and "contamination" in shown.output and key in shown.output
+    assert "geprüft" in shown.output and "assessed" in shown.output              # the status move, with its reason
+    assert conn.execute(text("SELECT reason FROM audit.log WHERE table_name = 'core.sites' AND row_key = :k "
+                             "ORDER BY id DESC LIMIT 1"), {"k": str(site_id)}).scalar_one() == "Begehung"
+    change.write_text(json.dumps({"name": 7}))
+    wrong = invoke("sites", "update", str(site_id), str(change))
+    assert wrong.exit_code == 1 and "change.json" in wrong.output and "name" in wrong.output
+    assert "no site 999999" in invoke("sites", "show", "999999").output
     refused = invoke("sites", "status", str(site_id), "developed", "--reason", "zu früh")
     assert refused.exit_code == 1 and "not allowed" in refused.output
     assert invoke("sites", "retire", str(site_id), "--reason", "erledigt").exit_code == 0
@@ -57,6 +71,35 @@ def test_pool_and_vacancy_reports() -> None:
     summary = invoke("vacancies", "summary", "--association", "thueringer-becken", "--districts")
     assert summary.exit_code == 0
     assert all(town in summary.output for town in ("Sömmerda", "Buttstädt", "Kindelbrück", "Straußfurt"))
+
+
+def test_vacancies_recorded_listed_and_ended(tmp_path: Path, conn: Connection) -> None:
+    building, ags = conn.execute(text(
+        "SELECT b.id, b.municipality_ags FROM core.buildings b JOIN core.association_members a "
+        "ON a.municipality_ags = b.municipality_ags AND a.association_id = 'thueringer-becken' "
+        "WHERE b.valid_to IS NULL AND NOT EXISTS (SELECT 1 FROM core.vacancies v WHERE v.building_id = b.id) "
+        "ORDER BY b.id LIMIT 1")).one()
+    spec = tmp_path / "leerstand.json"
+    spec.write_text(json.dumps({"municipality_ags": ags, "building_id": building, "building_type": "retail",
+                                "address": "Marktstraße 1 (Test)", "vacant_since": "2019-05-01", "source": "survey"}))
+    recorded = invoke("vacancies", "record", str(spec))
+    assert recorded.exit_code == 0, recorded.output
+    vacancy_id = int(recorded.output.split()[1])
+    listed = invoke("vacancies", "list", "--association", "thueringer-becken")
+    assert listed.exit_code == 0
+    expected = conn.execute(text(
+        "SELECT count(*) FROM core.vacancies v JOIN core.association_members a ON a.municipality_ags = v.municipality_ags "
+        "AND a.association_id = 'thueringer-becken' WHERE v.vacant_since <= current_date "
+        "AND (v.ended_on IS NULL OR v.ended_on > current_date)")).scalar_one()
+    assert f"Leerstand: {expected} current" in listed.output and "Marktstraße 1 (Test)" in listed.output
+    assert invoke("vacancies", "end", str(vacancy_id), "--date", "2018-01-01").exit_code == 1   # before it began
+    ended = invoke("vacancies", "end", str(vacancy_id), "--date", "2026-06-30")
+    assert ended.exit_code == 0 and "ended on 2026-06-30" in ended.output
+    assert "Marktstraße 1 (Test)" not in invoke("vacancies", "list", "--municipality", ags).output
+    spec.write_text(json.dumps({"municipality_ags": ags, "building_type": "retail", "vacant_since": "2019-05-01",
+                                "source": "survey"}))
+    unplaced = invoke("vacancies", "record", str(spec))
+    assert unplaced.exit_code == 1 and "building_id or a location" in unplaced.output
 
 
 def test_import_parcels_prints_what_it_did(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> None:
