@@ -79,6 +79,20 @@ def _connection(settings: Settings) -> Iterator[Any]:
         engine.dispose()
 
 
+def _as_operator(reason: str, work: Callable[[Any], Any], settings: Settings | None = None) -> Any:
+    """``work(conn)`` as the operator (role admin, actor ``cli:<os user>``) with ``reason`` in the audit log,
+    on a connection committed when it returns; every error becomes one message (``_run``)."""
+    from flaechenpool.db import acting
+
+    settings = settings or _settings()
+
+    def run() -> Any:
+        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason=reason):
+            return work(conn)
+
+    return _run(run)
+
+
 def _actor() -> str:
     import getpass
 

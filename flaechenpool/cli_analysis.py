@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _connection, _run, _settings, out
-from flaechenpool.cli_landoffice import _acting, _operator
+from flaechenpool.cli import _as_operator, _connection, _run, _settings, out
+from flaechenpool.cli_landoffice import _operator
 
 potential_app = typer.Typer(help="Redevelopment potential: find and rank brownfields, infill gaps, vacancy.",
                             no_args_is_help=True)
@@ -35,7 +35,7 @@ def potential_run(
 
     settings = _settings()
 
-    def run() -> dict[str, Any]:
+    def run(conn: Any) -> dict[str, Any]:
         geometry = None
         if area is not None:
             try:
@@ -45,11 +45,10 @@ def potential_run(
             if isinstance(geometry, dict) and geometry.get("type") == "FeatureCollection":
                 geometry = (geometry.get("features") or [{}])[0].get("geometry")
         request = RunRequest(profile=profile, municipalities=municipality or None, area=geometry)
-        with _connection(settings) as conn, _acting(conn, f"potential run ({profile})"):
-            return start_run(conn, _operator(), request, area_srid=parse_crs(area_crs),
-                             timeout_ms=settings.db.analysis_timeout_ms)
+        return start_run(conn, _operator(), request, area_srid=parse_crs(area_crs),
+                         timeout_ms=settings.db.analysis_timeout_ms)
 
-    result = _run(run)
+    result = _as_operator(f"potential run ({profile})", run, settings)
     counts = result["counts"]
     table = Table(title=f"Analyselauf {result['id']} (Profil {result['profile']}): {result['parcels_analysed']} "
                         f"Flurstücke in {result['duration_s']:.1f} s")
@@ -180,13 +179,9 @@ def potential_to_site(candidate_id: Annotated[int, typer.Argument(help="Candidat
     """Make a site (Potenzialfläche) of a candidate; the site keeps the link to it."""
     from flaechenpool.analysis.to_site import candidate_to_site
 
-    settings = _settings()
-
-    def run() -> int:
-        with _connection(settings) as conn, _acting(conn, "site from analysis candidate (CLI)"):
-            return candidate_to_site(conn, _operator(), candidate_id, name=name)
-
-    out.print(f"site {_run(run)} created from candidate {candidate_id}")
+    site_id = _as_operator("site from analysis candidate (CLI)",
+                           lambda conn: candidate_to_site(conn, _operator(), candidate_id, name=name))
+    out.print(f"site {site_id} created from candidate {candidate_id}")
 
 
 @potential_app.command("profiles")

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _actor, _connection, _run, _settings, out
+from flaechenpool.cli import _actor, _as_operator, _connection, _run, _settings, out
 
 parcels_app = typer.Typer(help="Find candidate parcels (Flurstücke).", no_args_is_help=True)
 sites_app = typer.Typer(help="The site register (Potenzialflächen).", no_args_is_help=True)
@@ -41,12 +41,6 @@ def _load_json(model: Any, file: Path) -> Any:
     except ValidationError as exc:
         detail = exc.errors()[0]
         raise ImportFileError(detail["msg"], file=str(file), field=".".join(str(p) for p in detail["loc"]) or None) from None
-
-
-def _acting(conn: Any, reason: str) -> Any:
-    from flaechenpool.db import acting
-
-    return acting(conn, actor=_actor(), role="admin", reason=reason)
 
 
 @parcels_app.command("find")
@@ -140,14 +134,9 @@ def sites_create(file: Annotated[Path, typer.Argument(help="JSON with the site's
     from flaechenpool import sites
     from flaechenpool.spatial import parse_crs
 
-    settings = _settings()
-
-    def run() -> int:
-        data = _load_json(sites.SiteCreate, file)
-        with _connection(settings) as conn, _acting(conn, "site created (CLI)"):
-            return sites.create_site(conn, _operator(), data, srid=parse_crs(crs))
-
-    out.print(f"site {_run(run)} created")
+    site_id = _as_operator("site created (CLI)", lambda conn: sites.create_site(
+        conn, _operator(), _load_json(sites.SiteCreate, file), srid=parse_crs(crs)))
+    out.print(f"site {site_id} created")
 
 
 @sites_app.command("show")
@@ -186,15 +175,11 @@ def sites_update(site_id: int,
     from flaechenpool import sites
     from flaechenpool.spatial import parse_crs
 
-    settings = _settings()
-
-    def run() -> int:
-        data = _load_json(sites.SiteFields, file)
-        with _connection(settings) as conn, _acting(conn, reason or "site edited (CLI)"):
-            return sites.update_site(conn, _operator(), site_id, data, if_match=None, require_match=False,
-                                     srid=parse_crs(crs), reason=reason or "site edited (CLI)")
-
-    out.print(f"site {site_id} updated (version {_run(run)})")
+    why = reason or "site edited (CLI)"
+    version = _as_operator(why, lambda conn: sites.update_site(
+        conn, _operator(), site_id, _load_json(sites.SiteFields, file), if_match=None, require_match=False,
+        srid=parse_crs(crs), reason=why))
+    out.print(f"site {site_id} updated (version {version})")
 
 
 @sites_app.command("status")
@@ -203,14 +188,9 @@ def sites_status(site_id: int, status: str, reason: Annotated[str, typer.Option(
     """Move a site along the mobilisation workflow."""
     from flaechenpool import sites
 
-    settings = _settings()
-
-    def run() -> int:
-        with _connection(settings) as conn, _acting(conn, reason):
-            return sites.change_status(conn, _operator(), site_id, status, reason=reason,  # type: ignore[arg-type]
-                                       day=date.date() if date else None)
-
-    out.print(f"site {site_id} is now {status} (version {_run(run)})")
+    version = _as_operator(reason, lambda conn: sites.change_status(
+        conn, _operator(), site_id, status, reason=reason, day=date.date() if date else None))  # type: ignore[arg-type]
+    out.print(f"site {site_id} is now {status} (version {version})")
 
 
 @sites_app.command("retire")
@@ -218,13 +198,7 @@ def sites_retire(site_id: int, reason: Annotated[str, typer.Option(help="Why (re
     """End a site; it stays with its history."""
     from flaechenpool import sites
 
-    settings = _settings()
-
-    def run() -> None:
-        with _connection(settings) as conn, _acting(conn, reason):
-            sites.retire_site(conn, _operator(), site_id, reason=reason)
-
-    _run(run)
+    _as_operator(reason, lambda conn: sites.retire_site(conn, _operator(), site_id, reason=reason))
     out.print(f"site {site_id} retired")
 
 
@@ -265,14 +239,9 @@ def pool_record(file: Annotated[Path, typer.Argument(help="JSON of the transacti
     """Record a purchase, sale, exchange, lease or pre-emption from a JSON file."""
     from flaechenpool import pool
 
-    settings = _settings()
-
-    def run() -> int:
-        data = _load_json(pool.TransactionCreate, file)
-        with _connection(settings) as conn, _acting(conn, "pool transaction (CLI)"):
-            return pool.record_transaction(conn, _operator(), data)
-
-    out.print(f"transaction {_run(run)} recorded")
+    transaction_id = _as_operator("pool transaction (CLI)", lambda conn: pool.record_transaction(
+        conn, _operator(), _load_json(pool.TransactionCreate, file)))
+    out.print(f"transaction {transaction_id} recorded")
 
 
 @vacancies_app.command("summary")
@@ -329,14 +298,9 @@ def vacancies_record(file: Annotated[Path, typer.Argument(help="JSON of the vaca
     from flaechenpool import vacancies
     from flaechenpool.spatial import parse_crs
 
-    settings = _settings()
-
-    def run() -> int:
-        data = _load_json(vacancies.VacancyCreate, file)
-        with _connection(settings) as conn, _acting(conn, "vacancy recorded (CLI)"):
-            return vacancies.record_vacancy(conn, _operator(), data, srid=parse_crs(crs))
-
-    out.print(f"vacancy {_run(run)} recorded")
+    vacancy_id = _as_operator("vacancy recorded (CLI)", lambda conn: vacancies.record_vacancy(
+        conn, _operator(), _load_json(vacancies.VacancyCreate, file), srid=parse_crs(crs)))
+    out.print(f"vacancy {vacancy_id} recorded")
 
 
 @vacancies_app.command("end")
@@ -346,14 +310,8 @@ def vacancies_end(vacancy_id: int,
     """End a vacancy (the building is used again); it stays in the history."""
     from flaechenpool import vacancies
 
-    settings = _settings()
     day = date.date() if date else dt.date.today()
-
-    def run() -> None:
-        with _connection(settings) as conn, _acting(conn, "vacancy ended (CLI)"):
-            vacancies.end_vacancy(conn, _operator(), vacancy_id, day)
-
-    _run(run)
+    _as_operator("vacancy ended (CLI)", lambda conn: vacancies.end_vacancy(conn, _operator(), vacancy_id, day))
     out.print(f"vacancy {vacancy_id} ended on {day.isoformat()}")
 
 

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _connection, _run, _settings, out
-from flaechenpool.cli_landoffice import _acting
+from flaechenpool.cli import _as_operator, _settings, out
 
 if TYPE_CHECKING:
     from flaechenpool.privacy import Erased
@@ -32,13 +31,9 @@ def personal_purge() -> None:
     from flaechenpool import privacy
 
     settings = _settings()
-
-    def run() -> privacy.Erased:
-        with _connection(settings) as conn, _acting(conn, "retention period ended"):
-            return privacy.purge_expired(conn, settings.public)
-
+    erased = _as_operator("retention period ended", lambda conn: privacy.purge_expired(conn, settings.public), settings)
     out.print(_summary(f"retention (inquiries {settings.public.inquiry_retention_days} days, report contacts "
-                       f"{settings.public.report_contact_retention_days} days)", _run(run)))
+                       f"{settings.public.report_contact_retention_days} days)", erased))
 
 
 @personal_app.command("show")
@@ -48,13 +43,7 @@ def personal_show(email: Annotated[str, typer.Argument(help="E-mail address the 
     """Everything stored about an e-mail address (for an access request)."""
     from flaechenpool import privacy
 
-    settings = _settings()
-
-    def run() -> list[dict]:
-        with _connection(settings) as conn, _acting(conn, f"access request: {purpose}"):
-            return privacy.find_by_email(conn, email, purpose=purpose)
-
-    rows = _run(run)
+    rows = _as_operator(f"access request: {purpose}", lambda conn: privacy.find_by_email(conn, email, purpose=purpose))
     out.print(f"{email}: {len(rows)} records")
     for r in rows:   # one block a record: readable in a narrow terminal, complete for the answer to the person
         table = Table(title=f"{r['what']} {r['reference']}", show_header=False, title_justify="left")
@@ -76,10 +65,4 @@ def personal_erase(email: Annotated[str, typer.Argument(help="E-mail address the
     of those reports, the copy of that description in a site made from a report) and redact it in the audit log."""
     from flaechenpool import privacy
 
-    settings = _settings()
-
-    def run() -> privacy.Erased:
-        with _connection(settings) as conn, _acting(conn, reason):
-            return privacy.erase_by_email(conn, email, reason=reason)
-
-    out.print(_summary(email, _run(run)))
+    out.print(_summary(email, _as_operator(reason, lambda conn: privacy.erase_by_email(conn, email, reason=reason))))

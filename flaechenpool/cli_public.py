@@ -13,8 +13,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _connection, _run, _settings, out
-from flaechenpool.cli_landoffice import _acting, _load_json, _operator
+from flaechenpool.cli import _as_operator, _connection, _run, _settings, out
+from flaechenpool.cli_landoffice import _load_json, _operator
 
 inquiries_app = typer.Typer(help="Investors' inquiries (personal data; reads are logged).", no_args_is_help=True)
 reports_app = typer.Typer(help="Site reports from the public (review queue).", no_args_is_help=True)
@@ -34,14 +34,8 @@ def inquiries_list(municipality: Annotated[str, typer.Option(help="AGS of the mu
     """Inquiries to the municipality's published sites, newest first."""
     from flaechenpool import inquiries
 
-    settings = _settings()
-
-    def run() -> list[dict[str, Any]]:
-        with _connection(settings) as conn, _acting(conn, f"read inquiries: {purpose}"):
-            return inquiries.list_inquiries(conn, _operator(), purpose=purpose, municipality=municipality,
-                                            site_id=site, limit=limit)
-
-    rows = _run(run)
+    rows = _as_operator(f"read inquiries: {purpose}", lambda conn: inquiries.list_inquiries(
+        conn, _operator(), purpose=purpose, municipality=municipality, site_id=site, limit=limit))
     table = Table(title=f"Anfragen {municipality}: {len(rows)}")
     for column in ("received", "reference", "site", "name", "email", "company", "message"):
         table.add_column(column)
@@ -61,14 +55,9 @@ def reports_list(municipality: Annotated[str | None, typer.Option(help="AGS (def
 
     if status not in ("new", "accepted", "rejected", "all"):
         raise typer.BadParameter("choose new, accepted, rejected or all", param_hint="--status")
-    settings = _settings()
-
-    def run() -> dict[str, Any]:
-        with _connection(settings) as conn, _acting(conn, "report queue"):
-            return reports.list_reports(conn, _operator(), municipality=municipality,
-                                        status=None if status == "all" else status, purpose=purpose)
-
-    features = _run(run)["features"]
+    features = _as_operator("report queue", lambda conn: reports.list_reports(
+        conn, _operator(), municipality=municipality, status=None if status == "all" else status,
+        purpose=purpose))["features"]
     table = Table(title=f"Meldungen ({status}): {len(features)}")
     for column in ("id", "reference", "municipality", "kind", "status", "received", "photo", "description", "contact"):
         table.add_column(column)
@@ -91,9 +80,7 @@ def reports_accept(report_id: int,
     """Accept a report: a site is created through the site register and linked to the report."""
     from flaechenpool import reports
 
-    settings = _settings()
-
-    def run() -> int:
+    def run(conn: Any) -> int:
         from pydantic import ValidationError
 
         from flaechenpool.errors import InputError
@@ -104,10 +91,10 @@ def reports_accept(report_id: int,
         except ValidationError as exc:
             error = exc.errors()[0]
             raise InputError(f"--{'.'.join(str(p) for p in error['loc'])}: {error['msg']}") from None
-        with _connection(settings) as conn, _acting(conn, reason or f"accept report {report_id}"):
-            return reports.accept_report(conn, _operator(), report_id, data)
+        return reports.accept_report(conn, _operator(), report_id, data)
 
-    out.print(f"report {report_id} accepted: site {_run(run)} created")
+    site_id = _as_operator(reason or f"accept report {report_id}", run)
+    out.print(f"report {report_id} accepted: site {site_id} created")
 
 
 @reports_app.command("reject")
@@ -115,13 +102,7 @@ def reports_reject(report_id: int, reason: Annotated[str, typer.Option(help="Why
     """Reject a report with a reason."""
     from flaechenpool import reports
 
-    settings = _settings()
-
-    def run() -> None:
-        with _connection(settings) as conn, _acting(conn, reason):
-            reports.reject_report(conn, _operator(), report_id, reason=reason)
-
-    _run(run)
+    _as_operator(reason, lambda conn: reports.reject_report(conn, _operator(), report_id, reason=reason))
     out.print(f"report {report_id} rejected")
 
 
@@ -158,14 +139,9 @@ def projects_create(file: Annotated[Path, typer.Argument(help="JSON with the pro
     from flaechenpool import projects
     from flaechenpool.spatial import parse_crs
 
-    settings = _settings()
-
-    def run() -> int:
-        data = _load_json(projects.ProjectCreate, file)
-        with _connection(settings) as conn, _acting(conn, "project created (CLI)"):
-            return projects.create_project(conn, _operator(), data, srid=parse_crs(crs))
-
-    out.print(f"construction project {_run(run)} created")
+    project_id = _as_operator("project created (CLI)", lambda conn: projects.create_project(
+        conn, _operator(), _load_json(projects.ProjectCreate, file), srid=parse_crs(crs)))
+    out.print(f"construction project {project_id} created")
 
 
 @projects_app.command("publish")
@@ -175,11 +151,6 @@ def projects_publish(project_id: int,
     """Show a construction project on the public page (or take it off)."""
     from flaechenpool import projects
 
-    settings = _settings()
-
-    def run() -> int:
-        with _connection(settings) as conn, _acting(conn, "project unpublished" if unpublish else "project published"):
-            return projects.update_project(conn, _operator(), project_id, projects.ProjectFields(public=not unpublish))
-
-    version = _run(run)
+    version = _as_operator("project unpublished" if unpublish else "project published", lambda conn: projects.update_project(
+        conn, _operator(), project_id, projects.ProjectFields(public=not unpublish)))
     out.print(f"construction project {project_id} is {'no longer ' if unpublish else ''}public (version {version})")

@@ -10,28 +10,15 @@ applies role, municipality and activity changes once its cached check of a token
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _actor, _connection, _run, _settings, out
+from flaechenpool.cli import _as_operator, out
 
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
-
-
-def _as_admin(reason: str, work: Any) -> Any:
-    """``work(conn)`` on a committed connection as the operator, with ``reason`` in the audit log."""
-    from flaechenpool.db import acting
-
-    settings = _settings()
-
-    def run() -> Any:
-        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason=reason):
-            return work(conn)
-
-    return _run(run)
 
 
 def _when(value: dt.datetime | None) -> str:
@@ -48,7 +35,7 @@ def user_add(
     """Create a user with a role (and municipalities for land managers)."""
     from flaechenpool.auth import add_user
 
-    user_id = _as_admin("user add", lambda conn: add_user(conn, username, role=role, display_name=display_name,
+    user_id = _as_operator("user add", lambda conn: add_user(conn, username, role=role, display_name=display_name,
                                                           municipalities=municipality))
     out.print(f"user {username} ({role}) created with id {user_id}")
 
@@ -58,7 +45,7 @@ def user_list() -> None:
     """Every user: role, municipalities, active or not, usable tokens and their last use."""
     from flaechenpool.auth import list_users
 
-    users = _as_admin("user list", list_users)
+    users = _as_operator("user list", list_users)
     if not users:
         out.print("no users yet: create one with 'flaechenpool user add NAME --role ROLE'")
         return
@@ -86,7 +73,7 @@ def user_change(
 
     if role is None and municipality is None and display_name is None:
         raise typer.BadParameter("give --role, --municipality or --display-name")
-    user = _as_admin("user change", lambda conn: change_user(conn, username, role=role, municipalities=municipality,
+    user = _as_operator("user change", lambda conn: change_user(conn, username, role=role, municipalities=municipality,
                                                              display_name=display_name))
     out.print(f"user {username}: role {user['role']}, municipalities {', '.join(user['municipalities']) or '–'}, "
               f"name {user['display_name']}", highlight=False)
@@ -97,7 +84,7 @@ def user_deactivate(username: Annotated[str, typer.Argument(help="The user who l
     """Deactivate a user: their tokens are revoked and no new ones can be made; they stay in the audit trail."""
     from flaechenpool.auth import set_active
 
-    revoked = _as_admin("user deactivate", lambda conn: set_active(conn, username, False))
+    revoked = _as_operator("user deactivate", lambda conn: set_active(conn, username, False))
     out.print(f"user {username} deactivated; {revoked} token(s) revoked")
 
 
@@ -106,7 +93,7 @@ def user_activate(username: Annotated[str, typer.Argument(help="The user to acti
     """Activate a deactivated user again (their old tokens stay revoked: create a new one)."""
     from flaechenpool.auth import set_active
 
-    _as_admin("user activate", lambda conn: set_active(conn, username, True))
+    _as_operator("user activate", lambda conn: set_active(conn, username, True))
     out.print(f"user {username} activated; create a token with 'flaechenpool token create {username}'")
 
 
@@ -119,7 +106,7 @@ def token_create(
     """Create an API token; it is printed once (send it as Bearer token or as the Basic password)."""
     from flaechenpool.auth import create_token
 
-    out.print(_as_admin("token create", lambda conn: create_token(conn, username, name=name, valid_days=days)),
+    out.print(_as_operator("token create", lambda conn: create_token(conn, username, name=name, valid_days=days)),
               highlight=False)
 
 
@@ -128,7 +115,7 @@ def token_list(username: Annotated[str | None, typer.Argument(help="Only this us
     """The tokens (names, dates, state), never the tokens themselves."""
     from flaechenpool.auth import list_tokens
 
-    tokens = _as_admin("token list", lambda conn: list_tokens(conn, username))
+    tokens = _as_operator("token list", lambda conn: list_tokens(conn, username))
     if not tokens:
         out.print(f"no tokens{f' of {username}' if username else ''}: create one with 'flaechenpool token create USER'")
         return
@@ -150,5 +137,5 @@ def token_revoke(
     """Revoke a user's tokens (a running service stops accepting them within api.token_cache_seconds)."""
     from flaechenpool.auth import revoke_tokens
 
-    count = _as_admin("token revoke", lambda conn: revoke_tokens(conn, username, name=name))
+    count = _as_operator("token revoke", lambda conn: revoke_tokens(conn, username, name=name))
     out.print(f"{count} token(s) of {username} revoked" + (f" (name {name})" if name else ""))

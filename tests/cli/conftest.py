@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Connection
 from typer.testing import CliRunner, Result
 
-from flaechenpool import cli, cli_analysis, cli_landoffice, cli_privacy, cli_public, cli_users
+from flaechenpool import cli, cli_analysis, cli_landoffice, cli_public
 
 runner = CliRunner()
 
@@ -20,10 +20,10 @@ def _on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> No
     def connection(_settings: object) -> Iterator[Connection]:
         yield conn
 
-    for module in (cli_landoffice, cli_public, cli_analysis, cli_privacy, cli_users):
+    for module in (cli, cli_landoffice, cli_public, cli_analysis):
         monkeypatch.setattr(module, "_connection", connection)
-    monkeypatch.setattr(cli_landoffice, "_actor", lambda: "cli:tester")
-    monkeypatch.setattr(cli_users, "_actor", lambda: "cli:tester")
+    for module in (cli, cli_landoffice):        # the audit log's actor, and the principal of the commands
+        monkeypatch.setattr(module, "_actor", lambda: "cli:tester")
     monkeypatch.setattr(cli.out, "width", 250)
     cli._register_land_office()
 
