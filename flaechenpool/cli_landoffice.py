@@ -43,6 +43,15 @@ def _load_json(model: Any, file: Path) -> Any:
         raise ImportFileError(detail["msg"], file=str(file), field=".".join(str(p) for p in detail["loc"]) or None) from None
 
 
+def _stored(reason: str, model: Any, file: Path, crs: str | None, store: Any) -> int:
+    """``store(conn, operator, data, srid=…)`` of the JSON ``file`` read as ``model``, its geometry in ``crs``
+    (default CRS84), as the operator with ``reason``: the id of what was stored."""
+    from flaechenpool.spatial import parse_crs
+
+    return int(_as_operator(reason, lambda conn: store(conn, _operator(), _load_json(model, file),
+                                                       srid=parse_crs(crs))))
+
+
 @parcels_app.command("find")
 def parcels_find(
     municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
@@ -132,11 +141,8 @@ def sites_create(file: Annotated[Path, typer.Argument(help="JSON with the site's
                  crs: Annotated[str | None, typer.Option(help="CRS of the geometry (default CRS84)")] = None) -> None:
     """Create a site from a JSON file (drawn geometry or a list of parcels)."""
     from flaechenpool import sites
-    from flaechenpool.spatial import parse_crs
 
-    site_id = _as_operator("site created (CLI)", lambda conn: sites.create_site(
-        conn, _operator(), _load_json(sites.SiteCreate, file), srid=parse_crs(crs)))
-    out.print(f"site {site_id} created")
+    out.print(f"site {_stored('site created (CLI)', sites.SiteCreate, file, crs, sites.create_site)} created")
 
 
 @sites_app.command("show")
@@ -296,10 +302,8 @@ def vacancies_record(file: Annotated[Path, typer.Argument(help="JSON of the vaca
                      crs: Annotated[str | None, typer.Option(help="CRS of a location (default CRS84)")] = None) -> None:
     """Record a vacant building or a partial vacancy from a JSON file (by building id or location)."""
     from flaechenpool import vacancies
-    from flaechenpool.spatial import parse_crs
 
-    vacancy_id = _as_operator("vacancy recorded (CLI)", lambda conn: vacancies.record_vacancy(
-        conn, _operator(), _load_json(vacancies.VacancyCreate, file), srid=parse_crs(crs)))
+    vacancy_id = _stored("vacancy recorded (CLI)", vacancies.VacancyCreate, file, crs, vacancies.record_vacancy)
     out.print(f"vacancy {vacancy_id} recorded")
 
 

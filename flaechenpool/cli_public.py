@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from flaechenpool.cli import _as_operator, _connection, _run, _settings, out
-from flaechenpool.cli_landoffice import _load_json, _operator
+from flaechenpool.cli_landoffice import _operator, _stored
 
 inquiries_app = typer.Typer(help="Investors' inquiries (personal data; reads are logged).", no_args_is_help=True)
 reports_app = typer.Typer(help="Site reports from the public (review queue).", no_args_is_help=True)
@@ -137,10 +137,8 @@ def projects_create(file: Annotated[Path, typer.Argument(help="JSON with the pro
                     crs: Annotated[str | None, typer.Option(help="CRS of the geometry (default CRS84)")] = None) -> None:
     """Record a construction project from a JSON file (not public until published)."""
     from flaechenpool import projects
-    from flaechenpool.spatial import parse_crs
 
-    project_id = _as_operator("project created (CLI)", lambda conn: projects.create_project(
-        conn, _operator(), _load_json(projects.ProjectCreate, file), srid=parse_crs(crs)))
+    project_id = _stored("project created (CLI)", projects.ProjectCreate, file, crs, projects.create_project)
     out.print(f"construction project {project_id} created")
 
 
