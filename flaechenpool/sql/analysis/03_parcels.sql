@@ -5,13 +5,13 @@
 -- holds it and the m² of its buildings vacant as a whole (step 2), and the current buildings on it:
 -- how many and how many m² (analysis.overlap_m2; a building counts from :building_min_overlap_m2 on).
 -- The land-use keys once per distinct land use (a state has a few dozen, not a million); the
--- buildings per parcel first (ap_built): parallel workers probe the box index of core.buildings
--- (buildings_box_idx), measure every pair once and sum per parcel; then one pass over the parcels
--- (centroids in the workers) joins both by hash (statistics first, or the planner hashes the parcels
--- in one process). (The LEFT JOIN LATERAL … ON true makes its
--- expression a column computed once per row. One statement with the building join under a GROUP BY
--- of the parcel's columns ran in one process only.) The few parcels of the pool and with vacant
--- buildings are updated after.
+-- buildings per parcel first (ap_built): parallel workers take the parcels in id order, probe the box
+-- index of core.buildings (buildings_box_idx) for each, measure every pair once and sum per parcel as
+-- they go (partial aggregates, no table of the two million pairs in between); then one pass over the
+-- parcels (centroids in the workers) joins both by hash (statistics first, or the planner hashes the
+-- parcels in one process). (The LEFT JOIN LATERAL … ON true makes its expression a column computed once
+-- per row. One statement with the building join under a GROUP BY of the parcel's columns ran in one
+-- process only.) The few parcels of the pool and with vacant buildings are updated after.
 CREATE UNLOGGED TABLE ap_land_uses AS
 SELECT d.land_use, analysis.text_key(d.land_use) AS key
 FROM (SELECT DISTINCT p.land_use FROM core.parcels p
@@ -19,19 +19,18 @@ FROM (SELECT DISTINCT p.land_use FROM core.parcels p
         AND (CAST(:municipalities AS text[]) IS NULL OR p.municipality_ags = ANY(CAST(:municipalities AS text[])))
         AND (CAST(:area AS text) IS NULL OR ST_Intersects(p.geom, ST_GeomFromEWKT(CAST(:area AS text))))) d;
 
--- (IS TRUE is not strict: the outer join stays one, and m2 is measured once, not again for the test.)
-CREATE UNLOGGED TABLE ap_building_pairs AS
-SELECT p.id, o.m2
+-- (m2, a column of the join's output, is measured once a pair: the FILTERs read that column. As a
+-- condition of the join it was measured again for each pair kept.)
+CREATE UNLOGGED TABLE ap_built AS
+SELECT p.id, sum(o.m2) FILTER (WHERE o.m2 >= :building_min_overlap_m2) AS built_m2,
+       (count(*) FILTER (WHERE o.m2 >= :building_min_overlap_m2))::integer AS buildings
 FROM core.parcels p
 JOIN core.buildings b ON b.valid_to IS NULL AND box(b.geom) && box(p.geom)
 LEFT JOIN LATERAL (SELECT analysis.overlap_m2(b.geom, b.footprint_m2, p.geom) AS m2) o ON true
 WHERE p.valid_to IS NULL
   AND (CAST(:municipalities AS text[]) IS NULL OR p.municipality_ags = ANY(CAST(:municipalities AS text[])))
   AND (CAST(:area AS text) IS NULL OR ST_Intersects(p.geom, ST_GeomFromEWKT(CAST(:area AS text))))
-  AND (o.m2 >= :building_min_overlap_m2) IS TRUE;
-
-CREATE UNLOGGED TABLE ap_built AS
-SELECT id, sum(m2) AS built_m2, count(*)::integer AS buildings FROM ap_building_pairs GROUP BY id;
+GROUP BY p.id;
 
 ANALYZE ap_built;
 
