@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -56,9 +57,22 @@ class RestoreReport:
     seconds: float
 
 
-def default_file(database: str, now: dt.datetime | None = None) -> Path:
-    """``<database>-<YYYYmmdd-HHMMSS>.dump`` in the current folder."""
-    return Path(f"{database}-{(now or dt.datetime.now()).strftime('%Y%m%d-%H%M%S')}.dump")
+def default_file(database: str, now: dt.datetime | None = None, folder: Path = Path()) -> Path:
+    """``<database>-<YYYYmmdd-HHMMSS>.dump`` in ``folder`` (the current one)."""
+    return folder / f"{database}-{(now or dt.datetime.now()).strftime('%Y%m%d-%H%M%S')}.dump"
+
+
+def rotate(folder: Path, database: str, keep: int) -> list[Path]:
+    """Delete all but the ``keep`` newest backups of ``database`` in ``folder`` (files named as
+    ``default_file`` names them; nothing else is touched); returns what was deleted."""
+    if keep < 1:
+        raise ConfigurationError("--keep must be at least 1")
+    named = re.compile(re.escape(database) + r"-\d{8}-\d{6}\.dump")
+    backups = sorted(p for p in folder.iterdir() if p.is_file() and named.fullmatch(p.name))
+    stale = backups[:-keep]
+    for path in stale:
+        path.unlink()
+    return stale
 
 
 def backup(settings: Settings, url: str, target: Path, *, echo: Echo = lambda m: None) -> BackupReport:

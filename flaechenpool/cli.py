@@ -184,26 +184,37 @@ def db_migrate() -> None:
 
 @db_app.command("backup")
 def db_backup(
-    file: Annotated[Path | None, typer.Argument(help="Backup file (default: DATABASE-YYYYmmdd-HHMMSS.dump here)")] = None,
+    file: Annotated[Path | None, typer.Argument(
+        help="Backup file, or a folder for DATABASE-YYYYmmdd-HHMMSS.dump (default: that name here)")] = None,
+    keep: Annotated[int | None, typer.Option(
+        help="Then delete all but the N newest such backups in that folder (for a daily cron job)")] = None,
 ) -> None:
     """Back up the database in use into one file (pg_dump custom format): land pool, history, audit log,
     users and personal data."""
     from sqlalchemy.engine import make_url
 
-    from flaechenpool.backup import backup, default_file
-    from flaechenpool.db import resolve_database_url
+    from flaechenpool.backup import backup, default_file, rotate
 
+    if keep is not None and keep < 1:
+        raise typer.BadParameter("keep at least one backup", param_hint="--keep")
     settings = _settings()
 
     def run() -> Any:
-        url = resolve_database_url(settings, echo=info)
-        return backup(settings, url, file or default_file(str(make_url(url).database)), echo=info)
+        from flaechenpool.db import resolve_database_url
 
-    report = _run(run)
+        url = resolve_database_url(settings, echo=info)
+        database = str(make_url(url).database)
+        target = default_file(database) if file is None else default_file(database, folder=file) \
+            if file.is_dir() else file
+        report = backup(settings, url, target, echo=info)
+        return report, [] if keep is None else rotate(report.file.parent, database, keep)
+
+    report, deleted = _run(run)
     out.print(f"backup of schema {report.revision} written to {report.file} ({report.bytes / 1e6:,.1f} MB, "
-              f"{report.seconds:,.0f} s)", highlight=False)
+              f"{report.seconds:,.0f} s)" + (f"; {len(deleted)} older backup(s) deleted" if deleted else ""),
+              highlight=False)
     info("the file holds personal data (owners, inquiries, reports): keep it as safe as the database, and "
-         "delete old backups within the retention period (personal.*_days)")
+         "delete backups once the retention periods (public.*_retention_days) have passed")
 
 
 @db_app.command("restore")

@@ -99,6 +99,24 @@ def test_a_backup_restores_what_was_there_and_keeps_what_it_replaced(scratch: st
     engine.dispose()
 
 
+def test_a_daily_backup_into_a_folder_keeps_the_newest(scratch: str, tmp_path: Path) -> None:
+    folder = tmp_path / "sicherungen"
+    folder.mkdir()
+    old = [folder / f"{NAME}-2026010{d}-020000.dump" for d in range(1, 4)]
+    for path in old:
+        path.write_bytes(b"older backup")
+    other = folder / "notizen.txt"
+    other.write_text("not a backup")
+    made = _flaechenpool(scratch, "db", "backup", str(folder), "--keep", "2", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "2 older backup(s) deleted" in made.stdout
+    left = sorted(p.name for p in folder.iterdir())
+    assert len(left) == 3 and old[2].name in left and "notizen.txt" in left    # the newest old one, and ours
+    assert not {p.name for p in old[:2]} & set(left)
+    assert _flaechenpool(scratch, "db", "backup", str(folder), "--keep", "0", cwd=tmp_path).returncode == 2
+    assert len(list(folder.iterdir())) == 3                                       # refused before writing
+
+
 def test_refused_restores_leave_the_database_as_it_was(scratch: str, server_url: str, tmp_path: Path) -> None:
     settings = Settings()
     garbage = tmp_path / "kaputt.dump"
