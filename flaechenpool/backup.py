@@ -8,7 +8,7 @@ file under the name given.
 A restore never writes into the database in use. It restores into a new database on the same server
 (``<name>_restoring``, in one transaction, stopping at the first error), checks that it holds a
 Flächenpool schema this code can run, and only then swaps the names: the database in use is kept as
-``<name>_before_restore_<time>`` (drop it once the restore is checked), the restored one takes its
+``<name>_before_restore_<time>`` (``drop_replaced`` once the restore is checked), the restored one takes its
 name and is migrated to the newest schema. The service must be stopped: a restore refuses while other
 sessions use the database. The cluster-wide roles (``db/sql/0001/00_roles.sql``) are created first, so a
 backup restores on a fresh server too.
@@ -148,6 +148,22 @@ def restore(settings: Settings, url: str, source: Path, *, echo: Echo = lambda m
         engine.dispose()
     return RestoreReport(name, previous, revision, migrations.head_revision(),
                          (dt.datetime.now() - started).total_seconds())
+
+
+def drop_replaced(url: str) -> list[str]:
+    """Drop the databases earlier restores replaced (``<name>_before_restore_<time>``); returns their names."""
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            names = list(conn.execute(text(
+                "SELECT datname FROM pg_database WHERE datname ~ ('^' || :n || '_before_restore_[0-9_]+$') "
+                "ORDER BY datname"), {"n": re.escape(str(target.database))}).scalars())
+            for name in names:
+                conn.exec_driver_sql(f'DROP DATABASE "{name}"')
+    finally:
+        admin.dispose()
+    return names
 
 
 def _revision(settings: Settings, url: URL) -> str:

@@ -228,8 +228,19 @@ def db_restore(file: Annotated[Path, typer.Argument(help="A backup made by 'flae
     report = _run(lambda: restore(settings, resolve_database_url(settings, echo=info), file, echo=info))
     migrated = "" if report.revision == report.migrated_to else f", migrated to {report.migrated_to}"
     out.print(f"{file} restored as database {report.database} (schema {report.revision}{migrated}, "
-              f"{report.seconds:,.0f} s); the database it replaced is kept as {report.previous}: drop it once "
-              f"you have checked the restore (DROP DATABASE \"{report.previous}\")", highlight=False)
+              f"{report.seconds:,.0f} s); the database it replaced is kept as {report.previous}: once you have "
+              "checked the restore, 'flaechenpool db drop-replaced' drops it", highlight=False)
+
+
+@db_app.command("drop-replaced")
+def db_drop_replaced() -> None:
+    """Drop the databases that restores replaced and kept (NAME_before_restore_TIME)."""
+    from flaechenpool.backup import drop_replaced
+    from flaechenpool.db import resolve_database_url
+
+    settings = _settings()
+    dropped = _run(lambda: drop_replaced(resolve_database_url(settings, echo=info)))
+    out.print(f"dropped {', '.join(dropped)}" if dropped else "no replaced database to drop", highlight=False)
 
 
 # --- demo ---------------------------------------------------------------------------------------

@@ -91,6 +91,10 @@ def test_a_backup_restores_what_was_there_and_keeps_what_it_replaced(scratch: st
         "nach.der.sicherung"]
     assert f"{NAME}_restoring" not in _databases(server_url)
 
+    dropped = _flaechenpool(scratch, "db", "drop-replaced", cwd=tmp_path)
+    assert dropped.returncode == 0 and f"dropped {kept[0]}" in dropped.stdout
+    assert _databases(server_url) == [NAME]
+
     engine = create_engine_for(scratch, Settings())          # the grants came back with it: roles read as before
     with engine.connect() as conn:
         assert migrations.current_revision(conn) == migrations.head_revision()
