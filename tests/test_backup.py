@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +17,10 @@ from sqlalchemy.engine import make_url
 from flaechenpool import migrations
 from flaechenpool.auth import add_user
 from flaechenpool.backup import backup, restore
+from flaechenpool.cluster import EmbeddedCluster
 from flaechenpool.db import create_engine_for
 from flaechenpool.errors import Conflict, ImportFileError
-from flaechenpool.settings import Settings
+from flaechenpool.settings import ClusterSettings, Settings
 from tests.databases import recreate_database
 
 NAME = "flaechenpool_test_backup"
@@ -149,3 +152,32 @@ def test_refused_restores_leave_the_database_as_it_was(scratch: str, server_url:
     with pytest.raises(Conflict, match="exists already"):
         backup(settings, scratch, good)
 
+
+
+def test_a_backup_restores_on_a_fresh_server(database_url: str, tmp_path: Path) -> None:
+    """Disaster recovery: a new machine's own cluster, without the service's roles, takes the backup of a
+    running land pool (the test database with the demo) and serves its data to the roles again."""
+    dump = backup(Settings(), database_url, tmp_path / "land.dump").file
+    root = Path(tempfile.mkdtemp(prefix="fp-restore-test-", dir="/var/tmp"))
+    root.chmod(0o755)              # the postgres user must pass through
+    cluster = EmbeddedCluster(ClusterSettings(root=root / "pg", port=55480, database="fp_fresh"))
+    try:
+        url = cluster.url()
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'flaechenpool%'")).scalar() == 0
+        engine.dispose()
+
+        report = restore(Settings(), url, dump)
+        assert report.database == "fp_fresh" and report.revision == migrations.head_revision()
+        source, restored = create_engine(database_url), create_engine(url)
+        counts = "SELECT (SELECT count(*) FROM core.parcels), (SELECT count(*) FROM core.sites), (SELECT count(*) FROM audit.log)"
+        with source.connect() as a, restored.connect() as b:
+            assert tuple(b.execute(text(counts)).one()) == tuple(a.execute(text(counts)).one())
+            b.execute(text("SET ROLE flaechenpool_public"))
+            assert b.execute(text("SELECT count(*) FROM core.municipalities")).scalar_one() == 8
+        source.dispose()
+        restored.dispose()
+    finally:
+        cluster.stop()
+        shutil.rmtree(root, ignore_errors=True)
