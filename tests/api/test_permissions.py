@@ -75,3 +75,8 @@ def test_audit_shows_who_changed_what_and_hides_personal_tables(client: TestClie
     admin_tables = {e["table_name"] for e in client.get("/api/audit", params={"limit": 10000},
                                                         headers=auth("admin")).json()}
     assert "auth.users" in admin_tables and not any(t.startswith(("personal.", "auth.")) for t in planner_tables)
+    typo = client.get("/api/audit", params={"table": "core.site"}, headers=auth("planner"))
+    assert typo.status_code == 400 and "no table 'core.site'" in typo.json()["detail"]
+    for odd in ("a.b.c.d", '"core".sites', ""):
+        assert client.get("/api/audit", params={"table": odd}, headers=auth("planner")).status_code == 400, odd
+    assert client.get("/api/audit", params={"table": "core.estates"}, headers=auth("planner")).status_code == 200
