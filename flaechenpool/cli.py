@@ -189,8 +189,9 @@ def db_backup(
     keep: Annotated[int | None, typer.Option(
         help="Then delete all but the N newest such backups in that folder (for a daily cron job)")] = None,
 ) -> None:
-    """Back up the database in use into one file (pg_dump custom format): land pool, history, audit log,
-    users and personal data."""
+    """Back up the database in use into one file (pg_dump custom format).
+
+    The file holds the land pool with its history, the audit log, users and personal data."""
     from sqlalchemy.engine import make_url
 
     from flaechenpool.backup import backup, default_file, rotate
@@ -219,8 +220,9 @@ def db_backup(
 
 @db_app.command("restore")
 def db_restore(file: Annotated[Path, typer.Argument(help="A backup made by 'flaechenpool db backup'")]) -> None:
-    """Restore a backup as the database in use (stop the service first); the database it replaces is kept
-    under another name until you drop it."""
+    """Restore a backup as the database in use (stop the service first).
+
+    The database it replaces is kept under another name until 'db drop-replaced'."""
     from flaechenpool.backup import restore
     from flaechenpool.db import resolve_database_url
 

@@ -67,8 +67,9 @@ def user_change(
         help="AGS the user works for; the options given replace all the user's municipalities")] = None,
     display_name: Annotated[str | None, typer.Option(help="Full name")] = None,
 ) -> None:
-    """Change a user's role, municipalities or name (in effect in a running service within
-    api.token_cache_seconds)."""
+    """Change a user's role, municipalities or name.
+
+    A running service applies the change within api.token_cache_seconds."""
     from flaechenpool.auth import change_user
 
     if role is None and municipality is None and display_name is None:
