@@ -338,6 +338,27 @@ def import_layer_cmd(
               f"updated {report.updated}, retired {report.retired}")
 
 
+@import_app.command("sites")
+def import_sites_cmd(
+    file: Annotated[Path, typer.Argument(help="GeoPackage, Shapefile (.zip), GeoJSON, FlatGeobuf: one site a feature")],
+    municipality: Annotated[str, typer.Option(help="AGS of the municipality the sites lie in")],
+    kind_field: Annotated[str, typer.Option(help="Field with the FLOO-Thüringen category (Baulücke, "
+                                                 "Brachfläche, …)")] = "kategorie",
+    name_field: Annotated[str, typer.Option(help="Field with the site's name")] = "bezeichnung",
+    crs: Annotated[str | None, typer.Option(help="CRS when the file declares none")] = None,
+    layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file")] = None,
+) -> None:
+    """Import sites (a FLOO-Thüringen export, a Baulückenkataster) into the site register, in one transaction."""
+    from flaechenpool.cli_landoffice import _operator
+    from flaechenpool.importing.sites import import_sites
+
+    report = _as_operator(f"import sites {file.name}", lambda conn: import_sites(
+        conn, _operator(), file, municipality=municipality, kind_field=kind_field, name_field=name_field, crs=crs,
+        layer=layer))
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted((report.by_kind or {}).items()))
+    out.print(f"sites from {report.file}: {report.created} created ({kinds or 'none'})", highlight=False)
+
+
 # --- the command groups of their own modules ------------------------------------------------------
 
 def _register_land_office() -> None:

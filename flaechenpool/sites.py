@@ -137,9 +137,11 @@ def _check_geometry(conn: Connection, site_id: int) -> None:
 
 
 def create_site(conn: Connection, principal: Principal, data: SiteCreate, *, srid: int = 4326,
-                reason: str | None = None, analysis_link: tuple[int, int] | None = None) -> int:
+                reason: str | None = None, analysis_link: tuple[int, int] | None = None,
+                source: str | None = None) -> int:
     """Create a site (status ``identified``) and link its parcels; ``analysis_link`` (run id,
-    candidate id) records the analysis candidate it was made from."""
+    candidate id) records the analysis candidate it was made from; ``source`` where the record comes from
+    (default: entered in Flächenpool)."""
     _check(principal, data.municipality_ags)
     if data.parcels:
         _check_parcels(conn, data.parcels, data.municipality_ags)
@@ -155,7 +157,7 @@ def create_site(conn: Connection, principal: Principal, data: SiteCreate, *, sri
         site_id = int(conn.execute(text(
             f"INSERT INTO core.sites ({', '.join(columns)}, geom, provenance, source) "
             f"VALUES ({', '.join(':' + c for c in columns)}, {shape}, 'user', :source) RETURNING id"),
-            dict(params, source=USER_SOURCE)).scalar_one())
+            dict(params, source=source or USER_SOURCE)).scalar_one())
         _link_parcels(conn, site_id, data.parcels)
         _check_geometry(conn, site_id)
     return site_id

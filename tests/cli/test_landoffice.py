@@ -123,3 +123,46 @@ def test_import_parcels_prints_what_it_did(conn: Connection, monkeypatch: pytest
     assert "initial load" not in result.output
     runs = conn.execute(text("SELECT count(*) FROM core.import_runs WHERE file_name = :f"), {"f": gpkg.name}).scalar()
     assert runs >= 1
+
+
+def _floo_file(path: Path, rows: list[tuple[str | None, str | None, object]]) -> Path:
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame({"Kategorie": [r[0] for r in rows], "Bezeichnung": [r[1] for r in rows]},
+                             geometry=[r[2] for r in rows], crs="EPSG:25832")
+    frame.to_file(path, driver="GPKG")
+    return path
+
+
+def test_sites_import_from_a_floo_export(tmp_path: Path, conn: Connection) -> None:
+    import shapely
+
+    jena = [shapely.box(681100 + 100 * i, 5644000, 681160 + 100 * i, 5644050) for i in range(3)]
+    before = conn.execute(text("SELECT count(*) FROM core.sites")).scalar_one()
+    good = _floo_file(tmp_path / "floo.gpkg", [("Baulücke", "Lücke Teststraße 3", jena[0]),
+                                               ("BRACHFLÄCHE", "Altes Lager", jena[1]),
+                                               ("Leerstand in einem Gebäude", None, jena[2])])
+    done = invoke("import", "sites", str(good), "--municipality", "16053000")
+    assert done.exit_code == 0, done.output
+    assert "3 created (brownfield 1, infill_gap 1, partial_vacancy 1)" in done.output
+    rows = conn.execute(text("SELECT name, kind, status, source, round(area_m2) FROM core.sites "
+                             "WHERE source = 'Import floo.gpkg' ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [
+        ("Lücke Teststraße 3", "infill_gap", "identified", "Import floo.gpkg", 3000),
+        ("Altes Lager", "brownfield", "identified", "Import floo.gpkg", 3000),
+        ("Leerstand in einem Gebäude (Zeile 3)", "partial_vacancy", "identified", "Import floo.gpkg", 3000)]
+    assert conn.execute(text("SELECT count(*) FROM audit.log WHERE table_name = 'core.sites' AND action = 'insert' "
+                             "AND reason = 'import floo.gpkg'")).scalar_one() == 3
+
+    for rows_, expected in (
+            ([("Baulücke", "a", jena[0]), ("Schloss", "b", jena[1])], "feature 2, field 'Kategorie': unknown category"),
+            ([("Baulücke", "a", jena[0]), ("Baulücke", "b", shapely.Point(681200, 5644100))],
+             "feature 2, field 'geometry': geometry: an area is needed"),
+            ([("Brachfläche", "c", shapely.box(600000, 5600000, 600050, 5600050))], "feature 1")):
+        bad = _floo_file(tmp_path / "bad.gpkg", rows_)
+        refused = invoke("import", "sites", str(bad), "--municipality", "16053000")
+        assert refused.exit_code == 1 and "bad.gpkg" in refused.output and expected in refused.output, refused.output
+        (tmp_path / "bad.gpkg").unlink()
+    other = invoke("import", "sites", str(good), "--municipality", "16053000", "--kind-field", "typ")
+    assert other.exit_code == 1 and "no field 'typ'" in other.output and "Kategorie" in other.output
+    assert conn.execute(text("SELECT count(*) FROM core.sites")).scalar_one() == before + 3   # refusals stored nothing
