@@ -13,7 +13,6 @@ Any bad feature stops the import with its row and field named, and nothing is st
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,22 +21,15 @@ from shapely.geometry import mapping
 from sqlalchemy import Connection
 
 from flaechenpool import sites
-from flaechenpool.analysis.profiles import FLOO_CATEGORIES
+from flaechenpool.analysis.profiles import FLOO_CATEGORIES, text_key
 from flaechenpool.auth import Principal
 from flaechenpool.errors import FlaechenpoolError, ImportFileError
 from flaechenpool.importing.reading import open_vector
 
-
-def category_key(value: str) -> str:
-    """A category compared without case, umlauts, spaces and punctuation (as ``analysis.text_key``)."""
-    value = value.lower().replace("ä", "ae").replace("ö", "oe").replace("ü", "ue").replace("ß", "ss")
-    return re.sub(r"[^a-z0-9]", "", value)
-
-
-KIND_OF_CATEGORY = {category_key(name): kind for kind, name in FLOO_CATEGORIES.items()} | \
-    {category_key(kind): kind for kind in FLOO_CATEGORIES} | {
-        category_key("geringfügig genutzte Fläche"): "underused",   # FLOO's other name for it
-        category_key("Leerstand im Gebäude"): "partial_vacancy",
+KIND_OF_CATEGORY = {text_key(name): kind for kind, name in FLOO_CATEGORIES.items()} | \
+    {text_key(kind): kind for kind in FLOO_CATEGORIES} | {
+        text_key("geringfügig genutzte Fläche"): "underused",   # FLOO's other name for it
+        text_key("Leerstand im Gebäude"): "partial_vacancy",
     }
 
 
@@ -68,7 +60,7 @@ def import_sites(conn: Connection, principal: Principal, path: Path, *, municipa
             for i in range(len(batch)):
                 row = batch.first_row + i
                 category = batch.columns[kind_column][i]
-                kind = KIND_OF_CATEGORY.get(category_key(str(category or "")))
+                kind = KIND_OF_CATEGORY.get(text_key(str(category or "")))
                 if kind is None:
                     raise ImportFileError(f"unknown category {category!r}; known: "
                                           f"{', '.join(FLOO_CATEGORIES.values())}", file=name, row=row,
