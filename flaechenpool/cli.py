@@ -205,8 +205,7 @@ def db_backup(
 
         url = resolve_database_url(settings, echo=info)
         database = str(make_url(url).database)
-        target = default_file(database) if file is None else default_file(database, folder=file) \
-            if file.is_dir() else file
+        target = default_file(database, folder=file or Path()) if file is None or file.is_dir() else file
         report = backup(settings, url, target, echo=info)
         return report, [] if keep is None else rotate(report.file.parent, database, keep)
 
