@@ -112,6 +112,8 @@ def restore(settings: Settings, url: str, source: Path, *, echo: Echo = lambda m
     target = make_url(url)
     name = str(target.database)
     staging, previous = f"{name}_restoring", f"{name}_before_restore_{started.strftime('%Y%m%d_%H%M%S')}"
+    if len(previous.encode()) > 63:     # PostgreSQL would cut the name short: the kept database could not be found
+        raise ConfigurationError(f"the database name {name!r} is too long for a restore beside it (at most 32 bytes)")
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -120,8 +122,8 @@ def restore(settings: Settings, url: str, source: Path, *, echo: Echo = lambda m
             if others:
                 raise Conflict(f"{others} session(s) use the database {name}: stop the service before a restore")
             conn.connection.dbapi_connection.cursor().execute(migrations.roles_sql())   # no placeholders: %I
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{staging}"')      # left by an interrupted restore
-            conn.exec_driver_sql(f'CREATE DATABASE "{staging}"')
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_ident(staging)}")      # left by an interrupted restore
+            conn.exec_driver_sql(f"CREATE DATABASE {_ident(staging)}")
         try:
             echo(f"pg_restore of {source} into {staging}")
             _client(settings, "pg_restore", _render(target.set(database=staging)),
@@ -133,11 +135,11 @@ def restore(settings: Settings, url: str, source: Path, *, echo: Echo = lambda m
                 if others:
                     raise Conflict(f"{others} session(s) began to use the database {name}: stop the service "
                                    "and restore again")
-                conn.exec_driver_sql(f'ALTER DATABASE "{name}" RENAME TO "{previous}"')
-                conn.exec_driver_sql(f'ALTER DATABASE "{staging}" RENAME TO "{name}"')
+                conn.exec_driver_sql(f"ALTER DATABASE {_ident(name)} RENAME TO {_ident(previous)}")
+                conn.exec_driver_sql(f"ALTER DATABASE {_ident(staging)} RENAME TO {_ident(name)}")
         except BaseException:
             with admin.connect() as conn:
-                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{staging}" WITH (FORCE)')
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_ident(staging)} WITH (FORCE)")
             raise
     finally:
         admin.dispose()
@@ -160,7 +162,7 @@ def drop_replaced(url: str) -> list[str]:
                 "SELECT datname FROM pg_database WHERE datname ~ ('^' || :n || '_before_restore_[0-9_]+$') "
                 "ORDER BY datname"), {"n": re.escape(str(target.database))}).scalars())
             for name in names:
-                conn.exec_driver_sql(f'DROP DATABASE "{name}"')
+                conn.exec_driver_sql(f"DROP DATABASE {_ident(name)}")
     finally:
         admin.dispose()
     return names
@@ -178,6 +180,11 @@ def _revision(settings: Settings, url: URL) -> str:
         raise ConfigurationError(f"the backup's schema revision {revision!r} is unknown to this version of "
                                  f"Flächenpool (newest {migrations.head_revision()}): update the software first")
     return revision
+
+
+def _ident(name: str) -> str:
+    """A database name as a quoted SQL identifier (names come from the URL in use, not from a list)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _render(url: URL) -> str:
