@@ -362,7 +362,14 @@ def import_sites_cmd(
 
 def _register_land_office() -> None:
     from flaechenpool.cli_analysis import potential_app
-    from flaechenpool.cli_landoffice import audit_app, parcels_app, pool_app, sites_app, vacancies_app
+    from flaechenpool.cli_landoffice import (
+        audit_app,
+        estates_app,
+        parcels_app,
+        pool_app,
+        sites_app,
+        vacancies_app,
+    )
     from flaechenpool.cli_privacy import personal_app
     from flaechenpool.cli_public import inquiries_app, projects_app, reports_app
     from flaechenpool.cli_users import token_app, user_app
@@ -376,6 +383,7 @@ def _register_land_office() -> None:
     app.add_typer(sites_app, name="sites")
     app.add_typer(pool_app, name="pool")
     app.add_typer(vacancies_app, name="vacancies")
+    app.add_typer(estates_app, name="estates")
     app.add_typer(audit_app, name="audit")
     app.add_typer(potential_app, name="potential")
     app.add_typer(inquiries_app, name="inquiries")

@@ -20,6 +20,7 @@ parcels_app = typer.Typer(help="Find candidate parcels (Flurstücke).", no_args_
 sites_app = typer.Typer(help="The site register (Potenzialflächen).", no_args_is_help=True)
 pool_app = typer.Typer(help="The municipal land pool (Flächenpool).", no_args_is_help=True)
 vacancies_app = typer.Typer(help="The shared vacancy register.", no_args_is_help=True)
+estates_app = typer.Typer(help="Commercial estates (Gewerbegebiete) and their land balance.", no_args_is_help=True)
 
 
 def _operator() -> Any:
@@ -317,6 +318,60 @@ def vacancies_end(vacancy_id: int,
     day = date.date() if date else dt.date.today()
     _as_operator("vacancy ended (CLI)", lambda conn: vacancies.end_vacancy(conn, _operator(), vacancy_id, day))
     out.print(f"vacancy {vacancy_id} ended on {day.isoformat()}")
+
+
+@estates_app.command("list")
+def estates_list(municipality: Annotated[str | None, typer.Option(help="AGS")] = None) -> None:
+    """The commercial estates with their gross area."""
+    from flaechenpool import estates
+
+    settings = _settings()
+
+    def run() -> list[dict[str, Any]]:
+        with _connection(settings) as conn:
+            return estates.list_estates(conn, municipality)
+
+    rows = _run(run)
+    table = Table(title=f"Gewerbegebiete: {len(rows)}")
+    for column in ("id", "name", "municipality", "gross ha", "provenance"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r["id"]), r["name"], r["municipality_ags"], f"{r['gross_ha']:.2f}", r["provenance"])
+    out.print(table)
+
+
+@estates_app.command("balance")
+def estates_balance(estate_id: int) -> None:
+    """An estate's land balance: net hectares sold or leased, optioned and free, the largest free plot,
+    and sales by year (as the state's site database asks for them)."""
+    from flaechenpool import estates
+
+    settings = _settings()
+
+    def run() -> dict[str, Any]:
+        with _connection(settings) as conn:
+            return estates.balance(conn, estate_id)
+
+    b = _run(run)
+    stock = b["stock"]
+    table = Table(title=f"{b['name']} ({b['municipality']}): {b['gross_ha']:.2f} ha brutto", show_header=False)
+    for label, key in (("netto ha", "net_ha"), ("verkauft/verpachtet ha", "sold_or_leased_ha"),
+                       ("optioniert ha", "optioned_ha"), ("frei ha", "free_ha"),
+                       ("größte zusammenhängende freie Fläche ha", "largest_contiguous_free_ha")):
+        table.add_row(label, f"{stock[key]:.3f}")
+    table.add_row("freie Grundstücke", str(stock["free_plots"]))
+    for year in b["yearly_sales"]:
+        table.add_row(f"verkauft {year['year']}", f"{year['plots']} Grundstück(e), {year['ha']:.3f} ha")
+    out.print(table)
+
+
+@estates_app.command("create")
+def estates_create(file: Annotated[Path, typer.Argument(help="JSON of the estate (as POST /api/estates)")],
+                   crs: Annotated[str | None, typer.Option(help="CRS of the outline (default CRS84)")] = None) -> None:
+    """Record a commercial estate (its outline, utilities, funding) from a JSON file."""
+    from flaechenpool import estates
+
+    out.print(f"estate {_stored('estate created (CLI)', estates.EstateCreate, file, crs, estates.save_estate)} created")
 
 
 audit_app = typer.Typer(help="The audit trail.", invoke_without_command=True)

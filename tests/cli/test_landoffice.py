@@ -166,3 +166,31 @@ def test_sites_import_from_a_floo_export(tmp_path: Path, conn: Connection) -> No
     other = invoke("import", "sites", str(good), "--municipality", "16053000", "--kind-field", "typ")
     assert other.exit_code == 1 and "no field 'typ'" in other.output and "Kategorie" in other.output
     assert conn.execute(text("SELECT count(*) FROM core.sites")).scalar_one() == before + 3   # refusals stored nothing
+
+
+def test_estates_listed_balanced_and_created(tmp_path: Path, conn: Connection) -> None:
+    import shapely
+
+    estate, name = conn.execute(text("SELECT id, name FROM core.estates WHERE municipality_ags = '16070029'")).one()
+    net, free = conn.execute(text(     # independent of estates.balance: the sites' own areas
+        "SELECT sum(area_m2) FILTER (WHERE status <> 'withdrawn') / 1e4, sum(area_m2) FILTER (WHERE status NOT IN "
+        "('sold', 'developed', 'reserved', 'withdrawn')) / 1e4 FROM core.sites "
+        "WHERE estate_id = :e AND retired_at IS NULL"), {"e": estate}).one()
+    shown = invoke("estates", "balance", str(estate))
+    assert shown.exit_code == 0 and name in shown.output
+    lines = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in shown.output.splitlines()
+             if line.count("│") == 3}
+    assert lines["netto ha"] == f"{net:.3f}" and lines["frei ha"] == f"{free:.3f}"
+    assert name in invoke("estates", "list", "--municipality", "16070029").output
+
+    spec = tmp_path / "gewerbegebiet.json"
+    outline = shapely.box(681100, 5644000, 681400, 5644300)          # 9 ha in Jena, EPSG:25832
+    spec.write_text(json.dumps({"municipality_ags": "16053000", "name": "Gewerbegebiet Test",
+                                "utilities": ["water", "electricity"], "geometry": shapely.geometry.mapping(outline)}))
+    created = invoke("estates", "create", str(spec), "--crs", "EPSG:25832")
+    assert created.exit_code == 0, created.output
+    estate_id = int(created.output.split()[1])
+    assert conn.execute(text("SELECT round(area_m2), utilities FROM core.estates WHERE id = :e"),
+                        {"e": estate_id}).one() == (90000, ["water", "electricity"])
+    refused = invoke("estates", "create", str(spec))                          # metres given as CRS84
+    assert refused.exit_code == 1 and "no longitude/latitude" in refused.output
