@@ -93,6 +93,17 @@ def _as_operator(reason: str, work: Callable[[Any], Any], settings: Settings | N
     return _run(run)
 
 
+def _read(work: Callable[[Any], Any]) -> Any:
+    """``work(conn)`` on a connection to the database in use, for what only reads; errors become one message."""
+    settings = _settings()
+
+    def run() -> Any:
+        with _connection(settings) as conn:
+            return work(conn)
+
+    return _run(run)
+
+
 def _actor() -> str:
     import getpass
 

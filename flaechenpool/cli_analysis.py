@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _connection, _run, _settings, out
+from flaechenpool.cli import _as_operator, _read, _run, _settings, out
 from flaechenpool.cli_landoffice import _operator
 
 potential_app = typer.Typer(help="Redevelopment potential: find and rank brownfields, infill gaps, vacancy.",
@@ -66,16 +66,11 @@ def potential_runs(municipality: Annotated[str | None, typer.Option(help="AGS")]
     """The newest runs."""
     from flaechenpool.analysis.runs import list_runs
 
-    settings = _settings()
-
-    def run() -> list[dict[str, Any]]:
-        with _connection(settings) as conn:
-            return list_runs(conn, municipality=municipality, limit=limit)
-
+    runs = _read(lambda conn: list_runs(conn, municipality=municipality, limit=limit))
     table = Table(title="Analyseläufe")
     for column in ("id", "profile", "municipalities", "started", "seconds", "parcels", "candidates"):
         table.add_column(column)
-    for r in _run(run):
+    for r in runs:
         table.add_row(str(r["id"]), r["profile"], ", ".join(r["municipalities"] or ["alle"]),
                       f"{r['started_at']:%Y-%m-%d %H:%M}", f"{r['duration_s'] or 0:.1f}", str(r["parcels_analysed"]),
                       str(r["counts"].get("candidates", "")))
@@ -96,14 +91,8 @@ def potential_candidates(
     from flaechenpool.analysis.candidates import list_candidates
     from flaechenpool.analysis.profiles import CRITERIA
 
-    settings = _settings()
-
-    def run() -> dict[str, Any]:
-        with _connection(settings) as conn:
-            return json.loads(list_candidates(conn, run_id, kind=kind, min_score=min_score, municipality=municipality,
-                                              sort=sort, limit=limit, offset=offset))
-
-    page = _run(run)
+    page = _read(lambda conn: json.loads(list_candidates(
+        conn, run_id, kind=kind, min_score=min_score, municipality=municipality, sort=sort, limit=limit, offset=offset)))
     title = f"Lauf {run_id}: {page['numberReturned']} von {page['numberMatched']} Kandidaten"
     wide = out.width >= 60 + 9 * len(CRITERIA)    # a column per criterion only where it can be read
     table = Table(title=title + (" (Punkte je Kriterium)" if wide else " (stärkste Kriterien; explain ID zeigt alle)"))
@@ -129,13 +118,7 @@ def potential_explain(candidate_id: Annotated[int, typer.Argument(help="Candidat
     """Why a candidate ranks where it does: every criterion's value, normalised value, weight, points."""
     from flaechenpool.analysis.candidates import get_candidate
 
-    settings = _settings()
-
-    def run() -> dict[str, Any]:
-        with _connection(settings) as conn:
-            return get_candidate(conn, candidate_id)
-
-    p = _run(run)["properties"]
+    p = _read(lambda conn: get_candidate(conn, candidate_id))["properties"]
     table = Table(title=f"Kandidat {candidate_id}: {p['floo_category']}, Rang {p['rank']}, {p['score']:.1f} Punkte")
     for column in ("criterion", "value", "unit", "normalised", "weight", "points"):
         table.add_column(column, justify="left" if column in ("criterion", "unit") else "right")
@@ -153,13 +136,7 @@ def potential_compare(run_a: Annotated[int, typer.Argument(help="The earlier run
     """What appeared in run B since run A, what vanished, whose score changed."""
     from flaechenpool.analysis.candidates import compare
 
-    settings = _settings()
-
-    def run() -> dict[str, Any]:
-        with _connection(settings) as conn:
-            return compare(conn, run_b, run_a, limit=limit)
-
-    result = _run(run)
+    result = _read(lambda conn: compare(conn, run_b, run_a, limit=limit))
     s = result["summary"]
     table = Table(title=f"Lauf {run_b} gegenüber Lauf {run_a}: +{s['appeared']} neu, -{s['vanished']} entfallen, "
                         f"{s['kept']} geblieben ({s['score_changed']} mit anderer Punktzahl)")
@@ -213,13 +190,7 @@ def potential_indicators(municipality: Annotated[str | None, typer.Option(help="
     from flaechenpool.analysis.indicators import indicators
     from flaechenpool.analysis.profiles import FLOO_CATEGORIES
 
-    settings = _settings()
-
-    def run() -> dict[str, Any]:
-        with _connection(settings) as conn:
-            return indicators(conn, run_id=run_id, municipality=municipality)
-
-    result = _run(run)
+    result = _read(lambda conn: indicators(conn, run_id=run_id, municipality=municipality))
     rows = [r for r in result["rows"] if districts or r["district"] is None]
     largest = max((r["area_m2"] for r in rows), default=0) or 1
     table = Table(title=f"Potenzial je Gemeinde und Ortsteil (Lauf {result['run_id']}), Fläche in ha")

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _actor, _as_operator, _connection, _run, _settings, out
+from flaechenpool.cli import _actor, _as_operator, _connection, _read, _run, _settings, out
 
 parcels_app = typer.Typer(help="Find candidate parcels (Flurstücke).", no_args_is_help=True)
 sites_app = typer.Typer(help="The site register (Potenzialflächen).", no_args_is_help=True)
@@ -120,14 +120,8 @@ def sites_list(municipality: Annotated[str | None, typer.Option(help="AGS")] = N
     """Current sites as a table."""
     from flaechenpool import sites
 
-    settings = _settings()
-
-    def run() -> dict[str, Any]:
-        with _connection(settings) as conn:
-            return json.loads(sites.list_sites(conn, _operator(), municipality=municipality, kind=kind,
-                                              status=status, limit=10_000))
-
-    features = _run(run)["features"]
+    features = _read(lambda conn: json.loads(sites.list_sites(
+        conn, _operator(), municipality=municipality, kind=kind, status=status, limit=10_000)))["features"]
     table = Table(title=f"Potenzialflächen: {len(features)}")
     for column in ("id", "name", "kind", "status", "area m²", "published"):
         table.add_column(column)
@@ -151,13 +145,8 @@ def sites_show(site_id: int) -> None:
     """One site: its fields, parcels and status history (who moved it when, and why)."""
     from flaechenpool import sites
 
-    settings = _settings()
-
-    def run() -> tuple[dict[str, Any], dict[str, Any]]:
-        with _connection(settings) as conn:
-            return sites.get_site(conn, _operator(), site_id), sites.site_history(conn, _operator(), site_id)
-
-    feature, history = _run(run)
+    feature, history = _read(lambda conn: (sites.get_site(conn, _operator(), site_id),
+                                           sites.site_history(conn, _operator(), site_id)))
     fields = Table(title=f"Potenzialfläche {site_id}", show_header=False)
     for key, value in feature["properties"].items():
         shown = ", ".join(value) if isinstance(value, list) else "" if value is None else str(value)
@@ -217,15 +206,9 @@ def pool_holdings(municipality: Annotated[str, typer.Option(help="AGS")],
     """What the municipality held on a date (and what changed since another date)."""
     from flaechenpool import pool
 
-    settings = _settings()
     day = as_of.date() if as_of else dt.date.today()
-
-    def run() -> tuple[dict[str, Any], dict[str, Any] | None]:
-        with _connection(settings) as conn:
-            return pool.holdings(conn, municipality, day), (
-                pool.changes(conn, municipality, since.date(), day) if since else None)
-
-    held, changed = _run(run)
+    held, changed = _read(lambda conn: (pool.holdings(conn, municipality, day), (
+        pool.changes(conn, municipality, since.date(), day) if since else None)))
     table = Table(title=f"Flächenpool {municipality} am {day.isoformat()}: {held['count']} Flurstücke, "
                         f"{held['area_m2']:,.0f} m², Buchwert {held['book_value_eur']:,.2f} €")
     for column in ("flurstueckskennzeichen", "gemarkung", "acquired_on", "acquired_by", "area_m2", "book_value_eur"):
@@ -258,13 +241,7 @@ def vacancies_summary(association: Annotated[str | None, typer.Option(help="e.g.
     """Vacancy counts, rates and durations per municipality (and district)."""
     from flaechenpool import vacancies
 
-    settings = _settings()
-
-    def run() -> dict[str, Any]:
-        with _connection(settings) as conn:
-            return vacancies.summary(conn, association=association, municipality=municipality)
-
-    result = _run(run)
+    result = _read(lambda conn: vacancies.summary(conn, association=association, municipality=municipality))
     rows = result["municipalities"] + (result["districts"] if districts else [])
     table = Table(title=f"Leerstand am {result['as_of']}")
     for column in ("municipality", "district", "buildings", "vacant", "rate %", "mean years", "max years"):
@@ -281,13 +258,7 @@ def vacancies_list(association: Annotated[str | None, typer.Option(help="e.g. th
     """The current vacancies, longest vacant first."""
     from flaechenpool import vacancies
 
-    settings = _settings()
-
-    def run() -> list[dict[str, Any]]:
-        with _connection(settings) as conn:
-            return vacancies.list_vacancies(conn, association=association, municipality=municipality)
-
-    rows = _run(run)
+    rows = _read(lambda conn: vacancies.list_vacancies(conn, association=association, municipality=municipality))
     table = Table(title=f"Leerstand: {len(rows)} current")
     for column in ("id", "municipality", "address", "type", "scope", "units", "since", "source", "building"):
         table.add_column(column)
@@ -325,13 +296,7 @@ def estates_list(municipality: Annotated[str | None, typer.Option(help="AGS")] =
     """The commercial estates with their gross area."""
     from flaechenpool import estates
 
-    settings = _settings()
-
-    def run() -> list[dict[str, Any]]:
-        with _connection(settings) as conn:
-            return estates.list_estates(conn, municipality)
-
-    rows = _run(run)
+    rows = _read(lambda conn: estates.list_estates(conn, municipality))
     table = Table(title=f"Gewerbegebiete: {len(rows)}")
     for column in ("id", "name", "municipality", "gross ha", "provenance"):
         table.add_column(column)
@@ -346,13 +311,7 @@ def estates_balance(estate_id: int) -> None:
     and sales by year (as the state's site database asks for them)."""
     from flaechenpool import estates
 
-    settings = _settings()
-
-    def run() -> dict[str, Any]:
-        with _connection(settings) as conn:
-            return estates.balance(conn, estate_id)
-
-    b = _run(run)
+    b = _read(lambda conn: estates.balance(conn, estate_id))
     stock = b["stock"]
     table = Table(title=f"{b['name']} ({b['municipality']}): {b['gross_ha']:.2f} ha brutto", show_header=False)
     for label, key in (("netto ha", "net_ha"), ("verkauft/verpachtet ha", "sold_or_leased_ha"),
@@ -385,13 +344,7 @@ def audit_show(table: Annotated[str | None, typer.Option(help="e.g. core.sites")
     """Show the newest audit entries (who, when, what, before/after)."""
     from flaechenpool import audit
 
-    settings = _settings()
-
-    def run() -> list[dict[str, Any]]:
-        with _connection(settings) as conn:
-            return audit.entries(conn, _operator(), table=table, row_key=key, actor=actor, limit=limit)
-
-    rows = _run(run)
+    rows = _read(lambda conn: audit.entries(conn, _operator(), table=table, row_key=key, actor=actor, limit=limit))
     table_view = Table(title=f"Audit: {len(rows)} entries")
     for column in ("at", "actor", "action", "table", "key", "changed"):
         table_view.add_column(column)

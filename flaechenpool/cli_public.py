@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _connection, _run, _settings, out
+from flaechenpool.cli import _as_operator, _read, out
 from flaechenpool.cli_landoffice import _operator, _stored
 
 inquiries_app = typer.Typer(help="Investors' inquiries (personal data; reads are logged).", no_args_is_help=True)
@@ -114,13 +114,8 @@ def projects_list(municipality: Annotated[str | None, typer.Option(help="AGS")] 
     """Construction projects as a table."""
     from flaechenpool import projects
 
-    settings = _settings()
-
-    def run() -> dict[str, Any]:
-        with _connection(settings) as conn:
-            return projects.list_projects(conn, municipality=municipality, status=status, public=public)
-
-    features = _run(run)["features"]
+    features = _read(lambda conn: projects.list_projects(
+        conn, municipality=municipality, status=status, public=public))["features"]
     table = Table(title=f"Bauvorhaben: {len(features)}")
     for column in ("id", "municipality", "name", "kind", "status", "period", "builder", "public"):
         table.add_column(column)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Connection
 from typer.testing import CliRunner, Result
 
-from flaechenpool import cli, cli_analysis, cli_landoffice, cli_public
+from flaechenpool import cli, cli_landoffice
 
 runner = CliRunner()
 
@@ -20,7 +20,7 @@ def _on_test_connection(conn: Connection, monkeypatch: pytest.MonkeyPatch) -> No
     def connection(_settings: object) -> Iterator[Connection]:
         yield conn
 
-    for module in (cli, cli_landoffice, cli_public, cli_analysis):
+    for module in (cli, cli_landoffice):       # cli_landoffice's parcels find opens its own
         monkeypatch.setattr(module, "_connection", connection)
     for module in (cli, cli_landoffice):        # the audit log's actor, and the principal of the commands
         monkeypatch.setattr(module, "_actor", lambda: "cli:tester")
