@@ -80,22 +80,21 @@ def _connection(settings: Settings) -> Iterator[Any]:
 
 
 def _as_operator(reason: str, work: Callable[[Any], Any], settings: Settings | None = None) -> Any:
-    """``work(conn)`` as the operator (role admin, actor ``cli:<os user>``) with ``reason`` in the audit log,
-    on a connection committed when it returns; every error becomes one message (``_run``)."""
+    """``work(conn)`` as the operator (role admin, actor ``cli:<os user>``) with ``reason`` in the audit log
+    (``_read`` with ``db.acting`` around the work)."""
     from flaechenpool.db import acting
 
-    settings = settings or _settings()
-
-    def run() -> Any:
-        with _connection(settings) as conn, acting(conn, actor=_actor(), role="admin", reason=reason):
+    def acted(conn: Any) -> Any:
+        with acting(conn, actor=_actor(), role="admin", reason=reason):
             return work(conn)
 
-    return _run(run)
+    return _read(acted, settings)
 
 
-def _read(work: Callable[[Any], Any]) -> Any:
-    """``work(conn)`` on a connection to the database in use, for what only reads; errors become one message."""
-    settings = _settings()
+def _read(work: Callable[[Any], Any], settings: Settings | None = None) -> Any:
+    """``work(conn)`` on a connection to the database in use, committed when it returns; every error becomes
+    one message (``_run``)."""
+    settings = settings or _settings()
 
     def run() -> Any:
         with _connection(settings) as conn:
@@ -365,7 +364,7 @@ def import_sites_cmd(
     report = _as_operator(f"import sites {file.name}", lambda conn: import_sites(
         conn, _operator(), file, municipality=municipality, kind_field=kind_field, name_field=name_field, crs=crs,
         layer=layer))
-    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted((report.by_kind or {}).items()))
+    kinds = ", ".join(f"{kind} {n}" for kind, n in sorted(report.by_kind.items()))
     out.print(f"sites from {report.file}: {report.created} created ({kinds or 'none'})", highlight=False)
 
 

@@ -96,9 +96,14 @@ def parse_bbox(value: str | None, crs: str | None = None, *, name: str = "bbox")
     if minx > maxx or miny > maxy:
         raise InputError(f"{name}: minimum greater than maximum in {value!r}")
     srid = parse_crs(crs, name=f"{name}-crs")
-    if srid == 4326 and not (-180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90):
+    if srid == 4326 and not _lonlat(minx, miny, maxx, maxy):
         raise InputError(f"{name}: {value!r} is outside longitude/latitude range; give {name}-crs for projected values")
     return BBox(minx, miny, maxx, maxy, srid)
+
+
+def _lonlat(minx: float, miny: float, maxx: float, maxy: float) -> bool:
+    """Whether a box lies within longitude/latitude bounds (projected metres sent as CRS84 do not)."""
+    return -180 <= minx <= 180 and -180 <= maxx <= 180 and -90 <= miny <= 90 and -90 <= maxy <= 90
 
 
 def _finite(v: float) -> bool:
@@ -113,7 +118,6 @@ def parse_geometry(value: str | dict[str, Any], *, name: str = "geometry", areal
     if not geom.is_valid:
         raise InputError(f"{name}: invalid geometry ({shapely.is_valid_reason(geom)})")
     return json.dumps(obj)
-
 
 
 def read_geometry(value: str | dict[str, Any], *, name: str = "geometry", areal: bool = False,
@@ -143,7 +147,7 @@ def read_geometry(value: str | dict[str, Any], *, name: str = "geometry", areal:
         minx, miny, maxx, maxy = geom.bounds
         if lat_first:
             minx, miny, maxx, maxy = miny, minx, maxy, maxx
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
+        if not _lonlat(minx, miny, maxx, maxy):
             raise InputError(f"{name}: coordinates such as ({minx:.10g} {miny:.10g}) are no longitude/latitude; "
                              f"name the CRS of projected coordinates ({crs_hint})")
     return obj, geom

@@ -13,7 +13,7 @@ Any bad feature stops the import with its row and field named, and nothing is st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import shapely
@@ -36,9 +36,11 @@ KIND_OF_CATEGORY = {text_key(name): kind for kind, name in FLOO_CATEGORIES.items
 @dataclass
 class SitesImport:
     file: str
-    read: int = 0
-    created: int = 0
-    by_kind: dict[str, int] | None = None
+    by_kind: dict[str, int] = field(default_factory=dict)    # sites created, by kind
+
+    @property
+    def created(self) -> int:
+        return sum(self.by_kind.values())
 
 
 def import_sites(conn: Connection, principal: Principal, path: Path, *, municipality: str,
@@ -46,7 +48,7 @@ def import_sites(conn: Connection, principal: Principal, path: Path, *, municipa
                  layer: str | None = None) -> SitesImport:
     """Create a site for every feature of ``path`` in ``municipality`` (see the module)."""
     name = path.name
-    report = SitesImport(name, by_kind={})
+    report = SitesImport(name)
     with conn.begin_nested() if conn.in_transaction() else conn.begin(), \
             open_vector(path, crs=crs, layer=layer) as vf:
         fields = {f.lower(): f for f in vf.fields}
@@ -79,7 +81,5 @@ def import_sites(conn: Connection, principal: Principal, path: Path, *, municipa
                                           field="geometry" if "geometry" in exc.detail else None) from None
                 except ValueError as exc:          # the model's checks (pydantic's ValidationError is one)
                     raise ImportFileError(" ".join(str(exc).split())[:300], file=name, row=row) from None
-                report.read += 1
-                report.created += 1
                 report.by_kind[kind] = report.by_kind.get(kind, 0) + 1
     return report
