@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ from sqlalchemy import Connection, text
 from flaechenpool.errors import AuthenticationRequired, Conflict, InputError, NotFound
 
 ROLES = ("planner", "land_manager", "admin")
+# as the database checks auth.users.email: one @, a dot in the domain, no spaces, brackets or list separators
+EMAIL = re.compile(r'[^@\s<>,;"]+@[^@\s<>,;"]+\.[^@\s<>,;"]+')
 TOKEN_PREFIX = "fp_"
 
 
@@ -74,19 +77,30 @@ def hash_token(token: str) -> str:
 
 
 def add_user(conn: Connection, username: str, *, role: str, display_name: str | None = None,
-             municipalities: list[str] | None = None) -> int:
-    """Create a user; land managers need at least one municipality (AGS)."""
+             municipalities: list[str] | None = None, email: str | None = None) -> int:
+    """Create a user; land managers need at least one municipality (AGS). ``email``: where the user is told
+    about new inquiries and site reports (``flaechenpool.notifications``)."""
     municipalities = _checked_assignment(conn, role, municipalities or [])
     if conn.execute(text("SELECT 1 FROM auth.users WHERE username = :u"), {"u": username}).first():
         raise Conflict(f"user {username!r} exists already")
     user_id = conn.execute(
-        text("INSERT INTO auth.users (username, display_name, role) VALUES (:u, :d, :r) RETURNING id"),
-        {"u": username, "d": display_name or username, "r": role},
+        text("INSERT INTO auth.users (username, display_name, role, email) VALUES (:u, :d, :r, :e) RETURNING id"),
+        {"u": username, "d": display_name or username, "r": role, "e": checked_email(email)},
     ).scalar_one()
     if municipalities:
         conn.execute(text("INSERT INTO auth.user_municipalities (user_id, municipality_ags) VALUES (:i, :a)"),
                      [{"i": user_id, "a": m} for m in municipalities])
     return int(user_id)
+
+
+def checked_email(email: str | None) -> str | None:
+    """A user's e-mail address as stored (trimmed), or ``None``; a malformed one is an ``InputError``."""
+    if email is None:
+        return None
+    email = email.strip()
+    if not EMAIL.fullmatch(email) or len(email) > 254:
+        raise InputError(f"{email!r} is not an e-mail address (name@example.org)")
+    return email
 
 
 def _checked_assignment(conn: Connection, role: str, municipalities: list[str]) -> list[str]:
@@ -107,7 +121,7 @@ def _checked_assignment(conn: Connection, role: str, municipalities: list[str]) 
 def list_users(conn: Connection) -> list[dict[str, Any]]:
     """Every user with role, municipalities, state and tokens (how many are usable, when one was last used)."""
     return [dict(row) for row in conn.execute(text(
-        "SELECT u.username, u.display_name, u.role, u.active, u.created_at, "
+        "SELECT u.username, u.display_name, u.role, u.active, u.created_at, u.email, u.notify, "
         "       coalesce((SELECT array_agg(m.municipality_ags ORDER BY m.municipality_ags) "
         "                 FROM auth.user_municipalities m WHERE m.user_id = u.id), '{}') AS municipalities, "
         "       (SELECT count(*) FROM auth.tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL "
@@ -131,9 +145,11 @@ def list_tokens(conn: Connection, username: str | None = None) -> list[dict[str,
 
 
 def change_user(conn: Connection, username: str, *, role: str | None = None,
-                municipalities: list[str] | None = None, display_name: str | None = None) -> dict[str, Any]:
-    """Change a user's role, municipalities (replaced as a whole) or name; returns the user as ``list_users``
-    shows it. A running service applies the change once its cached check of the user's token expires
+                municipalities: list[str] | None = None, display_name: str | None = None,
+                email: str | None = None, notify: bool | None = None) -> dict[str, Any]:
+    """Change a user's role, municipalities (replaced as a whole), name, e-mail address (``""`` removes it)
+    or whether they get notifications; returns the user as ``list_users`` shows it. A running service
+    applies a role or municipality change once its cached check of the user's token expires
     (``api.token_cache_seconds``)."""
     user_id = _user_id(conn, username)
     current = conn.execute(text("SELECT role FROM auth.users WHERE id = :i"), {"i": user_id}).scalar_one()
@@ -141,9 +157,14 @@ def change_user(conn: Connection, username: str, *, role: str | None = None,
         municipalities = list(conn.execute(text(
             "SELECT municipality_ags FROM auth.user_municipalities WHERE user_id = :i"), {"i": user_id}).scalars())
     municipalities = _checked_assignment(conn, role or current, municipalities)
-    conn.execute(text("UPDATE auth.users SET role = coalesce(:r, role), display_name = coalesce(:d, display_name) "
-                      "WHERE id = :i AND (role, display_name) IS DISTINCT FROM (coalesce(:r, role), "
-                      "coalesce(:d, display_name))"), {"i": user_id, "r": role, "d": display_name})
+    new_email = None if email is None or not email.strip() else checked_email(email)
+    conn.execute(text(
+        "UPDATE auth.users SET role = coalesce(:r, role), display_name = coalesce(:d, display_name), "
+        "       email = CASE WHEN :keep THEN email ELSE :e END, notify = coalesce(:n, notify) "
+        "WHERE id = :i AND (role, display_name, email, notify) IS DISTINCT FROM "
+        "      (coalesce(:r, role), coalesce(:d, display_name), CASE WHEN :keep THEN email ELSE :e END, "
+        "       coalesce(:n, notify))"),
+        {"i": user_id, "r": role, "d": display_name, "e": new_email, "keep": email is None, "n": notify})
     conn.execute(text("DELETE FROM auth.user_municipalities WHERE user_id = :i AND NOT municipality_ags = ANY(:a)"),
                  {"i": user_id, "a": municipalities})
     conn.execute(text("INSERT INTO auth.user_municipalities (user_id, municipality_ags) "

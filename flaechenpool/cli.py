@@ -380,6 +380,7 @@ def _register_land_office() -> None:
         sites_app,
         vacancies_app,
     )
+    from flaechenpool.cli_notifications import notifications_app
     from flaechenpool.cli_privacy import personal_app
     from flaechenpool.cli_public import inquiries_app, projects_app, reports_app
     from flaechenpool.cli_users import token_app, user_app
@@ -400,6 +401,7 @@ def _register_land_office() -> None:
     app.add_typer(reports_app, name="reports")
     app.add_typer(projects_app, name="projects")
     app.add_typer(personal_app, name="personal")
+    app.add_typer(notifications_app, name="notifications")
 
 
 # --- serve --------------------------------------------------------------------------------------

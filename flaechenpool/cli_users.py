@@ -31,12 +31,13 @@ def user_add(
     role: Annotated[str, typer.Option(help="planner, land_manager or admin")],
     municipality: Annotated[list[str] | None, typer.Option(help="AGS of a municipality the user works for")] = None,
     display_name: Annotated[str | None, typer.Option(help="Full name")] = None,
+    email: Annotated[str | None, typer.Option(help="Work e-mail: notifications of new inquiries and site reports")] = None,
 ) -> None:
     """Create a user with a role (and municipalities for land managers)."""
     from flaechenpool.auth import add_user
 
     user_id = _as_operator("user add", lambda conn: add_user(conn, username, role=role, display_name=display_name,
-                                                          municipalities=municipality))
+                                                          municipalities=municipality, email=email))
     out.print(f"user {username} ({role}) created with id {user_id}")
 
 
@@ -50,10 +51,12 @@ def user_list() -> None:
         out.print("no users yet: create one with 'flaechenpool user add NAME --role ROLE'")
         return
     table = Table(title=f"{len(users)} user(s)")
-    for column in ("user", "name", "role", "municipalities", "active", "usable tokens", "last used", "created"):
+    for column in ("user", "name", "role", "municipalities", "e-mail", "active", "usable tokens", "last used",
+                   "created"):
         table.add_column(column)
     for u in users:
-        table.add_row(u["username"], u["display_name"], u["role"], ", ".join(u["municipalities"]) or "–",
+        email = "–" if u["email"] is None else u["email"] if u["notify"] else f"{u['email']} (no notifications)"
+        table.add_row(u["username"], u["display_name"], u["role"], ", ".join(u["municipalities"]) or "–", email,
                       "yes" if u["active"] else "[red]no[/red]", str(u["usable_tokens"]), _when(u["last_used_at"]),
                       _when(u["created_at"]))
     out.print(table)
@@ -66,18 +69,22 @@ def user_change(
     municipality: Annotated[list[str] | None, typer.Option(
         help="AGS the user works for; the options given replace all the user's municipalities")] = None,
     display_name: Annotated[str | None, typer.Option(help="Full name")] = None,
+    email: Annotated[str | None, typer.Option(help="Work e-mail for notifications ('' removes it)")] = None,
+    notify: Annotated[bool | None, typer.Option(
+        "--notify/--no-notify", help="Whether the user is e-mailed about new inquiries and site reports")] = None,
 ) -> None:
-    """Change a user's role, municipalities or name.
+    """Change a user's role, municipalities, name, e-mail address or notifications.
 
-    A running service applies the change within api.token_cache_seconds."""
+    A running service applies a role or municipality change within api.token_cache_seconds."""
     from flaechenpool.auth import change_user
 
-    if role is None and municipality is None and display_name is None:
-        raise typer.BadParameter("give --role, --municipality or --display-name")
+    if role is None and municipality is None and display_name is None and email is None and notify is None:
+        raise typer.BadParameter("give --role, --municipality, --display-name, --email or --notify/--no-notify")
     user = _as_operator("user change", lambda conn: change_user(conn, username, role=role, municipalities=municipality,
-                                                             display_name=display_name))
+                                                             display_name=display_name, email=email, notify=notify))
+    mail = "–" if user["email"] is None else user["email"] + ("" if user["notify"] else " (no notifications)")
     out.print(f"user {username}: role {user['role']}, municipalities {', '.join(user['municipalities']) or '–'}, "
-              f"name {user['display_name']}", highlight=False)
+              f"name {user['display_name']}, e-mail {mail}", highlight=False)
 
 
 @user_app.command("deactivate")

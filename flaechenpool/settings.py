@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +93,32 @@ class PublicSettings(BaseModel):
         return self
 
 
+class MailSettings(BaseModel):
+    """E-mail notifications of the land office (Benachrichtigungen): the service tells the land managers of a
+    municipality about each inquiry and site report sent through the public page. Without ``smtp_host``
+    nothing is sent; the notifications wait in ``core.notifications`` (``flaechenpool notifications list``)."""
+
+    smtp_host: str | None = Field(default=None, description="SMTP server (relay of the town's mail system).")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls", description="starttls (port 587), tls (implicit TLS, port 465) or none (a relay on "
+        "the same machine or network only).")
+    username: str | None = Field(default=None, description="SMTP login, if the server needs one.")
+    password: SecretStr | None = None
+    sender: str = Field(default="flaechenpool@localhost", pattern=r"^[^@\s<>]+@[^@\s<>]+$",
+                        description="From address of the notifications.")
+    service_url: str | None = Field(default=None, pattern=r"^https?://\S+$",
+                                    description="Address of the service as staff reach it (links in the e-mails).")
+    every_s: float = Field(default=60, ge=0, description="How often the service sends what is due (0: only "
+                           "'flaechenpool notifications send', e.g. from cron).")
+    timeout_s: float = Field(default=20, gt=0, description="Timeout of the SMTP connection.")
+
+    @field_validator("smtp_host", "username", "service_url", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
+
+
 class DatabaseSettings(BaseModel):
     """Connection pool and statement limits."""
 
@@ -126,6 +153,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     db: DatabaseSettings = DatabaseSettings()
     public: PublicSettings = PublicSettings()
+    mail: MailSettings = MailSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -3,7 +3,7 @@
 ``create_app(settings)`` returns an app whose lifespan opens the connection pool, checks the
 database (reachable, PostGIS, schema revision) so a bad ``DATABASE_URL`` fails at start with one
 clear message, keeps the engine on ``app.state``, opens the tiles' ``AsyncReader`` pool
-(``async_reads``), runs the retention job (``api/retention.py``) and closes both pools on exit. The
+(``async_reads``), runs the background jobs (``api/jobs.py``: retention, e-mail notifications) and closes both pools on exit. The
 outermost middlewares answer the tile requests (``api/tile_front.py``) and items pages
 (``api/items_front.py``) of callers known without the database.
 Run it with ``flaechenpool serve`` or ``uvicorn --factory flaechenpool.api.app:app_factory``.
@@ -11,8 +11,6 @@ Run it with ``flaechenpool serve`` or ``uvicorn --factory flaechenpool.api.app:a
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -20,7 +18,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from flaechenpool import __version__
-from flaechenpool.api import retention
+from flaechenpool.api import jobs
 from flaechenpool.api.items_front import ItemsFront
 from flaechenpool.api.limits import BodySizeLimit
 from flaechenpool.api.principal_cache import PrincipalCache
@@ -79,16 +77,11 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         app.state.reader = AsyncReader(app.state.engine, settings)
         await app.state.reader.open()
         app.state.rate_limiter = RateLimiter(app.state.engine.connect, settings.public.rate_window_s)
-        purge = None
-        if settings.public.purge_every_h > 0:
-            purge = asyncio.create_task(retention.purge_periodically(app.state.engine, settings.public))
+        background = jobs.start(app.state.engine, settings)
         try:
             yield
         finally:
-            if purge is not None:
-                purge.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await purge
+            await jobs.stop(background)
             await app.state.reader.close()
             app.state.engine.dispose()
 

@@ -88,3 +88,46 @@ def test_role_and_municipalities_change_and_are_checked(conn: Connection) -> Non
     assert authenticate(conn, token).municipalities == ("16051000",)
     assert invoke("user", "change", "emil").exit_code == 2                        # nothing to change
     assert "no user 'nobody'" in invoke("user", "change", "nobody", "--role", "admin").output
+
+
+def test_e_mail_addresses_and_notifications_are_set_listed_and_checked(conn: Connection) -> None:
+    assert invoke("user", "add", "emil", "--role", "land_manager", "--municipality", "16070029",
+                  "--email", " emil@ilmenau.example ").exit_code == 0
+    row = next(line for line in invoke("user", "list").output.splitlines() if " emil " in line)
+    assert "emil@ilmenau.example" in row and "no notifications" not in row
+
+    quiet = invoke("user", "change", "emil", "--no-notify")
+    assert quiet.exit_code == 0 and "e-mail emil@ilmenau.example (no notifications)" in quiet.output
+    bad = invoke("user", "change", "emil", "--email", "emil at ilmenau")
+    assert bad.exit_code == 1 and "not an e-mail address" in bad.output
+    assert conn.execute(text("SELECT email, notify FROM auth.users WHERE username = 'emil'")).one() == \
+        ("emil@ilmenau.example", False)
+    removed = invoke("user", "change", "emil", "--email", "", "--notify")
+    assert removed.exit_code == 0 and "e-mail –" in removed.output
+    assert conn.execute(text("SELECT email, notify FROM auth.users WHERE username = 'emil'")).one() == \
+        (None, True)
+    nothing = invoke("user", "change", "emil")
+    assert nothing.exit_code != 0 and "--email" in nothing.output
+
+
+def test_notifications_are_listed_and_sending_needs_an_smtp_server(conn: Connection,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "no notifications waiting" in invoke("notifications", "list", "--pending").output
+    reference = conn.execute(text(
+        "SELECT core.submit_site_report('vacant_building', 'Das Haus steht seit drei Jahren leer.', ST_X(p), ST_Y(p), "
+        "25832, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 'v1') "
+        "FROM (SELECT ST_PointOnSurface(geom) AS p FROM core.municipalities WHERE ags = '16070029') m")).scalar_one()
+    listed = invoke("notifications", "list")
+    assert listed.exit_code == 0 and reference in listed.output and "queued" in listed.output
+    monkeypatch.delenv("FLAECHENPOOL_MAIL__SMTP_HOST", raising=False)
+    refused = invoke("notifications", "send")
+    assert refused.exit_code == 1 and "no SMTP server configured" in refused.output
+    # an SMTP server nobody listens on: the notification stays queued with the reason
+    monkeypatch.setenv("FLAECHENPOOL_MAIL__SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("FLAECHENPOOL_MAIL__SMTP_PORT", "9")
+    monkeypatch.setenv("FLAECHENPOOL_MAIL__SECURITY", "none")
+    invoke("user", "add", "ida", "--role", "admin", "--email", "ida@thueringen.example")
+    failed = invoke("notifications", "send")
+    assert failed.exit_code == 0 and "0 sent, 1 failed" in failed.output, failed.output
+    pending = invoke("notifications", "list", "--pending")
+    assert "retrying" in pending.output and "Connection" in pending.output

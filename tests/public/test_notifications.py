@@ -1,0 +1,209 @@
+"""E-mail notifications of new inquiries and site reports: queued in the transaction that stores them,
+sent over real SMTP (aiosmtpd on a local port) to the land managers of the municipality, without the
+sender's personal data; failures stay queued with their reason."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+
+from flaechenpool import notifications
+from flaechenpool.api.app import create_app
+from flaechenpool.auth import add_user, change_user
+from flaechenpool.errors import InputError
+from flaechenpool.settings import MailSettings, PublicSettings, Settings
+
+ILMENAU = "16070029"
+JENA = "16053000"
+SOEMMERDA = "16068051"
+INQUIRY = {"name": "Gerda Geheim", "email": "gerda.geheim@example.org", "company": "Geheimbau GmbH",
+           "message": "Wir suchen 5.000 m² für eine Werkstatt. Vertraulich: Budget 2 Mio.", "consent": True}
+PUBLIC = PublicSettings()
+
+
+@dataclass
+class Inbox:
+    """What the SMTP server received: envelope recipients and parsed messages."""
+    recipients: list[list[str]] = field(default_factory=list)
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
+        self.recipients.append(sorted(envelope.rcpt_tos))
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 Message accepted"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, MailSettings]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, MailSettings(smtp_host="127.0.0.1", smtp_port=controller.port, security="none",
+                                  sender="flaechenpool@ilmenau.example", service_url="https://flaechen.ilmenau.example")
+    finally:
+        controller.stop()
+
+
+def porcelain(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT id FROM core.sites WHERE name = 'Ehemaliges Porzellanwerk Ilmenau'"))
+               .scalar_one())
+
+
+def queued(conn: Connection) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(text("SELECT * FROM core.notifications ORDER BY id")).mappings()]
+
+
+def report(conn: Connection, shift_m: float = 0) -> str:
+    """A site report as the public page stores it, at a point in Sömmerda."""
+    return str(conn.execute(text(
+        "SELECT core.submit_site_report('fallow_land', 'Brachliegendes Grundstück hinter dem Bahnhof, seit Jahren leer.', "
+        "ST_X(p) + :d, ST_Y(p), 25832, NULL, NULL, NULL, NULL, 'Rudi Melder', 'rudi@example.org', NULL, true, 'v1') "
+        "FROM (SELECT ST_PointOnSurface(geom) AS p FROM core.municipalities WHERE ags = :m) m"),
+        {"d": shift_m, "m": SOEMMERDA}).scalar_one())
+
+
+def body(message: EmailMessage) -> str:
+    part = message.get_body(("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def test_the_demo_queues_nothing_and_a_public_inquiry_is_queued_with_its_transaction(
+        client: TestClient, conn: Connection) -> None:
+    assert queued(conn) == []       # the demo's inquiries and reports are illustrative: nobody is told
+    site = porcelain(conn)
+    refused = client.post(f"/api/public/sites/{site}/inquiries", json={**INQUIRY, "consent": False})
+    assert refused.status_code == 400 and queued(conn) == []
+    answer = client.post(f"/api/public/sites/{site}/inquiries", json=INQUIRY)
+    assert answer.status_code == 201, answer.text
+    (row,) = queued(conn)
+    assert (row["kind"], row["reference"], row["municipality_ags"], row["site_id"]) == \
+        ("inquiry", answer.json()["reference"], ILMENAU, site)
+    assert row["sent_at"] is None and row["attempts"] == 0
+    assert "geheim" not in str(row).lower()
+
+
+def test_an_inquiry_is_mailed_to_the_land_managers_of_the_municipality_without_the_senders_data(
+        client: TestClient, conn: Connection, smtp: tuple[Inbox, MailSettings]) -> None:
+    inbox, mail = smtp
+    add_user(conn, "lm-ilmenau-mail", role="land_manager", municipalities=[ILMENAU], display_name="Ina Ilm",
+             email="ina.ilm@ilmenau.example")
+    add_user(conn, "lm-ilmenau-quiet", role="land_manager", municipalities=[ILMENAU], email="quiet@ilmenau.example")
+    change_user(conn, "lm-ilmenau-quiet", notify=False)
+    add_user(conn, "lm-ilmenau-none", role="land_manager", municipalities=[ILMENAU])
+    add_user(conn, "lm-jena-mail", role="land_manager", municipalities=[JENA], email="jena@jena.example")
+    add_user(conn, "admin-mail", role="admin", email="admin@thueringen.example")
+    site = porcelain(conn)
+    reference = client.post(f"/api/public/sites/{site}/inquiries", json=INQUIRY).json()["reference"]
+
+    sent = notifications.send_due(conn, mail, PUBLIC)
+    assert sent == notifications.SendReport(sent=1)
+    assert inbox.recipients == [["ina.ilm@ilmenau.example"]]   # not Jena's, not the admin, not who opted out
+    (message,) = inbox.messages
+    assert reference in message["Subject"] and "Ehemaliges Porzellanwerk Ilmenau" in message["Subject"]
+    assert message["To"] == "Ina Ilm <ina.ilm@ilmenau.example>"
+    text_ = body(message)
+    assert reference in text_ and f"https://flaechen.ilmenau.example/flaechen/{site}" in text_
+    assert f"flaechenpool inquiries list --municipality {ILMENAU} --site {site}" in text_
+    for secret in ("Gerda", "gerda.geheim", "Geheimbau", "Budget", "Werkstatt"):
+        assert secret not in message.as_string()
+    (row,) = queued(conn)
+    assert row["sent_at"] is not None and row["sent_to"] == ["lm-ilmenau-mail"] and row["attempts"] == 1
+
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport()   # sent once only
+    assert len(inbox.messages) == 1
+
+
+def test_without_a_land_managers_address_the_admins_are_told_and_without_anyone_it_waits(
+        conn: Connection, smtp: tuple[Inbox, MailSettings]) -> None:
+    inbox, mail = smtp
+    reference = report(conn)
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport(without_recipient=1)
+    (row,) = queued(conn)
+    assert row["sent_at"] is None and row["attempts"] == 1 and "no recipient" in row["last_error"]
+    assert conn.execute(text("SELECT next_attempt_at > now() FROM core.notifications")).scalar_one()
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport()      # not due yet
+    assert inbox.messages == []
+
+    add_user(conn, "admin-mail", role="admin", email="admin@thueringen.example")
+    conn.execute(text("UPDATE core.notifications SET next_attempt_at = now()"))
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport(sent=1)
+    (message,) = inbox.messages
+    assert inbox.recipients == [["admin@thueringen.example"]]
+    assert message["Subject"] == f"Neue Meldung {reference} (brachliegende Fläche) in Sömmerda"
+    assert f"flaechenpool reports list --municipality {SOEMMERDA}" in body(message)
+    assert "Rudi" not in message.as_string() and "rudi@" not in message.as_string()
+
+
+def test_an_unreachable_server_keeps_everything_queued_with_the_reason(conn: Connection) -> None:
+    add_user(conn, "admin-mail", role="admin", email="admin@thueringen.example")
+    first, second = report(conn), report(conn, shift_m=1)
+    down = MailSettings(smtp_host="127.0.0.1", smtp_port=free_port(), security="none", timeout_s=2)
+    assert notifications.send_due(conn, down, PUBLIC) == notifications.SendReport(failed=2)
+    rows = queued(conn)
+    assert [r["reference"] for r in rows] == [first, second]
+    assert all(r["sent_at"] is None and r["attempts"] == 1 and "Connection" in r["last_error"] for r in rows)
+    listed = notifications.list_notifications(conn, pending=True)
+    assert {n["state"] for n in listed} == {"retrying"} and len(listed) == 2
+
+
+def test_nothing_is_sent_or_changed_without_an_smtp_server(conn: Connection) -> None:
+    add_user(conn, "admin-mail", role="admin", email="admin@thueringen.example")
+    report(conn)
+    assert notifications.send_due(conn, MailSettings(), PUBLIC) == notifications.SendReport()
+    assert queued(conn)[0]["attempts"] == 0
+
+
+@pytest.mark.parametrize("address", ["no-at-sign", "a@b", "two words@x.example", "x@y.example, z@y.example",
+                                     "Eve <eve@x.example>"])
+def test_malformed_addresses_of_users_are_refused(conn: Connection, address: str) -> None:
+    with pytest.raises(InputError, match="not an e-mail address"):
+        add_user(conn, "someone", role="planner", email=address)
+    assert conn.execute(text("SELECT count(*) FROM auth.users WHERE username = 'someone'")).scalar_one() == 0
+
+
+def test_the_service_sends_on_its_own_connection(conn: Connection, database_url: str,
+                                                 smtp: tuple[Inbox, MailSettings]) -> None:
+    """The lifespan's job commits what it marks: the inquiry and a recipient are committed first."""
+    inbox, mail = smtp
+    engine = conn.engine
+    with engine.begin() as own:
+        add_user(own, "notify-lifespan", role="admin", email="lifespan@thueringen.example")
+        reference = own.execute(text(
+            "SELECT personal.submit_inquiry(:s, 'Lia Leben', 'lia@example.org', NULL, "
+            "'Eine Anfrage für den Test des Dienstes.', true, 'v1')"), {"s": porcelain(own)}).scalar_one()
+    try:
+        settings = Settings(load_demo=False, mail=mail.model_copy(update={"every_s": 0.2}),
+                            public=PublicSettings(purge_every_h=0))
+        with TestClient(create_app(settings, database_url=database_url)):
+            for _ in range(100):
+                if inbox.messages:
+                    break
+                time.sleep(0.1)
+        assert [reference in m["Subject"] for m in inbox.messages] == [True]
+        with engine.connect() as check:
+            assert check.execute(text("SELECT sent_to FROM core.notifications WHERE reference = :r"),
+                                 {"r": reference}).scalar_one() == ["notify-lifespan"]
+    finally:
+        with engine.begin() as own:
+            own.execute(text("DELETE FROM core.notifications WHERE reference = :r"), {"r": reference})
+            own.execute(text("DELETE FROM personal.inquiries WHERE reference = :r"), {"r": reference})
+            own.execute(text("DELETE FROM auth.users WHERE username = 'notify-lifespan'"))
