@@ -427,7 +427,7 @@ def serve(
 
     url = _run(prepare)
     info(f"serving on http://{host}:{port}/ (Ctrl-C to stop)")
-    server.run(create_app(settings, database_url=url), host, port)
+    server.run(create_app(settings, database_url=url), host, port, access_log=settings.api.access_log)
 
 
 def main() -> None:

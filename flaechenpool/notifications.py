@@ -48,6 +48,7 @@ class Due:
     municipality: str
     site_id: int | None
     site_name: str | None
+    report_id: int | None
     report_kind: str | None
     created_at: datetime
     attempts: int
@@ -72,7 +73,7 @@ class SendReport:
 
 _DUE = text("""
     SELECT n.id, n.kind, n.reference, n.municipality_ags, m.name AS municipality, n.site_id,
-           s.name AS site_name, r.kind AS report_kind, n.created_at, n.attempts
+           s.name AS site_name, r.id AS report_id, r.kind AS report_kind, n.created_at, n.attempts
     FROM core.notifications n
     JOIN core.municipalities m ON m.ags = n.municipality_ags
     LEFT JOIN core.sites s ON s.id = n.site_id
@@ -126,7 +127,8 @@ def compose(item: Due, to: list[Recipient], mail: MailSettings, public: PublicSe
         what = f"ist eine Meldung ({kind}) in {item.municipality} eingegangen; sie wartet auf Ihre Prüfung"
         command = f"flaechenpool reports list --municipality {item.municipality_ags}"
         api = f"/api/reports?municipality={item.municipality_ags}"
-        hint = "Übernehmen: flaechenpool reports accept ID, ablehnen: flaechenpool reports reject ID --reason …"
+        hint = (f"Als Fläche übernehmen: flaechenpool reports accept {item.report_id} --name …; ablehnen: "
+                f"flaechenpool reports reject {item.report_id} --reason …")
         extra = []
     lines = [
         "Guten Tag,",

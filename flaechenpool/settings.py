@@ -52,6 +52,9 @@ class ApiSettings(BaseModel):
     default_limit: int = Field(default=100, ge=1)
     max_limit: int = Field(default=10000, ge=1)
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    access_log: bool = Field(default=False, description="A line per request on stdout (uvicorn's access log). "
+                             "Off by default: the reverse proxy logs requests, and cached tiles are answered faster "
+                             "without it.")
     token_cache_seconds: float = Field(
         default=30.0, ge=0, le=300,
         description="How long a token's user and role are kept in memory after checking them in the database: "

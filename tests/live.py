@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -53,13 +54,17 @@ def _committed_tokens(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def live_server(database_url: str, env: Mapping[str, str] | None = None) -> Iterator[LiveServer]:
-    """Serve the app on 127.0.0.1 until the block ends; the log goes to artifacts/live-server.log."""
+def live_server(database_url: str, env: Mapping[str, str] | None = None,
+                log_path: Path | None = None) -> Iterator[LiveServer]:
+    """Serve the app on 127.0.0.1 until the block ends; the log goes to ``log_path`` (default
+    artifacts/live-server.log)."""
     tokens = _committed_tokens(database_url)
     port = free_port()
     environ = dict(os.environ, FLAECHENPOOL_LIVE_TEST_DATABASE_URL=database_url, PYTHONWARNINGS="ignore", **(env or {}))
     artifacts = PROJECT_ROOT / "artifacts"
-    log = open(artifacts / "live-server.log", "w") if artifacts.is_dir() else subprocess.DEVNULL  # noqa: SIM115
+    if log_path is None and artifacts.is_dir():
+        log_path = artifacts / "live-server.log"
+    log = open(log_path, "w") if log_path is not None else subprocess.DEVNULL  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.live_app", str(port)],
         cwd=PROJECT_ROOT, env=environ, stdout=log, stderr=subprocess.STDOUT)

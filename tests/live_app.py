@@ -14,9 +14,11 @@ from flaechenpool.api.app import create_app
 from flaechenpool.settings import Settings
 
 
-def app() -> FastAPI:
-    return create_app(Settings(load_demo=False), database_url=os.environ["FLAECHENPOOL_LIVE_TEST_DATABASE_URL"])
+def app(settings: Settings) -> FastAPI:
+    return create_app(settings, database_url=os.environ["FLAECHENPOOL_LIVE_TEST_DATABASE_URL"])
 
 
 if __name__ == "__main__":
-    server.run(app(), "127.0.0.1", int(sys.argv[1]), log_level="warning")
+    settings = Settings(load_demo=False)
+    server.run(app(settings), "127.0.0.1", int(sys.argv[1]), access_log=settings.api.access_log,
+               log_level="info" if settings.api.access_log else "warning")

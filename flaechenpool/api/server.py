@@ -20,11 +20,14 @@ the middleware answers the same requests.
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 import httptools
 import uvicorn
+import uvicorn.config
 from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
@@ -147,6 +150,17 @@ def tile_protocol(app: FastAPI) -> type[HttpToolsProtocol]:
     return type("TileProtocol", (TileProtocol,), {"application": app, "again": {}, "answered": 0, "fast": True})
 
 
-def run(app: FastAPI, host: str, port: int, *, log_level: str = "info") -> None:
-    """Serve ``app`` until interrupted (``TileProtocol``, uvloop when installed, no access log)."""
-    uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False, http=tile_protocol(app))
+def log_config(level: str) -> dict[str, Any]:
+    """uvicorn's logging configuration with the service's own loggers (``flaechenpool.*``: background jobs,
+    warnings) on the same handler, so their messages reach the service's log (journald under systemd)."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["flaechenpool"] = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return config
+
+
+def run(app: FastAPI, host: str, port: int, *, log_level: str = "info", access_log: bool = False) -> None:
+    """Serve ``app`` until interrupted (``TileProtocol``, uvloop when installed). ``access_log``: a line per
+    request on stdout (uvicorn's access log); cached tiles are then answered by the application, which
+    writes the line, not by the protocol."""
+    uvicorn.run(app, host=host, port=port, log_level=log_level, log_config=log_config(log_level),
+                access_log=access_log, http=tile_protocol(app))

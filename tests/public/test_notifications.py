@@ -149,7 +149,9 @@ def test_without_a_land_managers_address_the_admins_are_told_and_without_anyone_
     (message,) = inbox.messages
     assert inbox.recipients == [["admin@thueringen.example"]]
     assert message["Subject"] == f"Neue Meldung {reference} (brachliegende Fläche) in Sömmerda"
+    report_id = conn.execute(text("SELECT id FROM core.site_reports WHERE reference = :r"), {"r": reference}).scalar()
     assert f"flaechenpool reports list --municipality {SOEMMERDA}" in body(message)
+    assert f"flaechenpool reports accept {report_id} " in body(message)
     assert "Rudi" not in message.as_string() and "rudi@" not in message.as_string()
 
 
