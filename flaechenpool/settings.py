@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _blank_is_none(value: object) -> object:
+    return (value.strip() or None) if isinstance(value, str) else value
+
+
+# an optional text setting: blank (as an empty environment variable gives it) is unset
+OptionalText = Annotated[str | None, BeforeValidator(_blank_is_none)]
 
 
 class ClusterSettings(BaseModel):
@@ -101,25 +109,44 @@ class MailSettings(BaseModel):
     municipality about each inquiry and site report sent through the public page. Without ``smtp_host``
     nothing is sent; the notifications wait in ``core.notifications`` (``flaechenpool notifications list``)."""
 
-    smtp_host: str | None = Field(default=None, description="SMTP server (relay of the town's mail system).")
+    smtp_host: OptionalText = Field(default=None, description="SMTP server (relay of the town's mail system).")
     smtp_port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "tls", "none"] = Field(
         default="starttls", description="starttls (port 587), tls (implicit TLS, port 465) or none (a relay on "
         "the same machine or network only).")
-    username: str | None = Field(default=None, description="SMTP login, if the server needs one.")
+    username: OptionalText = Field(default=None, description="SMTP login, if the server needs one.")
     password: SecretStr | None = None
     sender: str = Field(default="flaechenpool@localhost", pattern=r"^[^@\s<>]+@[^@\s<>]+$",
                         description="From address of the notifications.")
-    service_url: str | None = Field(default=None, pattern=r"^https?://\S+$",
+    service_url: OptionalText = Field(default=None, pattern=r"^https?://\S+$",
                                     description="Address of the service as staff reach it (links in the e-mails).")
     every_s: float = Field(default=60, ge=0, description="How often the service sends what is due (0: only "
                            "'flaechenpool notifications send', e.g. from cron).")
     timeout_s: float = Field(default=20, gt=0, description="Timeout of the SMTP connection.")
 
-    @field_validator("smtp_host", "username", "service_url", mode="before")
-    @classmethod
-    def _blank_is_none(cls, value: object) -> object:
-        return (value.strip() or None) if isinstance(value, str) else value
+
+class OperatorSettings(BaseModel):
+    """Who runs the service, for the public legal pages (Impressum, Datenschutzerklärung, Erklärung zur
+    Barrierefreiheit): the municipality or association and its contacts. Unset, the pages say that the
+    operator's details are missing."""
+
+    name: OptionalText = Field(default=None, description="Operator, e.g. 'Stadt Ilmenau'.")
+    address: OptionalText = Field(default=None, description="Postal address; lines separated by '|'.")
+    represented_by: OptionalText = Field(default=None, description="Legal representative, e.g. the mayor.")
+    email: OptionalText = Field(default=None, description="Contact e-mail of the office running the service.")
+    phone: OptionalText = None
+    content_responsible: OptionalText = Field(default=None, description="Responsible for the content (name, office).")
+    data_protection_officer: OptionalText = Field(default=None, description="Contact of the data protection officer.")
+    supervisory_authority: str = Field(
+        default="Thüringer Landesbeauftragter für den Datenschutz und die Informationsfreiheit (TLfDI), Erfurt",
+        description="Data protection supervisory authority (complaints, Art. 77 GDPR).")
+    accessibility_contact: OptionalText = Field(default=None, description="Where users report barriers "
+                                              "(default: the e-mail above).")
+    accessibility_enforcement: str = Field(
+        default="der Beauftragte der Thüringer Landesregierung für Menschen mit Behinderungen",
+        description="Body of the enforcement procedure for accessibility (Durchsetzungsverfahren).")
+    accessibility_reviewed: OptionalText = Field(default=None, description="When the accessibility statement was "
+                                               "last reviewed, e.g. '30.11.2026'.")
 
 
 class DatabaseSettings(BaseModel):
@@ -157,6 +184,7 @@ class Settings(BaseSettings):
     db: DatabaseSettings = DatabaseSettings()
     public: PublicSettings = PublicSettings()
     mail: MailSettings = MailSettings()
+    operator: OperatorSettings = OperatorSettings()
 
     @field_validator("database_url")
     @classmethod

@@ -4,6 +4,7 @@ tiles included, which the protocol then leaves to the application), and the back
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -42,7 +43,9 @@ def test_requests_and_job_messages_reach_the_log(database_url: str, tmp_path: Pa
         lines = log.read_text().splitlines()
         assert sum(f'"GET {path} HTTP/1.1" 200' in line for line in lines) == 2
         assert any('"GET /health HTTP/1.1" 200' in line for line in lines)
-        assert any("notifications: 0 sent, 0 failed, 1 without recipient" in line for line in lines), lines[-5:]
+        # no admin or land manager of Sömmerda has an address in the test database
+        assert any(re.search(r"notifications: 0 sent, 0 failed, [1-9][0-9]* without recipient", line)
+                   for line in lines), lines[-5:]
     finally:
         with engine.begin() as own:
             own.execute(text("DELETE FROM core.notifications WHERE reference = :r"), {"r": reference})

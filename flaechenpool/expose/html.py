@@ -15,6 +15,8 @@ ATTRIBUTION = (
     "© DB Station&Service AG (2020), CC BY 4.0 · Flächennutzung und Gewässer (Jena): © OpenStreetMap-Mitwirkende, "
     "ODbL 1.0 · Flurstücke: © GeoBasis-DE / TLBG 2025, dl-de/by-2-0 (Erfurt); in Jena und Ilmenau illustrativ"
 )
+LEGAL_LINKS = ('<a href="/impressum">Impressum</a> · <a href="/datenschutz">Datenschutz</a> · '
+               '<a href="/barrierefreiheit">Barrierefreiheit</a>')
 ILLUSTRATIVE = ("Beispieldaten (illustrativ): Diese Fläche, ihre Angaben und die Ansprechstelle sind erfunden "
                 "und kein reales Angebot.")
 STYLE = """
@@ -86,14 +88,7 @@ def detail_page(site: dict[str, Any], map_svg: str) -> str:
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts(site))
     description = escape(site.get("public_description") or "")
     contact = escape(site.get("contact_office") or "Bitte wenden Sie sich an die Gemeinde.")
-    return f"""<!doctype html>
-<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{name} – Flächenpool</title><meta name="description" content="Exposé: {name}, {escape(site['municipality'])}">
-<style>{STYLE}</style></head>
-<body><a class="skip" href="#inhalt">Zum Inhalt springen</a>
-<header><nav aria-label="Navigation"><a href="/">Flächenpool – zur Kartenansicht</a></nav></header>
-<main id="inhalt">
-<p>{escape(KIND.get(site['kind'], site['kind']))} in {escape(site['municipality'])}</p>
+    main = f"""<p>{escape(KIND.get(site['kind'], site['kind']))} in {escape(site['municipality'])}</p>
 <h1>{name}</h1>
 {note}
 <figure>{map_svg}<figcaption>{_map_caption(site)}</figcaption></figure>
@@ -102,9 +97,25 @@ def detail_page(site: dict[str, Any], map_svg: str) -> str:
  if description else ''}
 <section aria-labelledby="kontakt"><h2 id="kontakt">Ansprechstelle</h2><p>{contact}</p>
 <p class="actions"><a href="{escape(site['expose_pdf_url'])}" download>Exposé als PDF herunterladen</a>
-<a href="/#flaeche-{site['id']}">Anfrage über die Kartenansicht stellen</a></p></section>
+<a href="/#flaeche-{site['id']}">Anfrage über die Kartenansicht stellen</a></p></section>"""
+    return plain_page(title=site["name"], description=f"Exposé: {site['name']}, {site['municipality']}", main=main,
+                      footer=f"Datenquellen: {escape(ATTRIBUTION)}")
+
+
+def plain_page(*, title: str, description: str, main: str, footer: str) -> str:
+    """A German page of the public side without the map (a site's detail page, the legal pages): ``main``
+    and ``footer`` are HTML, ``title`` and ``description`` text. The footer ends with the links to the
+    legal pages."""
+    return f"""<!doctype html>
+<html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{escape(title)} – Flächenpool</title><meta name="description" content="{escape(description)}">
+<style>{STYLE}</style></head>
+<body><a class="skip" href="#inhalt">Zum Inhalt springen</a>
+<header><nav aria-label="Navigation"><a href="/">Flächenpool – zur Kartenansicht</a></nav></header>
+<main id="inhalt">
+{main}
 </main>
-<footer>Datenquellen: {escape(ATTRIBUTION)}</footer></body></html>"""
+<footer><p>{footer}</p><p>{LEGAL_LINKS}</p></footer></body></html>"""
 
 
 def print_document(site: dict[str, Any], map_svg: str, *, today: dt.date, base_url: str = "") -> str:

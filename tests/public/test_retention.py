@@ -244,6 +244,7 @@ def test_the_service_purges_at_start(conn: Connection, database_url: str) -> Non
     engine = conn.engine
     with engine.begin() as own:
         old = inquiry(own, email="lifespan@example.org", age_days=5000)
+        reference = own.execute(text("SELECT reference FROM personal.inquiries WHERE id = :i"), {"i": old}).scalar_one()
     try:
         settings = Settings(load_demo=False, public=PublicSettings(inquiry_retention_days=4000,
                                                                    report_contact_retention_days=4000, purge_every_h=24))
@@ -260,4 +261,5 @@ def test_the_service_purges_at_start(conn: Connection, database_url: str) -> Non
             assert actor == "service:retention"
     finally:
         with engine.begin() as own:
+            own.execute(text("DELETE FROM core.notifications WHERE reference = :r"), {"r": reference})
             own.execute(text("DELETE FROM personal.inquiries WHERE id = :i"), {"i": old})

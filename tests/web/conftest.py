@@ -86,10 +86,14 @@ def phone(browser: Browser, live_server: LiveServer) -> Iterator[Site]:
 
 @pytest.fixture(scope="session")
 def submitted(live_server: LiveServer) -> Iterator[None]:
-    """Deletes, after the session, the inquiries and reports the browser tests committed."""
+    """Deletes, after the session, the inquiries and reports the browser tests committed (and their notifications)."""
     yield
     engine = create_engine(live_server.database_url)
     with engine.begin() as conn:
+        # the e-mail notifications the public page's submissions queued (no mail server: never sent)
+        conn.execute(text("DELETE FROM core.notifications WHERE reference IN (SELECT reference FROM personal.inquiries "
+                          "WHERE email LIKE :d UNION SELECT reference FROM core.site_reports WHERE description LIKE :m)"),
+                     {"d": f"%@{TEST_MAIL_DOMAIN}", "m": f"{REPORT_MARK}%"})
         conn.execute(text("DELETE FROM personal.inquiries WHERE email LIKE :d"), {"d": f"%@{TEST_MAIL_DOMAIN}"})
         reports = "SELECT id FROM core.site_reports WHERE description LIKE :m"
         for table in ("personal.report_contacts", "core.site_report_photos"):

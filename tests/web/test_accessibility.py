@@ -3,8 +3,10 @@ the keyboard (in tab order, or with the arrow keys inside the tab list) and a vi
 
 from __future__ import annotations
 
+from playwright.sync_api import Page
 from sqlalchemy import Connection, text
 
+from flaechenpool.settings import PROJECT_ROOT
 from tests.web.conftest import Site
 
 UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
@@ -81,3 +83,46 @@ def test_language_labels_keyboard_and_focus(site: Site, conn: Connection) -> Non
     page.keyboard.press("Enter")
     assert page.locator("#r-location").input_value() != ""
     assert site.errors == []
+
+
+AXE = PROJECT_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_RUN = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags}}).then(r => r.violations.map(v =>
+    `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(', ')}`))"""
+
+
+def axe_violations(page: Page) -> list[str]:
+    """The WCAG 2.1 A/AA rule violations axe-core (npm, web/package.json) finds on the page as shown."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    return list(page.evaluate(AXE_RUN, WCAG_AA))
+
+
+def _map_page_violations(site: Site, site_id: int) -> dict[str, list[str]]:
+    """axe-core's findings on the map page in each state: list, a site's card with the inquiry form, the
+    construction projects and the report form."""
+    page = site.open()
+    found = {"list": axe_violations(page)}
+    page.locator(f"#site-list a[data-site-id='{site_id}']").click()
+    page.locator("form.inquiry").wait_for()
+    found["card"] = axe_violations(page)
+    for tab in ("projects", "report"):
+        page.locator(f"#tab-{tab}").click()
+        page.locator(f"#pane-{tab}").wait_for()
+        found[tab] = axe_violations(page)
+    return {state: v for state, v in found.items() if v}
+
+
+def test_axe_finds_no_wcag_violations_on_the_map_page(site: Site, phone: Site, conn: Connection) -> None:
+    site_id = conn.execute(text("SELECT min(id) FROM core.sites WHERE published AND retired_at IS NULL")).scalar()
+    assert _map_page_violations(site, site_id) == {}
+    assert _map_page_violations(phone, site_id) == {}
+
+
+def test_axe_finds_no_wcag_violations_on_the_detail_and_legal_pages(site: Site, conn: Connection) -> None:
+    site_id = conn.execute(text("SELECT min(id) FROM core.sites WHERE published AND retired_at IS NULL")).scalar()
+    found = {}
+    for path in (f"/flaechen/{site_id}", "/impressum", "/datenschutz", "/barrierefreiheit"):
+        site.page.goto(site.server.url + path)
+        found[path] = axe_violations(site.page)
+    assert {path: v for path, v in found.items() if v} == {}

@@ -18,8 +18,8 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from flaechenpool import public_sites
-from flaechenpool.api.deps import PublicConnectionDep
+from flaechenpool import legal, public_sites
+from flaechenpool.api.deps import PublicConnectionDep, SettingsDep
 from flaechenpool.api.pages import index_page
 from flaechenpool.web import STATIC_DIR, STATIC_PREFIX, Assets
 
@@ -67,3 +67,18 @@ def get_start_page(request: Request, conn: PublicConnectionDep) -> HTMLResponse:
     sites = json.loads(public_sites.site_collection(conn, public_sites.SiteFilter(limit=public_sites.MAX_LIMIT)))
     html = index_page(sites["features"], public_sites.municipalities(conn), request.app.state.assets)
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/impressum", response_class=HTMLResponse, summary="Imprint: who provides the service (German)")
+def get_imprint(settings: SettingsDep) -> HTMLResponse:
+    return HTMLResponse(legal.imprint(settings), headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/datenschutz", response_class=HTMLResponse, summary="Privacy statement, Art. 13 GDPR (German)")
+def get_privacy_statement(settings: SettingsDep) -> HTMLResponse:
+    return HTMLResponse(legal.privacy_statement(settings), headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/barrierefreiheit", response_class=HTMLResponse, summary="Accessibility statement, BITV 2.0 (German)")
+def get_accessibility_statement(settings: SettingsDep) -> HTMLResponse:
+    return HTMLResponse(legal.accessibility_statement(settings), headers={"Cache-Control": "no-cache"})
