@@ -1,4 +1,4 @@
-"""Commands for the public side: ``inquiries list``, ``reports list|accept|reject``,
+"""Commands for the public side: ``inquiries list|status``, ``reports list|accept|reject``,
 ``projects list|create|publish``.
 
 Like the land-office commands they run with the operator's rights (role admin, actor
@@ -21,6 +21,19 @@ reports_app = typer.Typer(help="Site reports from the public (review queue).", n
 projects_app = typer.Typer(help="Construction projects (Bauvorhaben).", no_args_is_help=True)
 
 
+def _options(model: Any, **values: Any) -> Any:
+    """``model`` from command-line options; a value it refuses is an ``InputError`` naming the option."""
+    from pydantic import ValidationError
+
+    from flaechenpool.errors import InputError
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise InputError(f"--{'.'.join(str(p) for p in error['loc'])}: {error['msg']}") from None
+
+
 def _short(value: Any, width: int = 60) -> str:
     text = "" if value is None else " ".join(str(value).split())
     return text if len(text) <= width else text[: width - 1] + "…"
@@ -30,19 +43,36 @@ def _short(value: Any, width: int = 60) -> str:
 def inquiries_list(municipality: Annotated[str, typer.Option(help="AGS of the municipality")],
                    purpose: Annotated[str, typer.Option(help="Why the personal data are read (logged)")],
                    site: Annotated[int | None, typer.Option(help="Only inquiries to this site")] = None,
+                   status: Annotated[str | None, typer.Option(
+                       help="Only inquiries in this handling: new, in_progress, answered, closed")] = None,
                    limit: Annotated[int, typer.Option()] = 200) -> None:
-    """Inquiries to the municipality's published sites, newest first."""
+    """Inquiries to the municipality's published sites, newest first, with their handling."""
     from flaechenpool import inquiries
 
     rows = _as_operator(f"read inquiries: {purpose}", lambda conn: inquiries.list_inquiries(
-        conn, _operator(), purpose=purpose, municipality=municipality, site_id=site, limit=limit))
+        conn, _operator(), purpose=purpose, municipality=municipality, site_id=site, limit=limit, status=status))
     table = Table(title=f"Anfragen {municipality}: {len(rows)}")
-    for column in ("received", "reference", "site", "name", "email", "company", "message"):
+    for column in ("received", "reference", "site", "name", "email", "company", "message", "status", "note"):
         table.add_column(column)
     for r in rows:
+        handled = r["status"] if r["handled_by"] is None else \
+            f"{r['status']} ({r['handled_by']}, {r['status_changed_at'].astimezone():%Y-%m-%d})"
         table.add_row(r["received_at"].astimezone().strftime("%Y-%m-%d %H:%M"), r["reference"], _short(r["site_name"], 40), r["name"],
-                      r["email"], r["company"] or "", _short(r["message"]))
+                      r["email"], r["company"] or "", _short(r["message"]), handled, _short(r["note"] or ""))
     out.print(table)
+
+
+@inquiries_app.command("status")
+def inquiries_status(reference: Annotated[str, typer.Argument(help="Reference number, e.g. A-2026-1A2B3C4D")],
+                     status: Annotated[str, typer.Argument(help="new, in_progress, answered or closed")],
+                     note: Annotated[str | None, typer.Option(help="Internal note ('' removes it)")] = None) -> None:
+    """Set how far an inquiry is handled (and an internal note); recorded with who and when."""
+    from flaechenpool import inquiries
+
+    row = _as_operator(f"inquiry {reference}: {status}", lambda conn: inquiries.set_status(
+        conn, reference, _options(inquiries.HandlingIn, status=status, note=note)))
+    out.print(f"{row['reference']}: {row['status']} (by {row['handled_by']})"
+              + (f", note: {row['note']}" if row["note"] else ""), highlight=False)
 
 
 @reports_app.command("list")
@@ -81,16 +111,7 @@ def reports_accept(report_id: int,
     from flaechenpool import reports
 
     def run(conn: Any) -> int:
-        from pydantic import ValidationError
-
-        from flaechenpool.errors import InputError
-
-        try:
-            data = reports.Acceptance.model_validate({"name": name, "kind": kind, "parcels": parcel or None,
-                                                      "reason": reason})
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            raise InputError(f"--{'.'.join(str(p) for p in error['loc'])}: {error['msg']}") from None
+        data = _options(reports.Acceptance, name=name, kind=kind, parcels=parcel or None, reason=reason)
         return reports.accept_report(conn, _operator(), report_id, data)
 
     site_id = _as_operator(reason or f"accept report {report_id}", run)

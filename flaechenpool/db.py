@@ -266,6 +266,8 @@ _SQLSTATE_ERRORS: dict[str, type[FlaechenpoolError]] = {
     "FPA04": InputError,        # redaction of a table without known personal columns
     "FPA05": InputError,        # retention period shorter than a day
     "FPA06": InputError,        # erasure by e-mail without an e-mail address
+    "FPA07": NotFound,          # inquiry not of the caller's municipalities (or none)
+    "FPA08": InputError,        # unknown handling status of an inquiry
     "FPR01": UnprocessableError,  # reported location outside every municipality (German text)
     "FPR02": NotFound,          # inquiry to a site that is not published (German text)
     "FPR03": UnprocessableError,  # personal data without consent (German text)

@@ -4,7 +4,7 @@ with a purpose; every read is logged by the database (personal.read_inquiries)."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection, text
@@ -60,9 +60,14 @@ def submit_inquiry(conn: Connection, site_id: int, data: InquiryIn, *, limiter: 
          "consent": data.consent, "version": version}).scalar_one())
 
 
+Status = Literal["new", "in_progress", "answered", "closed"]
+STATUSES: tuple[str, ...] = get_args(Status)
+
+
 def list_inquiries(conn: Connection, principal: Principal, *, purpose: str, municipality: str | None = None,
-                   site_id: int | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-    """Inquiries of the caller's municipalities (or one municipality or site), newest first; logged."""
+                   site_id: int | None = None, limit: int = 1000, status: str | None = None) -> list[dict[str, Any]]:
+    """Inquiries of the caller's municipalities (or one municipality or site; in one handling ``status``),
+    newest first, with their handling; logged."""
     if not purpose.strip():
         raise InputError("reading inquiries needs a purpose")
     if site_id is not None and municipality is None:
@@ -71,6 +76,25 @@ def list_inquiries(conn: Connection, principal: Principal, *, purpose: str, muni
         if municipality is None:
             raise NotFound(f"no site {site_id}")
     municipalities = municipalities_for(conn, principal, municipality, "inquiries")
-    rows = conn.execute(text("SELECT * FROM personal.read_inquiries(CAST(:m AS text[]), :s, :p, :l)"),
-                        {"m": municipalities, "s": site_id, "p": purpose, "l": limit}).mappings()
+    if status is not None and status not in STATUSES:
+        raise InputError(f"unknown status {status!r}: choose {', '.join(STATUSES)}")
+    rows = conn.execute(text("SELECT * FROM personal.read_inquiries(CAST(:m AS text[]), :s, :p, :l, :st)"),
+                        {"m": municipalities, "s": site_id, "p": purpose, "l": limit, "st": status}).mappings()
     return [dict(r) for r in rows]
+
+
+class HandlingIn(BaseModel):
+    """A change of an inquiry's handling (Bearbeitungsstand) and, optionally, its internal note."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: Status
+    note: str | None = Field(default=None, max_length=2000, description="Internal note; '' removes it")
+
+
+def set_status(conn: Connection, reference: str, change: HandlingIn) -> dict[str, Any]:
+    """Set the handling of the inquiry ``reference``; the database checks that the acting user may (land
+    managers of its municipality, admins) and records who and when. Returns the new handling."""
+    row = conn.execute(text("SELECT * FROM personal.set_inquiry_status(:r, :s, :n)"),
+                       {"r": reference, "s": change.status, "n": change.note}).mappings().one()
+    return dict(row)

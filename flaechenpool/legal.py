@@ -93,7 +93,8 @@ zu einer Fläche. Zweck ist die Beantwortung Ihrer Anfrage und die Vermarktung d
 Einwilligung (Art. 6 Abs. 1 UAbs. 1 lit. a DSGVO), deren Wortlaut, Fassung und Zeitpunkt mit der Anfrage gespeichert
 werden. Lesen dürfen die Anfrage nur die für das Flächenmanagement zuständigen Beschäftigten der Gemeinde, in der die
 Fläche liegt, und die Administration des Dienstes; jeder Lesezugriff wird mit seinem Zweck protokolliert. Die
-Benachrichtigung dieser Beschäftigten per E-Mail enthält keine Angaben zu Ihrer Person. Die Anfrage wird
+Benachrichtigung dieser Beschäftigten per E-Mail enthält keine Angaben zu Ihrer Person. Die Gemeinde vermerkt zur
+Anfrage, wie weit sie bearbeitet ist, und gegebenenfalls eine interne Notiz. Die Anfrage wird mit diesen Vermerken
 {public.inquiry_retention_days} Tage nach ihrem Eingang gelöscht, auch in den Änderungsprotokollen.</p>
 <h2>Meldungen von Leerstand und Brachflächen</h2>
 <p>Mit dem Meldeformular senden Sie eine Beschreibung und einen Ort, freiwillig ein Foto (Metadaten wie Aufnahmeort

@@ -23,6 +23,20 @@ def test_inquiries_list_needs_a_purpose_and_is_logged(conn: Connection) -> None:
     assert bad.exit_code == 1 and "Error" in bad.output
 
 
+def test_inquiries_status_records_the_handling(conn: Connection) -> None:
+    reference = conn.execute(text("SELECT reference FROM personal.inquiries WHERE municipality_ags = :m "
+                                  "ORDER BY id LIMIT 1"), {"m": ILMENAU}).scalar_one()
+    done = invoke("inquiries", "status", reference, "answered", "--note", "Exposé verschickt")
+    assert done.exit_code == 0, done.output
+    assert f"{reference}: answered (by cli:tester), note: Exposé verschickt" in done.output
+    listed = invoke("inquiries", "list", "--municipality", ILMENAU, "--purpose", "Stand", "--status", "answered")
+    assert "Anfragen 16070029: 1" in listed.output and "answered (cli:tester" in listed.output
+    assert "Exposé verschickt" in listed.output
+    bad = invoke("inquiries", "status", reference, "erledigt")
+    assert bad.exit_code == 1 and "--status: Input should be 'new'" in bad.output
+    assert "no inquiry A-2026-00000000" in invoke("inquiries", "status", "A-2026-00000000", "closed").output
+
+
 def test_reports_list_accept_and_reject(conn: Connection) -> None:
     listed = invoke("reports", "list", "--status", "all", "--purpose", "Rückfrage")
     assert listed.exit_code == 0, listed.output

@@ -138,3 +138,57 @@ def test_the_database_checks_the_municipality_of_the_acting_user(conn: Connectio
         set_context(conn, actor="planner", role="planner")
         conn.execute(text("SELECT * FROM personal.read_inquiries(ARRAY['16070029'], NULL, 'test')"))
     assert getattr(exc.value.orig, "sqlstate", "") == "42501"
+
+
+def test_land_managers_record_how_an_inquiry_is_handled(client: TestClient, conn: Connection, auth: Callable) -> None:
+    reference = client.post(f"/api/public/sites/{porcelain(conn)}/inquiries", json=GOOD).json()["reference"]
+    change = {"status": "answered", "note": "Angebot per E-Mail an Frau Interessentin geschickt."}
+    r = client.patch(f"/api/inquiries/{reference}", json=change, headers=auth("lm_ilmenau"))
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "answered" and r.json()["handled_by"] == "lm-ilmenau"
+    assert r.json()["note"] == change["note"] and r.json()["status_changed_at"]
+
+    params = {"purpose": "Stand der Anfragen", "status": "answered"}
+    listed = client.get("/api/inquiries", params=params, headers=auth("lm_ilmenau")).json()
+    assert [(i["reference"], i["status"], i["note"]) for i in listed] == [(reference, "answered", change["note"])]
+    assert reference not in client.get("/api/inquiries", params={**params, "status": "new"},
+                                       headers=auth("lm_ilmenau")).text
+    logged = conn.execute(text("SELECT actor, before ->> 'status', after ->> 'status' FROM audit.log WHERE "
+                               "table_name = 'personal.inquiries' AND action = 'update' ORDER BY id DESC LIMIT 1")).one()
+    assert tuple(logged) == ("lm-ilmenau", "new", "answered")
+    # only the status changes when no note is sent; an empty note removes it
+    kept = client.patch(f"/api/inquiries/{reference}", json={"status": "closed"}, headers=auth("lm_ilmenau")).json()
+    assert (kept["status"], kept["note"]) == ("closed", change["note"])
+    cleared = client.patch(f"/api/inquiries/{reference}", json={"status": "closed", "note": ""},
+                           headers=auth("lm_ilmenau")).json()
+    assert cleared["note"] is None
+
+
+def test_only_land_managers_of_the_municipality_change_the_handling(client: TestClient, conn: Connection,
+                                                                    auth: Callable) -> None:
+    reference = client.post(f"/api/public/sites/{porcelain(conn)}/inquiries", json=GOOD).json()["reference"]
+    path, change = f"/api/inquiries/{reference}", {"status": "in_progress"}
+    assert client.patch(path, json=change).status_code == 401
+    assert client.patch(path, json=change, headers=auth("planner")).status_code == 403
+    other = client.patch(path, json=change, headers=auth("lm_jena"))      # as if there were no such inquiry
+    assert other.status_code == 404 and other.headers["content-type"] == "application/problem+json"
+    assert client.patch("/api/inquiries/A-2026-00000000", json=change, headers=auth("lm_ilmenau")).status_code == 404
+    for bad in ({"status": "done"}, {"status": "answered", "note": "x" * 2001}, {"status": "new", "extra": 1}):
+        answer = client.patch(path, json=bad, headers=auth("lm_ilmenau"))
+        assert answer.status_code in (400, 422) and answer.headers["content-type"] == "application/problem+json"
+    assert conn.execute(text("SELECT status, handled_by FROM personal.inquiries WHERE reference = :r"),
+                        {"r": reference}).one() == ("new", None)
+    assert client.patch(path, json=change, headers=auth("admin")).json()["handled_by"] == "admin"
+
+
+def test_the_note_is_erased_from_the_audit_log_with_the_inquiry(client: TestClient, conn: Connection,
+                                                                 auth: Callable) -> None:
+    reference = client.post(f"/api/public/sites/{porcelain(conn)}/inquiries", json=GOOD).json()["reference"]
+    client.patch(f"/api/inquiries/{reference}", json={"status": "answered", "note": "Rückruf bei Frau Testa, 0361 123"},
+                 headers=auth("lm_ilmenau"))
+    inquiry_id = conn.execute(text("SELECT id FROM personal.inquiries WHERE reference = :r"), {"r": reference}).scalar()
+    conn.execute(text("SELECT * FROM personal.erase(ARRAY[CAST(:i AS bigint)], NULL, 'Art. 17')"), {"i": inquiry_id})
+    records = conn.execute(text("SELECT coalesce(before, '{}') || coalesce(after, '{}') FROM audit.log "
+                                "WHERE table_name = 'personal.inquiries' AND row_key = :k"), {"k": str(inquiry_id)}).scalars().all()
+    assert len(records) >= 3 and all("Testa" not in str(r) and "note" not in r for r in records)
+    assert all(r["status"] in ("new", "answered") for r in records)       # what was done stays

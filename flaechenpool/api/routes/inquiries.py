@@ -34,7 +34,16 @@ def list_inquiries(conn: ActingConnectionDep, principal: PrincipalDep,
                    purpose: Annotated[str, Query(min_length=3, max_length=500)],
                    municipality: Annotated[str | None, Query(pattern=r"^[0-9]{8}$")] = None,
                    site_id: int | None = None,
+                   status: inquiries.Status | None = None,
                    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000) -> list[dict[str, Any]]:
     require_role(principal, "land_manager", "admin")
     return inquiries.list_inquiries(conn, principal, purpose=purpose, municipality=municipality, site_id=site_id,
-                                    limit=limit)
+                                    limit=limit, status=status)
+
+
+@router.patch("/api/inquiries/{reference}", summary="Set the handling of an inquiry (land managers of the "
+              "municipality): status new, in_progress, answered or closed, and an internal note")
+def set_inquiry_status(conn: ActingConnectionDep, principal: PrincipalDep, reference: str,
+                       body: inquiries.HandlingIn) -> dict[str, Any]:
+    require_role(principal, "land_manager", "admin")
+    return inquiries.set_status(conn, reference, body)
