@@ -1,4 +1,4 @@
-"""Commands for the public side: ``inquiries list|status``, ``reports list|accept|reject``,
+"""Commands for the public side: ``inquiries list|status|demand``, ``reports list|accept|reject``,
 ``projects list|create|publish``.
 
 Like the land-office commands they run with the operator's rights (role admin, actor
@@ -59,6 +59,27 @@ def inquiries_list(municipality: Annotated[str, typer.Option(help="AGS of the mu
             f"{r['status']} ({r['handled_by']}, {r['status_changed_at'].astimezone():%Y-%m-%d})"
         table.add_row(r["received_at"].astimezone().strftime("%Y-%m-%d %H:%M"), r["reference"], _short(r["site_name"], 40), r["name"],
                       r["email"], r["company"] or "", _short(r["message"]), handled, _short(r["note"] or ""))
+    out.print(table)
+
+
+@inquiries_app.command("demand")
+def inquiries_demand(municipality: Annotated[str | None, typer.Option(help="AGS (default: every municipality)")] = None
+                     ) -> None:
+    """How many inquiries each site received, by handling status: counts only (no purpose needed)."""
+    from flaechenpool import inquiries
+
+    rows = _read(lambda conn: inquiries.demand(conn, _operator(), municipality=municipality))
+    if not rows:
+        out.print("no inquiries" + (f" in {municipality}" if municipality else ""))
+        return
+    table = Table(title=f"Anfragen je Fläche ({sum(r['inquiries'] for r in rows)})")
+    for column in ("site", "name", "municipality", "inquiries", "new", "in progress", "answered", "closed", "latest"):
+        table.add_column(column, justify="right" if column in ("site", "inquiries", "new", "in progress", "answered",
+                                                                "closed") else "left")
+    for r in rows:
+        table.add_row(str(r["site_id"]), _short(r["site_name"], 40), r["municipality_ags"], str(r["inquiries"]),
+                      str(r["new"]), str(r["in_progress"]), str(r["answered"]), str(r["closed"]),
+                      f"{r['last_received_at'].astimezone():%Y-%m-%d}")
     out.print(table)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, text
 
 from flaechenpool import consent, intake
 from flaechenpool.auth import Principal, municipalities_for
-from flaechenpool.errors import InputError, NotFound
+from flaechenpool.errors import InputError, NotFound, PermissionDenied
 from flaechenpool.ratelimit import RateLimiter
 from flaechenpool.settings import PublicSettings
 
@@ -81,6 +81,30 @@ def list_inquiries(conn: Connection, principal: Principal, *, purpose: str, muni
     rows = conn.execute(text("SELECT * FROM personal.read_inquiries(CAST(:m AS text[]), :s, :p, :l, :st)"),
                         {"m": municipalities, "s": site_id, "p": purpose, "l": limit, "st": status}).mappings()
     return [dict(r) for r in rows]
+
+
+def demand(conn: Connection, principal: Principal, *, municipality: str | None = None) -> list[dict[str, Any]]:
+    """How many inquiries each site received, by handling status, with the newest's date, in every
+    municipality or the one named: counts only, for planners and up (no purpose, not logged)."""
+    if principal.role not in ("planner", "land_manager", "admin"):
+        raise PermissionDenied("the demand for sites is for planners, land managers and admins")
+    if municipality is not None:
+        if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM core.municipalities WHERE ags = :a)"),
+                            {"a": municipality}).scalar():
+            raise NotFound(f"no municipality {municipality}")
+        municipalities = [municipality]
+    else:
+        municipalities = list(conn.execute(text("SELECT ags FROM core.municipalities ORDER BY ags")).scalars())
+    sites: dict[int, dict[str, Any]] = {}
+    for row in conn.execute(text("SELECT * FROM personal.inquiry_counts(CAST(:m AS text[]))"),
+                            {"m": municipalities}).mappings():
+        site = sites.setdefault(row["site_id"], {
+            "site_id": row["site_id"], "site_name": row["site_name"], "municipality_ags": row["municipality_ags"],
+            "inquiries": 0, "last_received_at": row["last_received_at"], **dict.fromkeys(STATUSES, 0)})
+        site[row["status"]] = row["inquiries"]
+        site["inquiries"] += row["inquiries"]
+        site["last_received_at"] = max(site["last_received_at"], row["last_received_at"])
+    return sorted(sites.values(), key=lambda s: (-s["inquiries"], s["site_name"], s["site_id"]))
 
 
 class HandlingIn(BaseModel):

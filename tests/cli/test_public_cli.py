@@ -35,6 +35,16 @@ def test_inquiries_status_records_the_handling(conn: Connection) -> None:
     bad = invoke("inquiries", "status", reference, "erledigt")
     assert bad.exit_code == 1 and "--status: Input should be 'new'" in bad.output
     assert "no inquiry A-2026-00000000" in invoke("inquiries", "status", "A-2026-00000000", "closed").output
+    demand = invoke("inquiries", "demand", "--municipality", ILMENAU)
+    assert demand.exit_code == 0, demand.output
+    assert "@" not in demand.output and "fiktiv" not in demand.output           # counts, no people
+    site_id, expected = conn.execute(text(
+        "SELECT site_id, ARRAY[count(*), count(*) FILTER (WHERE status = 'new'), "
+        "count(*) FILTER (WHERE status = 'in_progress'), count(*) FILTER (WHERE status = 'answered'), "
+        "count(*) FILTER (WHERE status = 'closed')] FROM personal.inquiries WHERE site_id = "
+        "(SELECT site_id FROM personal.inquiries WHERE reference = :r) GROUP BY site_id"), {"r": reference}).one()
+    row = next(line for line in demand.output.splitlines() if line.startswith(f"│ {site_id:>4} │"))
+    assert [int(cell) for cell in row.split("│")[4:9]] == expected and expected[3] >= 1
 
 
 def test_reports_list_accept_and_reject(conn: Connection) -> None:

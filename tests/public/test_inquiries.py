@@ -192,3 +192,27 @@ def test_the_note_is_erased_from_the_audit_log_with_the_inquiry(client: TestClie
                                 "WHERE table_name = 'personal.inquiries' AND row_key = :k"), {"k": str(inquiry_id)}).scalars().all()
     assert len(records) >= 3 and all("Testa" not in str(r) and "note" not in r for r in records)
     assert all(r["status"] in ("new", "answered") for r in records)       # what was done stays
+
+
+def test_planners_see_the_demand_per_site_without_personal_data(client: TestClient, conn: Connection,
+                                                                 auth: Callable) -> None:
+    site_id = porcelain(conn)
+    before = {r["site_id"]: r for r in client.get("/api/inquiries/demand", headers=auth("planner")).json()}
+    references = [client.post(f"/api/public/sites/{site_id}/inquiries", json=GOOD).json()["reference"] for _ in range(2)]
+    client.patch(f"/api/inquiries/{references[0]}", json={"status": "answered"}, headers=auth("lm_ilmenau"))
+    r = client.get("/api/inquiries/demand", params={"municipality": ILMENAU}, headers=auth("planner"))
+    assert r.status_code == 200, r.text
+    mine = next(row for row in r.json() if row["site_id"] == site_id)
+    old = before.get(site_id, {"inquiries": 0, "answered": 0, "new": 0})
+    assert mine["inquiries"] == old["inquiries"] + 2 and mine["answered"] == old["answered"] + 1
+    assert mine["new"] == old["new"] + 1 and mine["site_name"] == "Ehemaliges Porzellanwerk Ilmenau"
+    assert {row["municipality_ags"] for row in r.json()} == {ILMENAU}
+    assert GOOD["email"] not in r.text and GOOD["name"] not in r.text and "Testbau" not in r.text
+    expected = conn.execute(text("SELECT count(*) FROM personal.inquiries WHERE site_id = :s"), {"s": site_id}).scalar()
+    assert mine["inquiries"] == expected
+    reads = conn.execute(text("SELECT count(*) FROM audit.personal_data_reads")).scalar_one()
+    assert client.get("/api/inquiries/demand", headers=auth("lm_jena")).status_code == 200    # every municipality
+    assert conn.execute(text("SELECT count(*) FROM audit.personal_data_reads")).scalar_one() == reads
+    assert client.get("/api/inquiries/demand").status_code == 401
+    assert client.get("/api/inquiries/demand", params={"municipality": "99999999"},
+                      headers=auth("planner")).status_code == 404

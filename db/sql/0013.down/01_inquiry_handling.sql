@@ -1,4 +1,5 @@
 -- Back to revision 0012: inquiries without handling; the reads and personal columns as before.
+DROP FUNCTION personal.inquiry_counts(text[]);
 DROP FUNCTION personal.set_inquiry_status(text, text, text);
 DROP FUNCTION personal.read_inquiries(text[], bigint, text, integer, text);
 CREATE FUNCTION personal.read_inquiries(p_municipalities text[], p_site bigint, p_purpose text,

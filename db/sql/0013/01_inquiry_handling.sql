@@ -75,7 +75,21 @@ BEGIN
         RETURNING i.reference, i.status, i.status_changed_at, i.handled_by, i.note;
 END $$;
 
+-- How many inquiries each site of the municipalities received, by handling: counts only, no personal data,
+-- so planners see the demand for a site too. Not logged as a read of personal data.
+CREATE FUNCTION personal.inquiry_counts(p_municipalities text[])
+RETURNS TABLE (site_id bigint, site_name text, municipality_ags text, status text, inquiries bigint,
+               last_received_at timestamptz)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT i.site_id, s.name, i.municipality_ags, i.status, count(*), max(i.received_at)
+    FROM personal.inquiries i JOIN core.sites s ON s.id = i.site_id
+    WHERE i.municipality_ags = ANY (p_municipalities)
+    GROUP BY i.site_id, s.name, i.municipality_ags, i.status
+    ORDER BY i.municipality_ags, s.name, i.site_id, i.status
+$$;
+
 REVOKE ALL ON FUNCTION personal.read_inquiries(text[], bigint, text, integer, text),
-                       personal.set_inquiry_status(text, text, text) FROM PUBLIC;
+                       personal.set_inquiry_status(text, text, text), personal.inquiry_counts(text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION personal.read_inquiries(text[], bigint, text, integer, text),
                           personal.set_inquiry_status(text, text, text) TO flaechenpool_land_manager;
+GRANT EXECUTE ON FUNCTION personal.inquiry_counts(text[]) TO flaechenpool_planner;

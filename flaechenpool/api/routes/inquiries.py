@@ -29,6 +29,13 @@ def submit_inquiry(conn: PublicConnectionDep, site_id: int, body: inquiries.Inqu
             "message": "Vielen Dank! Ihre Anfrage ist eingegangen und wird von der Gemeinde bearbeitet."}
 
 
+@router.get("/api/inquiries/demand", summary="Inquiries per site by handling status: counts only (planners and up)")
+def inquiry_demand(conn: ActingConnectionDep, principal: PrincipalDep,
+                   municipality: Annotated[str | None, Query(pattern=r"^[0-9]{8}$")] = None) -> list[dict[str, Any]]:
+    require_role(principal, "planner", "land_manager", "admin")
+    return inquiries.demand(conn, principal, municipality=municipality)
+
+
 @router.get("/api/inquiries", summary="Inquiries (land managers of the municipality; purpose required, read is logged)")
 def list_inquiries(conn: ActingConnectionDep, principal: PrincipalDep,
                    purpose: Annotated[str, Query(min_length=3, max_length=500)],
