@@ -3,9 +3,11 @@
 An inquiry (*Anfrage*) or a site report (*Meldung*) sent through the public page is queued in
 ``core.notifications`` by a database trigger, in the transaction that stores it (a transactional
 outbox: nothing is queued for an inquiry that was not stored, nothing stored is left unqueued).
-``send_due`` sends what is due to the land managers of the municipality who have an e-mail address and
-want notifications (``auth.users.email``, ``notify``); when none of them has one, to the admins, so
-that nothing waits unseen. The e-mail names the reference number, the site and the municipality, never
+Once a week per municipality, inquiries still new ``mail.remind_after_days`` days after they arrived
+are recalled in a reminder (kind ``reminder``, queued by ``personal.queue_reminders``; it lists
+reference numbers and sites). ``send_due`` sends what is due to the land managers of the municipality
+who have an e-mail address and want notifications (``auth.users.email``, ``notify``); when none of
+them has one, to the admins, so that nothing waits unseen. The e-mail names the reference number, the site and the municipality, never
 the sender's name, address or message: staff read those in Flächenpool, where each read is logged.
 
 Delivery is at least once: a message the SMTP server accepted is marked sent in the same transaction
@@ -42,7 +44,7 @@ REPORT_KINDS = {"vacant_building": "leerstehendes Gebäude", "fallow_land": "bra
 class Due:
     """A queued notification with what its e-mail says."""
     id: int
-    kind: str                   # inquiry | site_report
+    kind: str                   # inquiry | site_report | reminder
     reference: str
     municipality_ags: str
     municipality: str
@@ -63,11 +65,22 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class Overdue:
+    """An inquiry still new after ``mail.remind_after_days`` days, as a reminder names it."""
+    reference: str
+    site_id: int
+    site_name: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class SendReport:
-    """What one turn did: sent, failed (tried again later), waiting for a recipient, sent ones deleted."""
+    """What one turn did: sent, failed (tried again later), waiting for a recipient, reminders with nothing
+    left to remind of (handled meanwhile), sent ones deleted."""
     sent: int = 0
     failed: int = 0
     without_recipient: int = 0
+    obsolete: int = 0
     deleted: int = 0
 
 
@@ -108,10 +121,24 @@ def claim_due(conn: Connection, limit: int = BATCH) -> list[Due]:
     return [Due(**row) for row in conn.execute(_DUE, {"limit": limit}).mappings()]
 
 
-def compose(item: Due, to: list[Recipient], mail: MailSettings, public: PublicSettings) -> EmailMessage:
-    """The German e-mail of a notification: what arrived, where to read it; no personal data of the sender."""
-    received = item.created_at.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
+def overdue(conn: Connection, municipality_ags: str, days: int) -> list[Overdue]:
+    """The inquiries of a municipality still new after ``days`` days, oldest first."""
+    return [Overdue(**row) for row in conn.execute(text("SELECT * FROM personal.overdue_inquiries(:m, :d)"),
+                                                   {"m": municipality_ags, "d": days}).mappings()]
+
+
+def _berlin(moment: datetime) -> str:
+    return moment.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
+
+
+def compose(item: Due, to: list[Recipient], mail: MailSettings, public: PublicSettings,
+            waiting: list[Overdue] | None = None) -> EmailMessage:
+    """The German e-mail of a notification: what arrived (or, for a reminder, the inquiries ``waiting``),
+    where to read it; no personal data of the sender."""
+    received = _berlin(item.created_at)
     link = mail.service_url.rstrip("/") if mail.service_url else None
+    if item.kind == "reminder":
+        return _reminder(item, to, mail, waiting or [], link)
     if item.kind == "inquiry":
         site = f"»{item.site_name}« (Nr. {item.site_id})"
         subject = f"Neue Anfrage {item.reference} zur Fläche {site}, {item.municipality}"
@@ -150,6 +177,40 @@ def compose(item: Due, to: list[Recipient], mail: MailSettings, public: PublicSe
         "Diese Nachricht hat der Flächenpool automatisch versandt, an die Flächenmanager der Gemeinde",
         f"{item.municipality} (sonst an die Administration). Abbestellen: flaechenpool user change NAME --no-notify",
     ]
+    return _message(item, to, mail, subject, lines)
+
+
+def _reminder(item: Due, to: list[Recipient], mail: MailSettings, waiting: list[Overdue],
+              link: str | None) -> EmailMessage:
+    n = len(waiting)
+    days = mail.remind_after_days
+    subject = (f"Erinnerung: {n} Anfrage{'n' if n != 1 else ''} in {item.municipality} seit mehr als {days} "
+               "Tagen unbearbeitet")
+    rows = [f"  {w.reference}  {_berlin(w.received_at)}  »{w.site_name}« (Nr. {w.site_id})" for w in waiting]
+    lines = [
+        "Guten Tag,",
+        "",
+        f"in {item.municipality} {'warten' if n != 1 else 'wartet'} {n} Anfrage{'n' if n != 1 else ''} über die "
+        f"öffentliche Seite seit mehr als {days} Tagen auf Bearbeitung:",
+        "",
+        *rows,
+        "",
+        "Lesen (jeder Lesezugriff wird protokolliert) und den Stand vermerken:",
+        f"  flaechenpool inquiries list --municipality {item.municipality_ags} --status new "
+        '--purpose "Bearbeitung der Anfragen"',
+        "  flaechenpool inquiries status REFERENZNUMMER in_progress",
+        f"  oder PATCH {link or ''}/api/inquiries/REFERENZNUMMER",
+        "",
+        "Diese Erinnerung kommt höchstens einmal in der Woche, solange Anfragen unbearbeitet sind.",
+        "",
+        "-- ",
+        "Diese Nachricht hat der Flächenpool automatisch versandt, an die Flächenmanager der Gemeinde",
+        f"{item.municipality} (sonst an die Administration). Abbestellen: flaechenpool user change NAME --no-notify",
+    ]
+    return _message(item, to, mail, subject, lines)
+
+
+def _message(item: Due, to: list[Recipient], mail: MailSettings, subject: str, lines: list[str]) -> EmailMessage:
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = formataddr(("Flächenpool", mail.sender))
@@ -186,9 +247,11 @@ def _postpone(conn: Connection, item: Due, error: str) -> None:
         "WHERE id = :i"), {"i": item.id, "e": error[:500], "max": MAX_DELAY})
 
 
-def _mark_sent(conn: Connection, item: Due, to: list[Recipient], refused: dict[str, Any]) -> None:
+def _mark_sent(conn: Connection, item: Due, to: list[Recipient], refused: dict[str, Any],
+               note: str | None = None) -> None:
     accepted = [r.username for r in to if r.email not in refused]
-    note = f"refused by the server: {', '.join(sorted(refused))}" if refused else None
+    if refused:
+        note = f"refused by the server: {', '.join(sorted(refused))}"
     conn.execute(text("UPDATE core.notifications SET sent_at = now(), sent_to = :to, last_error = :e, "
                       "attempts = attempts + 1 WHERE id = :i"), {"i": item.id, "to": accepted, "e": note})
 
@@ -200,11 +263,18 @@ def send_due(conn: Connection, mail: MailSettings, public: PublicSettings, *, li
         return SendReport()
     deleted = conn.execute(text("DELETE FROM core.notifications WHERE sent_at < now() - make_interval(days => :d)"),
                            {"d": KEEP_SENT_DAYS}).rowcount
-    sent = failed = without = 0
+    if mail.remind_after_days > 0:
+        conn.execute(text("SELECT personal.queue_reminders(:d)"), {"d": mail.remind_after_days})
+    sent = failed = without = obsolete = 0
     smtp: smtplib.SMTP | None = None
     items = claim_due(conn, limit)
     try:
         for n, item in enumerate(items):
+            waiting = overdue(conn, item.municipality_ags, mail.remind_after_days) if item.kind == "reminder" else None
+            if waiting == []:       # handled since the reminder was queued: nothing to say
+                _mark_sent(conn, item, [], {}, note="nothing to remind of any more")
+                obsolete += 1
+                continue
             to = recipients(conn, item.municipality_ags)
             if not to:
                 _postpone(conn, item, f"no recipient: no land manager of {item.municipality_ags} and no admin "
@@ -214,7 +284,7 @@ def send_due(conn: Connection, mail: MailSettings, public: PublicSettings, *, li
             try:
                 if smtp is None:
                     smtp = _connect(mail)
-                refused = smtp.send_message(compose(item, to, mail, public))
+                refused = smtp.send_message(compose(item, to, mail, public, waiting))
             except (OSError, smtplib.SMTPException) as exc:
                 error = f"{type(exc).__name__}: {exc}".strip()
                 if smtp is None or isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
@@ -234,7 +304,7 @@ def send_due(conn: Connection, mail: MailSettings, public: PublicSettings, *, li
                 smtp.quit()
             except (OSError, smtplib.SMTPException):
                 smtp.close()
-    return SendReport(sent, failed, without, deleted)
+    return SendReport(sent, failed, without, obsolete, deleted)
 
 
 def list_notifications(conn: Connection, *, pending: bool = False, limit: int = 100) -> list[dict[str, Any]]:

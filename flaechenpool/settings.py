@@ -123,6 +123,8 @@ class MailSettings(BaseModel):
     every_s: float = Field(default=60, ge=0, description="How often the service sends what is due (0: only "
                            "'flaechenpool notifications send', e.g. from cron).")
     timeout_s: float = Field(default=20, gt=0, description="Timeout of the SMTP connection.")
+    remind_after_days: int = Field(default=5, ge=0, description="Once a week, remind the land managers of "
+                                   "inquiries still new this many days after they arrived (0: no reminders).")
 
 
 class OperatorSettings(BaseModel):

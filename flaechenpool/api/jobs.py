@@ -60,9 +60,9 @@ def _purged(erased: privacy.Erased) -> None:
 
 
 def _notified(sent: notifications.SendReport) -> None:
-    if sent.sent or sent.failed or sent.without_recipient:
-        log.info("notifications: %d sent, %d failed, %d without recipient", sent.sent, sent.failed,
-                 sent.without_recipient)
+    if sent.sent or sent.failed or sent.without_recipient or sent.obsolete:
+        log.info("notifications: %d sent, %d failed, %d without recipient, %d reminders obsolete", sent.sent,
+                 sent.failed, sent.without_recipient, sent.obsolete)
 
 
 def start(engine: Engine, settings: Settings) -> list[asyncio.Task[None]]:

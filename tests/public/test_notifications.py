@@ -221,3 +221,48 @@ def test_the_service_sends_on_its_own_connection(conn: Connection, database_url:
             own.execute(text("DELETE FROM core.notifications WHERE reference = :r"), {"r": reference})
             own.execute(text("DELETE FROM personal.inquiries WHERE reference = :r"), {"r": reference})
             own.execute(text("DELETE FROM auth.users WHERE username = 'notify-lifespan'"))
+
+
+def aged_inquiry(conn: Connection, days: float, status: str = "new") -> str:
+    """An inquiry from the public page to the porcelain works that arrived ``days`` ago (its own notification
+    counted as sent, so only the reminder is due)."""
+    reference = str(conn.execute(text(
+        "SELECT personal.submit_inquiry(:s, 'Alma Alt', 'alma@example.org', NULL, 'Eine ältere Anfrage zur Fläche.', "
+        "true, 'v1')"), {"s": porcelain(conn)}).scalar_one())
+    conn.execute(text("UPDATE personal.inquiries SET received_at = now() - make_interval(days => :d), status = :st "
+                      "WHERE reference = :r"), {"d": days, "st": status, "r": reference})
+    conn.execute(text("UPDATE core.notifications SET sent_at = now(), sent_to = '{}' WHERE reference = :r"),
+                 {"r": reference})
+    return reference
+
+
+def test_inquiries_nobody_took_up_are_recalled_once_a_week(conn: Connection, smtp: tuple[Inbox, MailSettings]) -> None:
+    inbox, mail = smtp
+    add_user(conn, "lm-ilmenau-mail", role="land_manager", municipalities=[ILMENAU], email="ina.ilm@ilmenau.example")
+    old, older = aged_inquiry(conn, 6), aged_inquiry(conn, 9)
+    aged_inquiry(conn, 2)                               # too young to remind of
+    aged_inquiry(conn, 20, status="in_progress")        # taken up
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport(sent=1)
+    (message,) = inbox.messages
+    assert message["Subject"] == "Erinnerung: 2 Anfragen in Ilmenau seit mehr als 5 Tagen unbearbeitet"
+    listed = [line.split()[0] for line in body(message).splitlines() if line.startswith("  A-")]
+    assert listed == [older, old]                       # oldest first, only the overdue new ones
+    assert "Alma" not in message.as_string() and "alma@" not in message.as_string()
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport()     # once a week
+    assert len(inbox.messages) == 1
+
+
+def test_a_reminder_of_inquiries_taken_up_meanwhile_is_not_sent(conn: Connection,
+                                                                smtp: tuple[Inbox, MailSettings]) -> None:
+    inbox, mail = smtp
+    add_user(conn, "lm-ilmenau-mail", role="land_manager", municipalities=[ILMENAU], email="ina.ilm@ilmenau.example")
+    reference = aged_inquiry(conn, 8)
+    quiet = MailSettings(**{**mail.model_dump(), "remind_after_days": 0})
+    assert notifications.send_due(conn, quiet, PUBLIC) == notifications.SendReport()      # reminders off
+    assert [r["kind"] for r in queued(conn)] == ["inquiry"]
+    assert conn.execute(text("SELECT personal.queue_reminders(5)")).scalar_one() == 1
+    conn.execute(text("UPDATE personal.inquiries SET status = 'answered' WHERE reference = :r"), {"r": reference})
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport(obsolete=1)
+    assert inbox.messages == []
+    reminder = queued(conn)[-1]
+    assert reminder["kind"] == "reminder" and reminder["sent_to"] == [] and "nothing to remind" in reminder["last_error"]
