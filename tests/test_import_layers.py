@@ -9,6 +9,7 @@ import pytest
 from shapely.geometry import Point, box
 from sqlalchemy import Connection, text
 
+from flaechenpool.analysis.profiles import get_profile, sql_lists, text_key
 from flaechenpool.errors import ImportFileError
 from flaechenpool.importing.layers import import_layer
 
@@ -65,6 +66,30 @@ def test_buildings_replace_the_municipalitys_current_ones_keeping_history(conn: 
     current = conn.execute(text("SELECT alkis_id, function, floors FROM core.buildings WHERE municipality_ags = "
                                 "'16068051' AND valid_to IS NULL ORDER BY alkis_id")).all()
     assert [tuple(r) for r in current] == [("DETHL1", "Wohnhaus", 2), ("DETHL2", "Scheune", 1)]
+
+
+def test_alkis_building_functions_given_as_codes_are_stored_by_name(conn: Connection, tmp_path: Path) -> None:
+    """The TLBG's Hausumringe carry OI and GFK ("31001_2721"), a NAS file gebaeudefunktion (2721): the
+    analysis compares names, so a barn from either is a farm building."""
+    x, y = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom) p FROM core.municipalities "
+                             "WHERE ags = '16068051') s")).one()
+    shapes = [box(x + 20 * i, y, x + 20 * i + 12, y + 10) for i in range(4)]
+    gpd.GeoDataFrame({"OI": ["DETHL1", "DETHL2", "DETHL3", "DETHL4"],
+                      "GFK": ["31001_2726", "31001_1010", "31001_4711", "Scheune"]},
+                     geometry=shapes, crs=25832).to_file(tmp_path / "hu_th.shp")
+    import_layer(conn, "buildings", tmp_path / "hu_th.shp", municipality="16068051")
+    stored = dict(conn.execute(text("SELECT alkis_id, function FROM core.buildings WHERE municipality_ags = '16068051' "
+                                    "AND valid_to IS NULL")).all())
+    assert stored == {"DETHL1": "Scheune und Stall", "DETHL2": "Wohnhaus", "DETHL3": "31001_4711",
+                      "DETHL4": "Scheune"}
+    gpd.GeoDataFrame({"gml_id": ["DETHL5"], "gebaeudefunktion": [2724]}, geometry=shapes[:1],
+                     crs=25832).to_file(tmp_path / "nas.gpkg")
+    import_layer(conn, "buildings", tmp_path / "nas.gpkg", municipality="16068051")
+    assert conn.execute(text("SELECT function FROM core.buildings WHERE alkis_id = 'DETHL5' AND valid_to IS NULL")
+                        ).scalar_one() == "Stall"
+    farm = set(sql_lists(get_profile())["farm_building_functions"])       # as the analysis compares them
+    assert {text_key("Scheune und Stall"), text_key("Stall"), text_key("Scheune")} <= farm
+    assert text_key("Wohnhaus") not in farm
 
 
 @pytest.mark.parametrize("case", ["wrong_crs", "missing_field", "empty_value", "no_geometry", "not_a_file", "no_kind"])

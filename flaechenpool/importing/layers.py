@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from flaechenpool.errors import ImportFileError
+from flaechenpool.importing.alkis_codes import building_function
 from flaechenpool.importing.reading import open_vector
 
 
@@ -31,6 +32,7 @@ class LayerSpec:
     upsert_key: str | None = None
     needs_municipality: bool = False
     history: bool = False              # buildings: retire the municipality's current rows
+    decode: dict[str, Callable[[Any], Any]] = field(default_factory=dict)   # a code list's value → its name
 
 
 LAYERS: dict[str, LayerSpec] = {
@@ -55,9 +57,12 @@ LAYERS: dict[str, LayerSpec] = {
                               required=("name",), needs_municipality=True,
                               defaults={"legal_status": "in_force", "provenance": "official"}),
     "buildings": LayerSpec("core.buildings", "polygon",
-                           {"alkis_id": ("oid", "gml_id", "alkis_id", "id"), "function": ("funktion", "gfk", "function"),
-                            "floors": ("aog", "geschosse", "floors"), "address": ("lagebeztxt", "address")},
-                           needs_municipality=True, history=True, defaults={"provenance": "official"}),
+                           {"alkis_id": ("oid", "oi", "gml_id", "alkis_id", "id"),
+                            "function": ("funktion", "gfk", "gebaeudefunktion", "function"),
+                            "floors": ("aog", "anzahlderoberirdischengeschosse", "geschosse", "floors"),
+                            "address": ("lagebeztxt", "address")},
+                           needs_municipality=True, history=True, defaults={"provenance": "official"},
+                           decode={"function": building_function}),
     "motorway_junctions": LayerSpec("ref.motorway_junctions", "point",
                                     {"name": ("name", "bezeichnung"), "ref": ("ref", "nummer", "junction_ref"),
                                      "motorway": ("motorway", "autobahn", "highway_ref"),
@@ -114,6 +119,9 @@ def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = N
             for i in range(len(batch)):
                 row = batch.first_row + i
                 attrs = {col: _value(batch.columns[f][i]) for col, f in mapping.items()}
+                for col, decode in spec.decode.items():
+                    if col in attrs:
+                        attrs[col] = decode(attrs[col])
                 for col in spec.required:
                     if attrs.get(col) in (None, ""):
                         raise ImportFileError("value missing", file=name, row=row, field=mapping[col])
