@@ -103,6 +103,11 @@ def _read(work: Callable[[Any], Any], settings: Settings | None = None) -> Any:
     return _run(run)
 
 
+def _when(value: Any) -> str:
+    """A moment in the operator's local time for tables (``–`` for none)."""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "–"
+
+
 def _actor() -> str:
     import getpass
 

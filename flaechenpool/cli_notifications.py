@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _run, _settings, out
-from flaechenpool.cli_users import _when
+from flaechenpool.cli import _as_operator, _run, _settings, _when, out
 
 notifications_app = typer.Typer(help="E-mail notifications of new inquiries and site reports.", no_args_is_help=True)
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _settings, out
+from flaechenpool.cli import _as_operator, _settings, _when, out
 
 if TYPE_CHECKING:
     from flaechenpool.privacy import Erased
@@ -52,7 +52,7 @@ def personal_show(email: Annotated[str, typer.Argument(help="E-mail address the 
         for field in ("received_at", "municipality_ags", "name", "email", "phone", "company", "message",
                       "consent_text_version"):
             if r[field] is not None:
-                value = r[field].astimezone().strftime("%Y-%m-%d %H:%M") if field == "received_at" else str(r[field])
+                value = _when(r[field]) if field == "received_at" else str(r[field])
                 table.add_row(field, value)
         out.print(table)
 

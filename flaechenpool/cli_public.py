@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _read, out
+from flaechenpool.cli import _as_operator, _read, _when, out
 from flaechenpool.cli_landoffice import _operator, _stored
 
 inquiries_app = typer.Typer(help="Investors' inquiries (personal data; reads are logged).", no_args_is_help=True)
@@ -57,7 +57,7 @@ def inquiries_list(municipality: Annotated[str, typer.Option(help="AGS of the mu
     for r in rows:
         handled = r["status"] if r["handled_by"] is None else \
             f"{r['status']} ({r['handled_by']}, {r['status_changed_at'].astimezone():%Y-%m-%d})"
-        table.add_row(r["received_at"].astimezone().strftime("%Y-%m-%d %H:%M"), r["reference"], _short(r["site_name"], 40), r["name"],
+        table.add_row(_when(r["received_at"]), r["reference"], _short(r["site_name"], 40), r["name"],
                       r["email"], r["company"] or "", _short(r["message"]), handled, _short(r["note"] or ""))
     out.print(table)
 

@@ -9,20 +9,15 @@ applies role, municipality and activity changes once its cached check of a token
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, out
+from flaechenpool.cli import _as_operator, _when, out
 
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
-
-
-def _when(value: dt.datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "–"
 
 
 @user_app.command("add")

@@ -172,10 +172,6 @@ def compose(item: Due, to: list[Recipient], mail: MailSettings, public: PublicSe
         f"  {link}{api}" if link else f"  oder GET {api} (mit Ihrem Token)",
         "",
         hint,
-        "",
-        "-- ",
-        "Diese Nachricht hat der Flächenpool automatisch versandt, an die Flächenmanager der Gemeinde",
-        f"{item.municipality} (sonst an die Administration). Abbestellen: flaechenpool user change NAME --no-notify",
     ]
     return _message(item, to, mail, subject, lines)
 
@@ -202,22 +198,22 @@ def _reminder(item: Due, to: list[Recipient], mail: MailSettings, waiting: list[
         f"  oder PATCH {link or ''}/api/inquiries/REFERENZNUMMER",
         "",
         "Diese Erinnerung kommt höchstens einmal in der Woche, solange Anfragen unbearbeitet sind.",
-        "",
-        "-- ",
-        "Diese Nachricht hat der Flächenpool automatisch versandt, an die Flächenmanager der Gemeinde",
-        f"{item.municipality} (sonst an die Administration). Abbestellen: flaechenpool user change NAME --no-notify",
     ]
     return _message(item, to, mail, subject, lines)
 
 
 def _message(item: Due, to: list[Recipient], mail: MailSettings, subject: str, lines: list[str]) -> EmailMessage:
+    """The e-mail with ``lines`` as its text and the footer every notification ends with."""
+    footer = ["", "-- ", "Diese Nachricht hat der Flächenpool automatisch versandt, an die Flächenmanager der Gemeinde",
+              f"{item.municipality} (sonst an die Administration). Abbestellen: flaechenpool user change NAME "
+              "--no-notify"]
     msg = EmailMessage()
-    msg["Subject"] = subject
+    msg["Subject"] = " ".join(subject.split())      # names from the register: no line break reaches a header
     msg["From"] = formataddr(("Flächenpool", mail.sender))
     msg["To"] = ", ".join(formataddr((r.display_name, r.email)) for r in to)
     msg["Message-ID"] = make_msgid(idstring=item.reference, domain=mail.sender.rpartition("@")[2])
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content("\n".join(lines) + "\n")
+    msg.set_content("\n".join([*lines, *footer]) + "\n")
     return msg
 
 

@@ -135,6 +135,7 @@ def test_an_inquiry_is_mailed_to_the_land_managers_of_the_municipality_without_t
     text_ = body(message)
     assert reference in text_ and f"https://flaechen.ilmenau.example/flaechen/{site}" in text_
     assert f"flaechenpool inquiries list --municipality {ILMENAU} --site {site}" in text_
+    assert text_.rstrip().endswith("Abbestellen: flaechenpool user change NAME --no-notify")
     for secret in ("Gerda", "gerda.geheim", "Geheimbau", "Budget", "Werkstatt"):
         assert secret not in message.as_string()
     (row,) = queued(conn)
