@@ -103,6 +103,19 @@ def _read(work: Callable[[Any], Any], settings: Settings | None = None) -> Any:
     return _run(run)
 
 
+def _options(model: Any, **values: Any) -> Any:
+    """``model`` from command-line options; a value it refuses is an ``InputError`` naming the option."""
+    from pydantic import ValidationError
+
+    from flaechenpool.errors import InputError
+
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        raise InputError(f"--{'.'.join(str(p) for p in error['loc'])}: {error['msg']}") from None
+
+
 def _when(value: Any) -> str:
     """A moment in the operator's local time for tables (``–`` for none)."""
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else "–"

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _actor, _as_operator, _connection, _read, _run, _settings, out
+from flaechenpool.cli import _actor, _as_operator, _connection, _options, _read, _run, _settings, _when, out
 
 parcels_app = typer.Typer(help="Find candidate parcels (Flurstücke).", no_args_is_help=True)
 sites_app = typer.Typer(help="The site register (Potenzialflächen).", no_args_is_help=True)
@@ -29,16 +29,24 @@ def _operator() -> Any:
     return Principal(username=_actor(), role="admin")
 
 
+def _file_bytes(file: Path) -> bytes:
+    from flaechenpool.errors import ImportFileError
+
+    try:
+        return file.read_bytes()
+    except OSError as exc:
+        raise ImportFileError(exc.strerror or str(exc), file=str(file)) from None
+
+
 def _load_json(model: Any, file: Path) -> Any:
     """A pydantic model from a JSON file; errors name the file and the field."""
     from pydantic import ValidationError
 
     from flaechenpool.errors import ImportFileError
 
+    data = _file_bytes(file)
     try:
-        return model.model_validate_json(file.read_bytes())
-    except OSError as exc:
-        raise ImportFileError(exc.strerror or str(exc), file=str(file)) from None
+        return model.model_validate_json(data)
     except ValidationError as exc:
         detail = exc.errors()[0]
         raise ImportFileError(detail["msg"], file=str(file), field=".".join(str(p) for p in detail["loc"]) or None) from None
@@ -196,6 +204,51 @@ def sites_retire(site_id: int, reason: Annotated[str, typer.Option(help="Why (re
 
     _as_operator(reason, lambda conn: sites.retire_site(conn, _operator(), site_id, reason=reason))
     out.print(f"site {site_id} retired")
+
+
+@sites_app.command("photo-add")
+def sites_photo_add(site_id: int, file: Annotated[Path, typer.Argument(help="JPEG, PNG or WebP")],
+                    caption: Annotated[str, typer.Option(help="Caption, also the text alternative (German)")],
+                    credit: Annotated[str, typer.Option(help="Bildnachweis: who took it, under which licence")],
+                    position: Annotated[int, typer.Option(help="Order among the site's photos")] = 0) -> None:
+    """Add a photo to a site (stored without metadata; shown on the public page once the site is published)."""
+    from flaechenpool import site_photos
+
+    data = _run(lambda: _file_bytes(file))
+    settings = _settings()
+    photo = _as_operator(f"photo of site {site_id}", lambda conn: site_photos.add_photo(
+        conn, _operator(), site_id, data, _options(site_photos.PhotoIn, caption=caption, credit=credit,
+                                                   position=position), settings.public), settings)
+    out.print(f"photo {photo['id']} of site {site_id}: {photo['width']}×{photo['height']} {photo['media_type']}",
+              highlight=False)
+
+
+@sites_app.command("photos")
+def sites_photos(site_id: int) -> None:
+    """The photos of a site: id, size, caption, credit."""
+    from flaechenpool import site_photos
+
+    rows = _read(lambda conn: site_photos.list_photos(conn, site_id))
+    if not rows:
+        out.print(f"site {site_id} has no photos")
+        return
+    table = Table(title=f"Fotos der Fläche {site_id}")
+    for column in ("id", "position", "size", "caption", "credit", "added"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(str(r["id"]), str(r["position"]), f"{r['width']}×{r['height']}", r["caption"], r["credit"],
+                      f"{_when(r['created_at'])} ({r['created_by']})")
+    out.print(table)
+
+
+@sites_app.command("photo-remove")
+def sites_photo_remove(site_id: int, photo_id: int) -> None:
+    """Remove a photo of a site."""
+    from flaechenpool import site_photos
+
+    _as_operator(f"remove photo {photo_id} of site {site_id}",
+                 lambda conn: site_photos.remove_photo(conn, _operator(), site_id, photo_id))
+    out.print(f"photo {photo_id} of site {site_id} removed")
 
 
 @pool_app.command("holdings")

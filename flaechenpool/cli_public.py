@@ -13,25 +13,12 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _read, _when, out
+from flaechenpool.cli import _as_operator, _options, _read, _when, out
 from flaechenpool.cli_landoffice import _operator, _stored
 
 inquiries_app = typer.Typer(help="Investors' inquiries (personal data; reads are logged).", no_args_is_help=True)
 reports_app = typer.Typer(help="Site reports from the public (review queue).", no_args_is_help=True)
 projects_app = typer.Typer(help="Construction projects (Bauvorhaben).", no_args_is_help=True)
-
-
-def _options(model: Any, **values: Any) -> Any:
-    """``model`` from command-line options; a value it refuses is an ``InputError`` naming the option."""
-    from pydantic import ValidationError
-
-    from flaechenpool.errors import InputError
-
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        raise InputError(f"--{'.'.join(str(p) for p in error['loc'])}: {error['msg']}") from None
 
 
 def _short(value: Any, width: int = 60) -> str:

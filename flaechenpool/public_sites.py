@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from flaechenpool import site_photos
 from flaechenpool.db import load_sql
 from flaechenpool.errors import InputError, NotFound
 from flaechenpool.spatial import BBox, parse_bbox, parse_crs
@@ -142,7 +143,9 @@ def site_feature(conn: Connection, site_id: int, *, srid: int = 4326) -> dict[st
                        {"i": site_id, "srid": srid, "d": _decimals(srid)}).scalar()
     if row is None:
         raise NotFound(f"Die Fläche {site_id} ist nicht veröffentlicht oder existiert nicht.")
-    return dict(json.loads(row))
+    feature = dict(json.loads(row))
+    feature["properties"]["photos"] = site_photos.public_photos(conn, site_id)     # one site's only, not in lists
+    return feature
 
 
 def municipalities(conn: Connection) -> list[dict[str, Any]]:

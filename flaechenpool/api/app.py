@@ -37,6 +37,7 @@ from flaechenpool.api.routes import (
     public,
     public_sites,
     reports,
+    site_photos,
     sites,
 )
 from flaechenpool.api.tile_front import TileFront
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     public.mount_static(app)
     app.include_router(parcels.router)
     app.include_router(sites.router)
+    app.include_router(site_photos.router)
     app.include_router(landpool.router)
     app.include_router(analysis.router)
     app.include_router(public_sites.router)

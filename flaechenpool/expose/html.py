@@ -4,6 +4,7 @@ values are escaped; the contact is the municipality's office, never an owner."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from html import escape
 from typing import Any
@@ -28,6 +29,7 @@ main{max-width:60rem;margin:0 auto;padding:1rem 1.5rem}h1{margin:.2rem 0 .6rem;f
 .note{background:#fff3cd;border-left:4px solid #e6c866;padding:.6rem .9rem;margin:.8rem 0}
 figure{margin:0 0 1rem;background:#fff;border:1px solid #d5dbd0}figure svg{display:block;width:100%;height:auto}
 figcaption{font-size:.85rem;padding:.4rem .6rem;color:#444}
+figure.photo img{display:block;max-width:100%;height:auto}
 dl.facts{display:grid;grid-template-columns:minmax(10rem,16rem) 1fr;gap:.3rem 1rem;background:#fff;padding:.8rem 1rem;
 border:1px solid #d5dbd0}dl.facts dt{font-weight:bold}dl.facts dd{margin:0}
 section{margin:1.2rem 0}.actions a{display:inline-block;margin:.3rem .8rem .3rem 0;padding:.5rem .9rem;background:#23532f;
@@ -41,7 +43,8 @@ color:#666}@bottom-right{content:"Seite " counter(page) " von " counter(pages);f
 body{font-family:"DejaVu Sans",sans-serif;font-size:9pt;color:#1d2a33;line-height:1.4}
 h1{font-size:17pt;margin:0 0 2mm}.kicker{color:#23532f;font-weight:bold;letter-spacing:.05em;text-transform:uppercase;
 font-size:8pt}.note{background:#fff3cd;border-left:3pt solid #e6c866;padding:2mm 3mm;margin:3mm 0}
-figure{margin:0 0 4mm;border:0.5pt solid #aaa}figure svg{width:100%;height:70mm}figcaption{font-size:7.5pt;color:#444;
+figure{margin:0 0 4mm;border:0.5pt solid #aaa}figure svg{width:100%;height:70mm}
+figure.photo img{display:block;max-width:100%;max-height:60mm;margin:0 auto}figcaption{font-size:7.5pt;color:#444;
 padding:1mm 2mm}table{width:100%;border-collapse:collapse}th,td{text-align:left;vertical-align:top;padding:0.8mm 2mm;
 border-bottom:0.5pt solid #ccd}th{width:38%}h2{font-size:11pt;margin:3.5mm 0 1.5mm}.sources{font-size:7pt;color:#555}
 """
@@ -92,6 +95,7 @@ def detail_page(site: dict[str, Any], map_svg: str) -> str:
 <h1>{name}</h1>
 {note}
 <figure>{map_svg}<figcaption>{_map_caption(site)}</figcaption></figure>
+{_photo_section(site.get("photos") or [])}
 <section aria-labelledby="eckdaten"><h2 id="eckdaten">Eckdaten</h2><dl class="facts">{rows}</dl></section>
 {f'<section aria-labelledby="beschreibung"><h2 id="beschreibung">Beschreibung</h2><p>{description}</p></section>'
  if description else ''}
@@ -100,6 +104,21 @@ def detail_page(site: dict[str, Any], map_svg: str) -> str:
 <a href="/#flaeche-{site['id']}">Anfrage über die Kartenansicht stellen</a></p></section>"""
     return plain_page(title=site["name"], description=f"Exposé: {site['name']}, {site['municipality']}", main=main,
                       footer=f"Datenquellen: {escape(ATTRIBUTION)}")
+
+
+def photo_caption(photo: dict[str, Any]) -> str:
+    """Caption and credit of a photo, escaped (under the photo on the page and in the exposé)."""
+    return f"{escape(photo['caption'])} · Foto: {escape(photo['credit'])}"
+
+
+def _photo_section(photos: list[dict[str, Any]]) -> str:
+    if not photos:
+        return ""
+    figures = "".join(
+        f'<figure class="photo"><img src="{escape(p["url"])}" alt="{escape(p["caption"])}" width="{int(p["width"])}" '
+        f'height="{int(p["height"])}" loading="lazy"><figcaption>{photo_caption(p)}</figcaption></figure>'
+        for p in photos)
+    return f'<section aria-labelledby="fotos"><h2 id="fotos">Fotos</h2>{figures}</section>'
 
 
 def plain_page(*, title: str, description: str, main: str, footer: str) -> str:
@@ -118,8 +137,18 @@ def plain_page(*, title: str, description: str, main: str, footer: str) -> str:
 <footer><p>{footer}</p><p>{LEGAL_LINKS}</p></footer></body></html>"""
 
 
-def print_document(site: dict[str, Any], map_svg: str, *, today: dt.date, base_url: str = "") -> str:
-    """The HTML the PDF exposé is printed from (A4)."""
+def _print_photo(site: dict[str, Any], photo: tuple[bytes, str] | None) -> str:
+    if photo is None or not site.get("photos"):
+        return ""
+    first = site["photos"][0]
+    uri = f"data:{photo[1]};base64,{base64.b64encode(photo[0]).decode('ascii')}"
+    return (f'<figure class="photo"><img src="{uri}" alt="{escape(first["caption"])}">'
+            f"<figcaption>{photo_caption(first)}</figcaption></figure>")
+
+
+def print_document(site: dict[str, Any], map_svg: str, *, today: dt.date, base_url: str = "",
+                   photo: tuple[bytes, str] | None = None) -> str:
+    """The HTML the PDF exposé is printed from (A4); ``photo``: the first photo's bytes and media type."""
     note = f'<p class="note">{ILLUSTRATIVE}</p>' if site.get("illustrative") else ""
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in facts(site))
     description = escape(site.get("public_description") or "")
@@ -130,6 +159,7 @@ def print_document(site: dict[str, Any], map_svg: str, *, today: dt.date, base_u
 <h1>{escape(site['name'])}</h1>
 {note}
 <figure>{map_svg}<figcaption>{_map_caption(site)}</figcaption></figure>
+{_print_photo(site, photo)}
 <table>{rows}</table>
 {f'<h2>Beschreibung</h2><p>{description}</p>' if description else ''}
 <h2>Ansprechstelle</h2><p>{escape(site.get('contact_office') or 'Bitte wenden Sie sich an die Gemeinde.')}</p>

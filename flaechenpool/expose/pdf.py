@@ -1,5 +1,5 @@
 """The printable exposé as PDF (WeasyPrint; needs Debian's pango). Nothing is fetched from outside:
-the map is inline SVG and every other URL is refused."""
+the map is inline SVG, the photo a data: URI, and every other URL stops the rendering."""
 
 from __future__ import annotations
 
@@ -8,14 +8,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from flaechenpool import public_sites
-from flaechenpool.errors import FlaechenpoolError
+from flaechenpool import public_sites, site_photos
 from flaechenpool.expose.html import detail_page, print_document
 from flaechenpool.expose.mapsvg import site_map_svg
-
-
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    raise FlaechenpoolError(f"the exposé may not load {url!r}")
 
 
 def _site_and_map(conn: Connection, site_id: int) -> tuple[dict[str, Any], str]:
@@ -32,9 +27,16 @@ def expose_pdf(conn: Connection, site_id: int, *, today: dt.date | None = None, 
     """The PDF exposé of a published site and a file name for it; ``base_url`` is where the service is
     reached (printed as the address of the detail page)."""
     from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
 
     site, svg = _site_and_map(conn, site_id)
-    html = print_document(site, svg, today=today or dt.date.today(), base_url=base_url)
-    pdf = HTML(string=html, base_url=None, url_fetcher=_no_fetch).write_pdf()
+    photo = None
+    if site.get("photos"):
+        content, media_type, _ = site_photos.public_photo(conn, site_id, site["photos"][0]["id"])
+        photo = (content, media_type)
+    html = print_document(site, svg, today=today or dt.date.today(), base_url=base_url, photo=photo)
+    # only what the document carries itself (the photo as a data: URI); any other URL stops the rendering
+    only_inline = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
+    pdf = HTML(string=html, base_url=None, url_fetcher=only_inline).write_pdf()
     assert pdf is not None
     return pdf, f"expose-flaeche-{site_id}.pdf"

@@ -194,3 +194,25 @@ def test_estates_listed_balanced_and_created(tmp_path: Path, conn: Connection) -
                         {"e": estate_id}).one() == (90000, ["water", "electricity"])
     refused = invoke("estates", "create", str(spec))                          # metres given as CRS84
     assert refused.exit_code == 1 and "no longitude/latitude" in refused.output
+
+
+def test_site_photos_added_listed_and_removed(tmp_path: Path, conn: Connection) -> None:
+    from PIL import Image
+
+    site_id = conn.execute(text("SELECT id FROM core.sites WHERE name = 'Ehemaliges Porzellanwerk Ilmenau'")).scalar_one()
+    Image.new("RGB", (40, 30), (90, 120, 80)).save(tmp_path / "werk.png")
+    added = invoke("sites", "photo-add", str(site_id), str(tmp_path / "werk.png"), "--caption", "Das Werksgelände",
+                   "--credit", "Stadt Ilmenau")
+    assert added.exit_code == 0, added.output
+    photo_id = conn.execute(text("SELECT id FROM core.site_photos WHERE site_id = :s"), {"s": site_id}).scalar_one()
+    assert f"photo {photo_id} of site {site_id}: 40×30 image/png" in added.output
+    listed = invoke("sites", "photos", str(site_id))
+    assert "Das Werksgelände" in listed.output and "Stadt Ilmenau" in listed.output and "cli:tester" in listed.output
+    (tmp_path / "notes.txt").write_text("kein Bild")
+    for args, message in [((str(tmp_path / "notes.txt"), "--caption", "Ein Bild", "--credit", "Ich"), "kein lesbares"),
+                          ((str(tmp_path / "gone.jpg"), "--caption", "Ein Bild", "--credit", "Ich"), "gone.jpg"),
+                          ((str(tmp_path / "werk.png"), "--caption", "x", "--credit", "Ich"), "--caption")]:
+        refused = invoke("sites", "photo-add", str(site_id), *args)
+        assert refused.exit_code == 1 and message in refused.output, refused.output
+    assert invoke("sites", "photo-remove", str(site_id), str(photo_id)).exit_code == 0
+    assert "has no photos" in invoke("sites", "photos", str(site_id)).output

@@ -50,7 +50,8 @@ def parameter_values(client: TestClient, conn: Connection) -> dict[str, list[str
     return {"site_id": published + hidden, "key": [owned], "estate_id": ids("core.estates"),
             "project_id": ids("core.construction_projects"), "report_id": ids("core.site_reports"),
             "collection_id": collections, "tms": ["WebMercatorQuad"],
-            "run_id": ids("analysis.runs")[:3] or ["1"], "candidate_id": ids("analysis.candidates")[:3] or ["1"]}
+            "run_id": ids("analysis.runs")[:3] or ["1"], "candidate_id": ids("analysis.candidates")[:3] or ["1"],
+            "photo_id": ids("core.site_photos")[:3] or ["1"]}
 
 
 def tiles(conn: Connection) -> list[tuple[int, int, int]]:

@@ -182,7 +182,7 @@ def test_one_site_and_unpublished_ones_are_404_in_german(client: TestClient, con
     site_id = next(iter(published(conn)))
     r = client.get(f"/api/public/sites/{site_id}")
     assert r.status_code == 200 and r.json()["properties"]["id"] == site_id
-    assert set(r.json()["properties"]) == PUBLIC_FIELDS
+    assert set(r.json()["properties"]) == PUBLIC_FIELDS | {"photos"}      # one site: with its photos
     hidden = conn.execute(text("SELECT id FROM core.sites WHERE NOT published LIMIT 1")).scalar_one()
     r = client.get(f"/api/public/sites/{hidden}")
     assert r.status_code == 404 and r.headers["content-type"] == "application/problem+json"

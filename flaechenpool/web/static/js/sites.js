@@ -41,6 +41,16 @@ function fact(term, value) {
   return value == null || value === "–" ? null : [h("dt", {}, term), h("dd", {}, value)];
 }
 
+/** The first photo of a site with its caption and credit (the caption is its text alternative). */
+function photo(photos) {
+  if (!photos || photos.length === 0) return null;
+  const first = photos[0];
+  const more = photos.length > 1 ? ` · ${photos.length - 1} weitere auf der Detailseite` : "";
+  return h("figure", { class: "card-photo" },
+    h("img", { src: first.url, alt: first.caption, width: first.width, height: first.height, loading: "lazy" }),
+    h("figcaption", {}, `${first.caption} · Foto: ${first.credit}${more}`));
+}
+
 /** Fills the card of a site; returns the slot the inquiry form goes into. */
 export function renderCard(card, feature, onClose) {
   const p = feature.properties;
@@ -55,6 +65,7 @@ export function renderCard(card, feature, onClose) {
       [p.municipality, label(KIND, p.kind), p.status ? label(STATUS, p.status) : null].filter(Boolean).join(" · ")),
     isIllustrative(p) ? h("p", { class: "illustrative-note" },
       "Erfundene Beispielfläche aus den Demodaten (illustrativ) – kein reales Angebot.") : null,
+    photo(p.photos),
     h("dl", { class: "facts" },
       fact("Fläche", area(p.area_m2)),
       fact("Preis", price(p.asking_price_eur_m2)),
