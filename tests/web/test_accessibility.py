@@ -3,8 +3,14 @@ the keyboard (in tab order, or with the arrow keys inside the tab list) and a vi
 
 from __future__ import annotations
 
+import hashlib
+import io
+from collections.abc import Iterator
+
+import pytest
+from PIL import Image
 from playwright.sync_api import Page
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, create_engine, text
 
 from flaechenpool.settings import PROJECT_ROOT
 from tests.web.conftest import Site
@@ -113,14 +119,35 @@ def _map_page_violations(site: Site, site_id: int) -> dict[str, list[str]]:
     return {state: v for state, v in found.items() if v}
 
 
-def test_axe_finds_no_wcag_violations_on_the_map_page(site: Site, phone: Site, conn: Connection) -> None:
-    site_id = conn.execute(text("SELECT min(id) FROM core.sites WHERE published AND retired_at IS NULL")).scalar()
-    assert _map_page_violations(site, site_id) == {}
-    assert _map_page_violations(phone, site_id) == {}
+@pytest.fixture
+def photographed(site: Site) -> Iterator[int]:
+    """A published site with a photo, committed for the live server (removed afterwards)."""
+    image = io.BytesIO()
+    Image.new("RGB", (80, 50), (110, 140, 90)).save(image, format="PNG")
+    engine = create_engine(site.server.database_url)
+    with engine.begin() as conn:
+        site_id, photo_id = conn.execute(text(
+            "INSERT INTO core.site_photos (site_id, caption, credit, media_type, width, height, content, sha256) "
+            "SELECT min(id), 'Luftbild der Fläche (Test)', 'Browsertest', 'image/png', 80, 50, :b, :h "
+            "FROM core.public_sites RETURNING site_id, id"),
+            {"b": image.getvalue(), "h": hashlib.sha256(image.getvalue()).hexdigest()}).one()
+    try:
+        yield int(site_id)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM core.site_photos WHERE id = :i"), {"i": photo_id})
+        engine.dispose()
 
 
-def test_axe_finds_no_wcag_violations_on_the_detail_and_legal_pages(site: Site, conn: Connection) -> None:
-    site_id = conn.execute(text("SELECT min(id) FROM core.sites WHERE published AND retired_at IS NULL")).scalar()
+def test_axe_finds_no_wcag_violations_on_the_map_page(site: Site, phone: Site, photographed: int) -> None:
+    assert _map_page_violations(site, photographed) == {}
+    assert site.page.locator(".card-photo img").get_attribute("alt") == "Luftbild der Fläche (Test)"
+    assert site.page.evaluate("document.querySelector('.card-photo img').naturalWidth") == 80    # loaded
+    assert _map_page_violations(phone, photographed) == {}
+
+
+def test_axe_finds_no_wcag_violations_on_the_detail_and_legal_pages(site: Site, photographed: int) -> None:
+    site_id = photographed
     found = {}
     for path in (f"/flaechen/{site_id}", "/impressum", "/datenschutz", "/barrierefreiheit"):
         site.page.goto(site.server.url + path)
