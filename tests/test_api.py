@@ -24,6 +24,19 @@ def test_health_reports_database_postgis_and_counts(client: TestClient, conn: Co
     assert counts["municipalities"] == 8
     assert counts["parcels"] == conn.execute(text("SELECT count(*) FROM core.parcels WHERE valid_to IS NULL")).scalar()
     assert counts["stations"] == 312 and counts["sites"] > 10 and counts["vacancies"] > 10
+    assert set(body["notifications"]) == {"sending", "waiting", "failing", "oldest_waiting_since"}
+    assert body["notifications"]["sending"] is False          # no SMTP server in the tests' settings
+
+
+def test_health_shows_notifications_that_wait_or_fail(client: TestClient, conn: Connection) -> None:
+    conn.execute(text("UPDATE core.notifications SET sent_at = now(), sent_to = '{}' WHERE sent_at IS NULL"))
+    for reference, attempts in (("M-2026-0000AAAA", 0), ("M-2026-0000BBBB", 3)):
+        conn.execute(text("INSERT INTO core.notifications (kind, reference, municipality_ags, attempts, last_error) "
+                          "VALUES ('site_report', :r, '16070029', :a, 'ConnectionRefusedError')"),
+                     {"r": reference, "a": attempts})
+    state = client.get("/health").json()["notifications"]
+    assert (state["waiting"], state["failing"]) == (2, 1) and state["oldest_waiting_since"]
+    assert "ConnectionRefused" not in client.get("/health").text          # no server details for everyone
 
 
 def test_start_page_is_german_and_lists_published_sites_without_personal_data(client: TestClient,

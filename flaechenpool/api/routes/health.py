@@ -1,4 +1,4 @@
-"""GET /health: database, PostGIS version, schema revision and row counts."""
+"""GET /health: database, PostGIS version, schema revision, row counts and the e-mail notifications' state."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from flaechenpool.api.deps import ConnectionDep
+from flaechenpool.api.deps import ConnectionDep, SettingsDep
 from flaechenpool.health import health
 
 router = APIRouter(tags=["service"])
 
 
 @router.get("/health", summary="Service and database health with row counts per table")
-def get_health(conn: ConnectionDep) -> dict[str, Any]:
-    return health(conn)
+def get_health(conn: ConnectionDep, settings: SettingsDep) -> dict[str, Any]:
+    return health(conn, sending=settings.mail.smtp_host is not None)
