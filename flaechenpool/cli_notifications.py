@@ -4,7 +4,7 @@ site reports (``flaechenpool.notifications``). The service sends them every ``ma
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -47,15 +47,23 @@ def _no_smtp_server() -> None:
 
 
 @notifications_app.command("send")
-def notifications_send() -> None:
+def notifications_send(
+    retry: Annotated[bool, typer.Option("--retry", help="Also those waiting for their next attempt (after the "
+                                                        "mail settings were fixed)")] = False,
+) -> None:
     """Send what is due now (the service does this every mail.every_s seconds)."""
     from flaechenpool import notifications
 
     settings = _settings()
     if settings.mail.smtp_host is None:
         _run(_no_smtp_server)
-    report = _as_operator("notifications send", lambda conn: notifications.send_due(
-        conn, settings.mail, settings.public), settings)
+
+    def send(conn: Any) -> notifications.SendReport:
+        if retry:
+            notifications.retry_now(conn)
+        return notifications.send_due(conn, settings.mail, settings.public)
+
+    report = _as_operator("notifications send", send, settings)
     out.print(f"{report.sent} sent, {report.failed} failed (tried again later), {report.without_recipient} without "
               f"recipient" + (f", {report.deleted} older sent ones deleted" if report.deleted else ""))
     if report.failed or report.without_recipient:

@@ -303,6 +303,13 @@ def send_due(conn: Connection, mail: MailSettings, public: PublicSettings, *, li
     return SendReport(sent, failed, without, obsolete, deleted)
 
 
+def retry_now(conn: Connection) -> int:
+    """Make every notification waiting for its next attempt due now (after the mail settings were fixed);
+    returns how many."""
+    return conn.execute(text("UPDATE core.notifications SET next_attempt_at = now() "
+                             "WHERE sent_at IS NULL AND next_attempt_at > now()")).rowcount
+
+
 def list_notifications(conn: Connection, *, pending: bool = False, limit: int = 100) -> list[dict[str, Any]]:
     """The newest notifications (``pending``: only those not sent yet), with state and last error."""
     return [dict(row) for row in conn.execute(text(

@@ -112,6 +112,8 @@ def test_e_mail_addresses_and_notifications_are_set_listed_and_checked(conn: Con
 
 def test_notifications_are_listed_and_sending_needs_an_smtp_server(conn: Connection,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    # what other tests committed waits out this one (its transaction is rolled back)
+    conn.execute(text("UPDATE core.notifications SET sent_at = now(), sent_to = '{}' WHERE sent_at IS NULL"))
     assert "no notifications waiting" in invoke("notifications", "list", "--pending").output
     reference = conn.execute(text(
         "SELECT core.submit_site_report('vacant_building', 'Das Haus steht seit drei Jahren leer.', ST_X(p), ST_Y(p), "
@@ -131,3 +133,8 @@ def test_notifications_are_listed_and_sending_needs_an_smtp_server(conn: Connect
     assert failed.exit_code == 0 and "0 sent, 1 failed" in failed.output, failed.output
     pending = invoke("notifications", "list", "--pending")
     assert "retrying" in pending.output and "Connection" in pending.output
+    assert "0 sent, 0 failed" in invoke("notifications", "send").output        # waits for its next attempt
+    retried = invoke("notifications", "send", "--retry")                        # the settings were fixed
+    assert "0 sent, 1 failed" in retried.output, retried.output
+    assert conn.execute(text("SELECT attempts FROM core.notifications WHERE reference = :r"),
+                        {"r": reference}).scalar_one() == 2
