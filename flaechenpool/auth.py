@@ -53,20 +53,29 @@ class Principal:
 ANONYMOUS = Principal(username="anonymous", role="public")
 
 
+def require_municipality(conn: Connection, ags: str) -> None:
+    """A 404 (``NotFound``) unless the municipality ``ags`` is in the database."""
+    if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM core.municipalities WHERE ags = :a)"), {"a": ags}).scalar():
+        raise NotFound(f"no municipality {ags}")
+
+
+def all_municipalities(conn: Connection) -> list[str]:
+    """The keys (AGS) of every municipality in the database, in order."""
+    return list(conn.execute(text("SELECT ags FROM core.municipalities ORDER BY ags")).scalars())
+
+
 def municipalities_for(conn: Connection, principal: Principal, municipality: str | None, what: str) -> list[str]:
     """Whose personal data (or report queue) ``principal`` asks for: the municipality named (checked),
     else all of theirs; admins every municipality. ``what`` names the data in the refusal."""
-    from flaechenpool.errors import NotFound, PermissionDenied
+    from flaechenpool.errors import PermissionDenied
 
     if municipality is not None:
-        if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM core.municipalities WHERE ags = :a)"),
-                            {"a": municipality}).scalar():
-            raise NotFound(f"no municipality {municipality}")
+        require_municipality(conn, municipality)
         if not principal.may_read_personal_data(municipality):
             raise PermissionDenied(f"{what} of municipality {municipality} are not readable for this user")
         return [municipality]
     if principal.role == "admin":
-        return list(conn.execute(text("SELECT ags FROM core.municipalities ORDER BY ags")).scalars())
+        return all_municipalities(conn)
     if principal.role != "land_manager" or not principal.municipalities:
         raise PermissionDenied(f"{what} are readable for land managers of the municipality only")
     return list(principal.municipalities)

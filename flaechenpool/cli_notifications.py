@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _run, _settings, _when, out
+from flaechenpool.cli import _as_operator, _read, _run, _settings, _when, out
 
 notifications_app = typer.Typer(help="E-mail notifications of new inquiries and site reports.", no_args_is_help=True)
 
@@ -22,8 +22,7 @@ def notifications_list(
     """The newest notifications: what arrived, when, whether and to whom it was sent, the last error."""
     from flaechenpool import notifications
 
-    rows = _as_operator("notifications list", lambda conn: notifications.list_notifications(
-        conn, pending=pending, limit=limit))
+    rows = _read(lambda conn: notifications.list_notifications(conn, pending=pending, limit=limit))
     if not rows:
         out.print("no notifications" + (" waiting" if pending else ""))
         return

@@ -9,7 +9,7 @@ applies role, municipality and activity changes once its cached check of a token
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -18,6 +18,13 @@ from flaechenpool.cli import _as_operator, _when, out
 
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
+
+
+def _email(user: dict[str, Any]) -> str:
+    """A user's e-mail address as the lists show it, saying when they get no notifications."""
+    if user["email"] is None:
+        return "–"
+    return user["email"] + ("" if user["notify"] else " (no notifications)")
 
 
 @user_app.command("add")
@@ -50,8 +57,7 @@ def user_list() -> None:
                    "created"):
         table.add_column(column)
     for u in users:
-        email = "–" if u["email"] is None else u["email"] if u["notify"] else f"{u['email']} (no notifications)"
-        table.add_row(u["username"], u["display_name"], u["role"], ", ".join(u["municipalities"]) or "–", email,
+        table.add_row(u["username"], u["display_name"], u["role"], ", ".join(u["municipalities"]) or "–", _email(u),
                       "yes" if u["active"] else "[red]no[/red]", str(u["usable_tokens"]), _when(u["last_used_at"]),
                       _when(u["created_at"]))
     out.print(table)
@@ -77,9 +83,8 @@ def user_change(
         raise typer.BadParameter("give --role, --municipality, --display-name, --email or --notify/--no-notify")
     user = _as_operator("user change", lambda conn: change_user(conn, username, role=role, municipalities=municipality,
                                                              display_name=display_name, email=email, notify=notify))
-    mail = "–" if user["email"] is None else user["email"] + ("" if user["notify"] else " (no notifications)")
     out.print(f"user {username}: role {user['role']}, municipalities {', '.join(user['municipalities']) or '–'}, "
-              f"name {user['display_name']}, e-mail {mail}", highlight=False)
+              f"name {user['display_name']}, e-mail {_email(user)}", highlight=False)
 
 
 @user_app.command("deactivate")

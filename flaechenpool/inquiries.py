@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import Connection, text
 
 from flaechenpool import consent, intake
-from flaechenpool.auth import Principal, municipalities_for
+from flaechenpool.auth import Principal, all_municipalities, municipalities_for, require_municipality
 from flaechenpool.errors import InputError, NotFound, PermissionDenied
 from flaechenpool.ratelimit import RateLimiter
 from flaechenpool.settings import PublicSettings
@@ -89,12 +89,10 @@ def demand(conn: Connection, principal: Principal, *, municipality: str | None =
     if principal.role not in ("planner", "land_manager", "admin"):
         raise PermissionDenied("the demand for sites is for planners, land managers and admins")
     if municipality is not None:
-        if not conn.execute(text("SELECT EXISTS (SELECT 1 FROM core.municipalities WHERE ags = :a)"),
-                            {"a": municipality}).scalar():
-            raise NotFound(f"no municipality {municipality}")
+        require_municipality(conn, municipality)
         municipalities = [municipality]
     else:
-        municipalities = list(conn.execute(text("SELECT ags FROM core.municipalities ORDER BY ags")).scalars())
+        municipalities = all_municipalities(conn)
     sites: dict[int, dict[str, Any]] = {}
     for row in conn.execute(text("SELECT * FROM personal.inquiry_counts(CAST(:m AS text[]))"),
                             {"m": municipalities}).mappings():

@@ -15,9 +15,10 @@ from sqlalchemy import Connection, text
 
 from flaechenpool import intake
 from flaechenpool.auth import Principal
-from flaechenpool.errors import Conflict, NotFound, PermissionDenied
+from flaechenpool.errors import Conflict, NotFound
 from flaechenpool.photos import check_photo
 from flaechenpool.settings import PublicSettings
+from flaechenpool.sites import site_for_change
 
 MAX_PER_SITE = 12
 _COLUMNS = "id, site_id, position, caption, credit, media_type, width, height, sha256, provenance"
@@ -36,12 +37,7 @@ class PhotoIn(BaseModel):
 
 
 def _writable_site(conn: Connection, principal: Principal, site_id: int) -> None:
-    row = conn.execute(text("SELECT municipality_ags, retired_at FROM core.sites WHERE id = :i"), {"i": site_id}).first()
-    if row is None:
-        raise NotFound(f"no site {site_id}")
-    if not principal.may_write(row.municipality_ags):
-        raise PermissionDenied(f"only land managers of municipality {row.municipality_ags} may change its sites")
-    if row.retired_at is not None:
+    if site_for_change(conn, principal, site_id)[2] is not None:
         raise Conflict(f"site {site_id} is retired")
 
 

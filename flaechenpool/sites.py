@@ -107,6 +107,13 @@ def _check(principal: Principal, municipality: str) -> None:
         raise PermissionDenied(f"only land managers of municipality {municipality} may change its sites")
 
 
+def site_for_change(conn: Connection, principal: Principal, site_id: int) -> tuple[str, int, str | None]:
+    """Municipality, version and retirement of a site ``principal`` may change (404 / 403 otherwise)."""
+    municipality, version, retired = _municipality_of(conn, site_id)
+    _check(principal, municipality)
+    return municipality, version, retired
+
+
 def _shape_sql(fields: SiteFields, srid: int, params: dict[str, Any]) -> str | None:
     """SQL of the new geometry in EPSG:25832 (drawn or composed from parcels), or None."""
     if fields.geometry is not None:
@@ -186,8 +193,7 @@ def _check_version(site_id: int, current: int, if_match: str | None) -> None:
 def update_site(conn: Connection, principal: Principal, site_id: int, data: SiteFields, *,
                 if_match: str | None, srid: int = 4326, reason: str | None = None, require_match: bool = True) -> int:
     """Change fields (and geometry or parcels) of a site; returns the new version."""
-    municipality, version, retired = _municipality_of(conn, site_id)
-    _check(principal, municipality)
+    municipality, version, retired = site_for_change(conn, principal, site_id)
     if require_match and if_match is None:
         raise PreconditionFailed("send If-Match with the site's ETag so concurrent edits are not overwritten")
     _check_version(site_id, version, if_match)
@@ -216,8 +222,7 @@ def update_site(conn: Connection, principal: Principal, site_id: int, data: Site
 def _prepare_change(conn: Connection, principal: Principal, site_id: int, if_match: str | None, reason: str,
                     what: str) -> None:
     """Checks before a status move or retirement: right, version, not retired, a reason."""
-    municipality, version, retired = _municipality_of(conn, site_id)
-    _check(principal, municipality)
+    municipality, version, retired = site_for_change(conn, principal, site_id)
     _check_version(site_id, version, if_match)
     if retired:
         raise UnprocessableError(f"site {site_id} is retired")

@@ -15,7 +15,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from starlette.concurrency import run_in_threadpool
 
 from flaechenpool import notifications, privacy
@@ -30,16 +30,22 @@ NOTIFICATIONS_ACTOR = "service:notifications"
 T = TypeVar("T")
 
 
+def _as_service(engine: Engine, actor: str, work: Callable[[Connection], T], reason: str | None = None) -> T:
+    """``work(conn)`` in a transaction of its own, as admin with ``actor`` (and ``reason``) in the audit log."""
+    with engine.connect() as conn, acting(conn, actor=actor, role="admin", reason=reason):
+        return work(conn)
+
+
 def purge_once(engine: Engine, settings: Settings) -> privacy.Erased:
-    """One purge in its own transaction, as admin with the actor ``service:retention``."""
-    with engine.connect() as conn, acting(conn, actor=RETENTION_ACTOR, role="admin", reason="retention period ended"):
-        return privacy.purge_expired(conn, settings.public)
+    """One purge, as the actor ``service:retention``."""
+    return _as_service(engine, RETENTION_ACTOR, lambda conn: privacy.purge_expired(conn, settings.public),
+                       reason="retention period ended")
 
 
 def notify_once(engine: Engine, settings: Settings) -> notifications.SendReport:
-    """One turn of the notifications in its own transaction, as admin with the actor ``service:notifications``."""
-    with engine.connect() as conn, acting(conn, actor=NOTIFICATIONS_ACTOR, role="admin"):
-        return notifications.send_due(conn, settings.mail, settings.public)
+    """One turn of the notifications, as the actor ``service:notifications``."""
+    return _as_service(engine, NOTIFICATIONS_ACTOR,
+                       lambda conn: notifications.send_due(conn, settings.mail, settings.public))
 
 
 async def repeat(name: str, every_s: float, turn: Callable[[Engine, Settings], T], engine: Engine,

@@ -1,4 +1,4 @@
-"""Response classes beyond Starlette's."""
+"""Response classes beyond Starlette's, and conditional requests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,11 @@ from collections.abc import Mapping, Sequence
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+
+def is_not_modified(etag: str, if_none_match: str | None) -> bool:
+    """Whether the client's ``If-None-Match`` names ``etag`` (answer 304)."""
+    return bool(if_none_match) and etag in [v.strip() for v in if_none_match.split(",")]  # type: ignore[union-attr]
 
 
 class PartsResponse(Response):

@@ -31,7 +31,8 @@ import uvicorn.config
 from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from flaechenpool.api.tile_front import KnownTile, answer, is_not_modified, known_tile, raw_tile_headers, still_cached
+from flaechenpool.api.responses import is_not_modified
+from flaechenpool.api.tile_front import KnownTile, answer, known_tile, raw_tile_headers, still_cached
 from flaechenpool.features.tiles import Tile
 
 
@@ -109,7 +110,7 @@ class TileProtocol(HttpToolsProtocol):
             if planned is None:
                 return None
             again, tile = planned
-        if is_not_modified(tile, None if if_none_match is None else if_none_match.decode("latin-1")):
+        if is_not_modified(tile.etag, None if if_none_match is None else if_none_match.decode("latin-1")):
             return 304, again.not_modified, b""
         return 200, again.ok, tile.data
 

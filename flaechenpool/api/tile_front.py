@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from flaechenpool.api.deps import Opener, opener_for, reader_for
 from flaechenpool.api.ogc_requests import ready_caller
+from flaechenpool.api.responses import is_not_modified
 from flaechenpool.api.security import known_caller
 from flaechenpool.auth import Principal
 from flaechenpool.errors import FlaechenpoolError
@@ -55,11 +56,6 @@ def tile_headers(tile: tiles.Tile) -> dict[str, str]:
     """The headers of a tile answer (200 and 304): validator, caching and who may keep it."""
     return {"ETag": tile.etag, "Vary": "Authorization",
             "Cache-Control": ("public" if tile.public else "private") + ", no-cache"}
-
-
-def is_not_modified(tile: tiles.Tile, if_none_match: str | None) -> bool:
-    """Whether the client's ``If-None-Match`` names the tile's current ETag (answer 304)."""
-    return bool(if_none_match) and tile.etag in [v.strip() for v in if_none_match.split(",")]  # type: ignore[union-attr]
 
 
 class TileFront:
@@ -176,7 +172,7 @@ def raw_tile_headers(tile: tiles.Tile) -> list[tuple[bytes, bytes]]:
 def answer(tile: tiles.Tile, if_none_match: bytes | None) -> Answer:
     """Status, headers and body of a tile answer: 304 when ``If-None-Match`` names its ETag, else 200."""
     headers = raw_tile_headers(tile)
-    if is_not_modified(tile, None if if_none_match is None else if_none_match.decode("latin-1")):
+    if is_not_modified(tile.etag, None if if_none_match is None else if_none_match.decode("latin-1")):
         return 304, headers, b""
     headers += [(b"content-type", _MVT), (b"content-length", str(len(tile.data)).encode())]
     return 200, headers, tile.data

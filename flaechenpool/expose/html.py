@@ -106,18 +106,17 @@ def detail_page(site: dict[str, Any], map_svg: str) -> str:
                       footer=f"Datenquellen: {escape(ATTRIBUTION)}")
 
 
-def photo_caption(photo: dict[str, Any]) -> str:
-    """Caption and credit of a photo, escaped (under the photo on the page and in the exposé)."""
-    return f"{escape(photo['caption'])} · Foto: {escape(photo['credit'])}"
+def _photo_figure(photo: dict[str, Any], src: str, attributes: str = "") -> str:
+    """A photo with its caption as text alternative, and caption and credit under it (page and exposé)."""
+    return (f'<figure class="photo"><img src="{escape(src)}" alt="{escape(photo["caption"])}"{attributes}>'
+            f"<figcaption>{escape(photo['caption'])} · Foto: {escape(photo['credit'])}</figcaption></figure>")
 
 
 def _photo_section(photos: list[dict[str, Any]]) -> str:
     if not photos:
         return ""
-    figures = "".join(
-        f'<figure class="photo"><img src="{escape(p["url"])}" alt="{escape(p["caption"])}" width="{int(p["width"])}" '
-        f'height="{int(p["height"])}" loading="lazy"><figcaption>{photo_caption(p)}</figcaption></figure>'
-        for p in photos)
+    figures = "".join(_photo_figure(p, p["url"], f' width="{int(p["width"])}" height="{int(p["height"])}" '
+                                                 'loading="lazy"') for p in photos)
     return f'<section aria-labelledby="fotos"><h2 id="fotos">Fotos</h2>{figures}</section>'
 
 
@@ -140,10 +139,7 @@ def plain_page(*, title: str, description: str, main: str, footer: str) -> str:
 def _print_photo(site: dict[str, Any], photo: tuple[bytes, str] | None) -> str:
     if photo is None or not site.get("photos"):
         return ""
-    first = site["photos"][0]
-    uri = f"data:{photo[1]};base64,{base64.b64encode(photo[0]).decode('ascii')}"
-    return (f'<figure class="photo"><img src="{uri}" alt="{escape(first["caption"])}">'
-            f"<figcaption>{photo_caption(first)}</figcaption></figure>")
+    return _photo_figure(site["photos"][0], f"data:{photo[1]};base64,{base64.b64encode(photo[0]).decode('ascii')}")
 
 
 def print_document(site: dict[str, Any], map_svg: str, *, today: dt.date, base_url: str = "",

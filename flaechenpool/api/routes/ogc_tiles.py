@@ -13,9 +13,10 @@ from starlette.concurrency import run_in_threadpool
 
 from flaechenpool.api.deps import Opener, opener_of
 from flaechenpool.api.ogc_requests import base_url, params_of, state_of
+from flaechenpool.api.responses import is_not_modified
 from flaechenpool.api.routes.ogc import ParamsDep, StateDep
 from flaechenpool.api.security import PrincipalDep, get_caller
-from flaechenpool.api.tile_front import is_not_modified, tile_headers
+from flaechenpool.api.tile_front import tile_headers
 from flaechenpool.features import style, tiles, tilesets
 from flaechenpool.features.documents import JSON, MVT
 from flaechenpool.features.service import check_params
@@ -30,7 +31,7 @@ def _json(doc: object, media_type: str = JSON) -> Response:
 
 
 def _tile_response(tile: tiles.Tile, if_none_match: str | None) -> Response:
-    if is_not_modified(tile, if_none_match):
+    if is_not_modified(tile.etag, if_none_match):
         return Response(status_code=304, headers=tile_headers(tile))
     return Response(tile.data, media_type=MVT, headers=tile_headers(tile))
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Header, Response, UploadFile
 
 from flaechenpool import site_photos
 from flaechenpool.api.deps import PublicConnectionDep, SettingsDep
+from flaechenpool.api.responses import is_not_modified
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 
 router = APIRouter(tags=["sites"])
@@ -50,6 +51,6 @@ def public_photo(conn: PublicConnectionDep, site_id: int, photo_id: int,
     content, media_type, sha256 = site_photos.public_photo(conn, site_id, photo_id)
     etag = f'"{sha256[:32]}"'
     headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
-    if if_none_match and etag in [v.strip() for v in if_none_match.split(",")]:
+    if is_not_modified(etag, if_none_match):
         return Response(status_code=304, headers=headers)
     return Response(content, media_type=media_type, headers=headers)
