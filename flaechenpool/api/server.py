@@ -29,10 +29,21 @@ import httptools
 import uvicorn
 import uvicorn.config
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from flaechenpool.api.responses import is_not_modified
-from flaechenpool.api.tile_front import KnownTile, answer, known_tile, raw_tile_headers, still_cached
+from flaechenpool.api.tile_front import (
+    TRIED,
+    KnownTile,
+    Planned,
+    answer,
+    build,
+    known_again,
+    plan_request,
+    raw_tile_headers,
+    still_cached,
+)
 from flaechenpool.features.tiles import Tile
 
 
@@ -58,6 +69,13 @@ def _lines(headers: list[tuple[bytes, bytes]]) -> bytes:
 
 
 @dataclass(frozen=True)
+class _Build:
+    """A tile to build for a request: the plan and the request's ``If-None-Match``."""
+    planned: Planned
+    if_none_match: bytes | None
+
+
+@dataclass(frozen=True)
 class _Again:
     """How to answer a URL again for the same ``Authorization``: the tile and its two header blocks."""
     known: KnownTile
@@ -71,6 +89,7 @@ class TileProtocol(HttpToolsProtocol):
     application: FastAPI            # set by ``tile_protocol``
     again: dict[tuple[bytes, bytes | None], _Again]     # (URL, Authorization) → how to answer it again
     answered = 0                    # requests answered here, for tests and diagnostics
+    built = 0                       # tiles built through ``_start_build``, for tests and diagnostics
     fast = True                     # answer cached tiles here (off after an unexpected error)
     AGAIN_MAX = 16_384              # remembered URLs (some 500 bytes each; no tile data, which the cache holds)
 
@@ -78,17 +97,20 @@ class TileProtocol(HttpToolsProtocol):
         found = None
         if self.fast:
             try:
-                found = self._cached_answer()
+                found = self._fast_answer()
             except Exception:   # uvicorn's protocol changed, or a bug: from now on the application answers all
                 log.exception("cached tiles are answered through the application from now on")
                 type(self).fast = False
         if found is None:
             super().on_headers_complete()
+        elif isinstance(found, _Build):
+            self._start_build(found)
         else:
             self._write(*found)
 
-    def _cached_answer(self) -> tuple[int, bytes, bytes] | None:
-        """Status, header lines and body of the answer, if this request is a cached tile (see the module)."""
+    def _fast_answer(self) -> tuple[int, bytes, bytes] | _Build | None:
+        """Status, header lines and body of the answer, if this request is a cached tile; what building
+        it takes, if it is a tile to build (see the module); else ``None``."""
         parser = self.parser
         if b"/tiles/" not in self.url or b"?" in self.url:
             return None         # not a tile, or a query string: the application answers
@@ -107,28 +129,53 @@ class TileProtocol(HttpToolsProtocol):
         tile = None if again is None else still_cached(self.application, again.known, authorization)
         if tile is None:
             planned = self._plan(key, authorization)
-            if planned is None:
-                return None
+            if planned is None or isinstance(planned, Planned):
+                return None if planned is None else _Build(planned, if_none_match)
             again, tile = planned
         if is_not_modified(tile.etag, None if if_none_match is None else if_none_match.decode("latin-1")):
             return 304, again.not_modified, b""
         return 200, again.ok, tile.data
 
-    def _plan(self, key: tuple[bytes, bytes | None], authorization: bytes | None) -> tuple[_Again, Tile] | None:
-        """How to answer a URL not answered before (or no longer so): ``known_tile``; remembered."""
+    def _plan(self, key: tuple[bytes, bytes | None],
+              authorization: bytes | None) -> tuple[_Again, Tile] | Planned | None:
+        """How to answer a URL not answered before (or no longer so): ``plan_request``; a cached tile's
+        answer is remembered, a tile to build is returned as planned."""
         self.again.pop(key, None)
         url = httptools.parse_url(self.url)
         if url.query or b"%" in url.path:
             return None
-        found = known_tile(self.application, url.path.decode("ascii"), authorization)
-        if found is None:
-            return None
-        tile, known = found
-        again = _Again(known, _lines(answer(tile, None)[1]), _lines(raw_tile_headers(tile)))
+        planned = plan_request(self.application, url.path.decode("ascii"), authorization)
+        if planned is None or not isinstance(planned.tile, Tile):
+            return planned
+        tile = planned.tile
+        again = _Again(known_again(planned), _lines(answer(tile, None)[1]), _lines(raw_tile_headers(tile)))
         if len(self.again) >= self.AGAIN_MAX:
             self.again.clear()
         self.again[key] = again
         return again, tile
+
+    def _start_build(self, job: _Build) -> None:
+        """uvicorn's request/response cycle with the tile's build as its application instead of the
+        whole stack: the plan made here is not made again, and the middlewares are not passed. When the
+        build fails, the application answers (``TRIED``: its tile front does not try again)."""
+        application = self.app
+
+        async def build_tile(scope: Scope, receive: Receive, send: Send) -> None:
+            tile = await build(self.application, job.planned)
+            if tile is None:
+                scope[TRIED] = True
+                await application(scope, receive, send)
+                return
+            status, headers, body = answer(tile, job.if_none_match)
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            type(self).built += 1
+
+        self.app = build_tile
+        try:
+            super().on_headers_complete()
+        finally:
+            self.app = application
 
     def _write(self, status: int, head: bytes, body: bytes) -> None:
         keep_alive = self.parser.should_keep_alive()
@@ -148,7 +195,8 @@ def tile_protocol(app: FastAPI) -> type[HttpToolsProtocol]:
                for name in ("on_headers_complete", "on_response_complete")):
         log.warning("this uvicorn's httptools protocol is not the one TileProtocol knows: not used")
         return HttpToolsProtocol
-    return type("TileProtocol", (TileProtocol,), {"application": app, "again": {}, "answered": 0, "fast": True})
+    return type("TileProtocol", (TileProtocol,), {"application": app, "again": {}, "answered": 0, "built": 0,
+                                                 "fast": True})
 
 
 def log_config(level: str) -> dict[str, Any]:

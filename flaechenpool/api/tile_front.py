@@ -37,6 +37,7 @@ from flaechenpool.features.state import OgcState
 from flaechenpool.features.tilecache import TileKey
 
 _MVT = MVT.encode("latin-1")
+TRIED = "flaechenpool.tile_tried"   # scope key: the HTTP protocol tried to build this tile; the routes answer
 _TILE_PATH = re.compile(r"/ogc/(?:collections/([^/]+)/)?tiles/([^/]+)/(\d{1,2})/(\d{1,9})/(\d{1,9})")
 
 
@@ -65,44 +66,48 @@ class TileFront:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string"):
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string") \
+                and not scope.get(TRIED):
             match = _TILE_PATH.fullmatch(route_path(scope))
-            if match is not None:
-                tile = await self._tile(scope["app"], _header(scope, b"authorization"), match)
-                if tile is not None:
-                    status, headers, body = answer(tile, _header(scope, b"if-none-match"))
-                    await send({"type": "http.response.start", "status": status, "headers": headers})
-                    await send({"type": "http.response.body", "body": body})
-                    return
+            known = None if match is None else _plan(scope["app"], _header(scope, b"authorization"), match)
+            tile = None if known is None else known.tile
+            if isinstance(tile, tiles.TileBuild):
+                tile = await build(scope["app"], known)  # type: ignore[arg-type]
+            if tile is not None:
+                status, headers, body = answer(tile, _header(scope, b"if-none-match"))
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
         await self.app(scope, receive, send)
 
-    @staticmethod
-    async def _tile(app: FastAPI, authorization: bytes | None, match: re.Match[str]) -> tiles.Tile | None:
-        known = _plan(app, authorization, match)
-        if known is None or isinstance(known.tile, tiles.Tile):
-            return None if known is None else known.tile
-        principal, planned = known.principal, known.tile
-        assert planned.sql is not None
-        try:
-            reader = reader_for(app)
-            if reader is None:
-                # no reader, a resting one (the database is unreachable: no second wait for its pool's
-                # timeout), or the tests' savepoint connection: build in a worker thread
-                return await run_in_threadpool(_build, opener_for(app), planned)
-            return planned.finish(await reader.row_as(planned.sql, planned.params, role=principal.role,
-                                                      actor=principal.username))
-        except (FlaechenpoolError, SQLAlchemyError, psycopg.Error, PoolTimeout):
-            return None     # the route answers it (problem+json): the error again, or the tile
+
+async def build(app: FastAPI, known: Planned) -> tiles.Tile | None:
+    """The tile ``known`` plans to build, built under the caller's role (on the event loop through the
+    app's ``AsyncReader``); ``None`` when that fails — the route then answers (problem+json: the error
+    again, or the tile)."""
+    planned = known.tile
+    assert isinstance(planned, tiles.TileBuild) and planned.sql is not None
+    principal = known.principal
+    try:
+        reader = reader_for(app)
+        if reader is None:
+            # no reader, a resting one (the database is unreachable: no second wait for its pool's
+            # timeout), or the tests' savepoint connection: build in a worker thread
+            return await run_in_threadpool(_build, opener_for(app), planned)
+        return planned.finish(await reader.row_as(planned.sql, planned.params, role=principal.role,
+                                                  actor=principal.username))
+    except (FlaechenpoolError, SQLAlchemyError, psycopg.Error, PoolTimeout):
+        return None
 
 
-class _Planned(NamedTuple):
+class Planned(NamedTuple):
     state: OgcState
     principal: Principal
     key: TileKey
     tile: tiles.Tile | tiles.TileBuild
 
 
-def _plan(app: FastAPI, authorization: bytes | None, match: re.Match[str]) -> _Planned | None:
+def _plan(app: FastAPI, authorization: bytes | None, match: re.Match[str]) -> Planned | None:
     """The caller and the tile (cached) or what building it takes, when both are known without the
     database; else ``None`` (the route decides)."""
     collection, tms = match.group(1, 2)
@@ -116,7 +121,7 @@ def _plan(app: FastAPI, authorization: bytes | None, match: re.Match[str]) -> _P
         planned = tiles.plan_tile(state, principal, tileset, tms, z, x, y)
     except FlaechenpoolError:
         return None     # malformed credentials, unknown tile or collection, not readable: the route's answer
-    return _Planned(state, principal, tiles.cache_key(tileset, principal.role, z, x, y), planned)
+    return Planned(state, principal, tiles.cache_key(tileset, principal.role, z, x, y), planned)
 
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]   # status, headers, body
@@ -134,16 +139,19 @@ class KnownTile:
     public: bool
 
 
-def known_tile(app: FastAPI, path: str, authorization: bytes | None) -> tuple[tiles.Tile, KnownTile] | None:
-    """The tile ``GET path`` (no query string; ``path`` as the routes match it) answers when that needs
-    no database and no await — a cached tile of a known caller — and what answering it again takes;
-    ``None`` otherwise."""
+def plan_request(app: FastAPI, path: str, authorization: bytes | None) -> Planned | None:
+    """What answering ``GET path`` (no query string; ``path`` as the routes match it) takes when the
+    caller and the tile are known without the database: the cached tile, or what building it takes;
+    ``None`` otherwise (the routes answer)."""
     match = _TILE_PATH.fullmatch(path)
-    planned = None if match is None else _plan(app, authorization, match)
-    if planned is None or not isinstance(planned.tile, tiles.Tile):
-        return None
+    return None if match is None else _plan(app, authorization, match)
+
+
+def known_again(planned: Planned) -> KnownTile:
+    """What answering the cached tile ``planned`` again takes (see ``KnownTile``)."""
     tile = planned.tile
-    return tile, KnownTile(planned.state, planned.principal.role, planned.key, tile.etag, tile.public)
+    assert isinstance(tile, tiles.Tile)
+    return KnownTile(planned.state, planned.principal.role, planned.key, tile.etag, tile.public)
 
 
 def still_cached(app: FastAPI, known: KnownTile, authorization: bytes | None) -> tiles.Tile | None:

@@ -112,6 +112,13 @@ class TileCache:
                 return entry
         return None
 
+    def clear(self) -> None:
+        """Forget every tile (the statistics stay)."""
+        with self._lock:
+            self._entries.clear()
+            self._by_zoom.clear()
+            self._bytes = 0
+
     def _drop(self, key: TileKey) -> None:
         entry = self._entries.pop(key)
         self._bytes -= len(entry.data)

@@ -95,9 +95,10 @@ def test_cached_tiles_are_answered_by_the_protocol_as_the_routes_answer_them(ser
     planner = {"Authorization": f"Bearer {live_server.tokens['ogc-planner']}"}
     path = _path(TMS.tile(*JENA, 15))
     with httpx.Client(base_url=served.url) as http, no_poll(served):
-        answered = served.protocol.answered
-        first = http.get(path)                      # the route builds it
+        answered, built = served.protocol.answered, served.protocol.built
+        first = http.get(path)                      # built through the protocol's own cycle
         assert first.status_code == 200 and served.protocol.answered == answered
+        assert served.protocol.built == built + 1
         again = [http.get(path) for _ in range(3)]  # planned once, then answered as remembered
         assert served.protocol.answered == answered + 3
         assert (path.encode(), None) in served.protocol.again
@@ -211,6 +212,44 @@ def test_pipelined_close_and_http10_requests_are_answered_in_order(served: Serve
         assert served.protocol.answered == answered + 2
 
 
+def test_a_tile_to_build_is_built_without_the_application_and_answered_as_the_route_does(
+        served: Served, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An uncached tile of a known caller is built by the protocol's own cycle (no middleware, no
+    second plan): the same bytes and headers as the route's answer, a 304 for its ETag. When that build
+    fails, the application answers once — its tile front does not try again — through the route."""
+    from flaechenpool.api import server, tile_front
+
+    tries: list[object] = []
+
+    async def failing(app: FastAPI, known: tile_front.Planned) -> None:
+        tries.append(known.key)
+        return None
+
+    planner = {"Authorization": f"Bearer {live_server.tokens['ogc-planner']}"}
+    cache = served.app.state.ogc.tiles
+    with httpx.Client(base_url=served.url) as http, no_poll(served):
+        for path in (_path(TMS.tile(*JENA, 15)), _path(TMS.tile(*JENA, 13), "tiles")):
+            for headers in ({}, planner):
+                cache.clear()
+                built = served.protocol.built
+                made = http.get(path, headers=headers)
+                assert made.status_code == 200 and made.content and served.protocol.built == built + 1
+
+                cache.clear()
+                with monkeypatch.context() as patched:
+                    patched.setattr(server, "build", failing)
+                    patched.setattr(tile_front, "build", failing)
+                    tried = len(tries)
+                    routed = http.get(path, headers=headers)
+                assert len(tries) == tried + 1 and served.protocol.built == built + 1
+                assert routed.status_code == 200 and routed.content == made.content
+                assert [made.headers[h] for h in SAME_HEADERS] == [routed.headers[h] for h in SAME_HEADERS]
+
+                cache.clear()
+                again = http.get(path, headers={**headers, "If-None-Match": made.headers["etag"]})
+                assert again.status_code == 304 and again.content == b"" and served.protocol.built == built + 2
+
+
 def test_an_unexpected_error_hands_every_request_to_the_application(served: Served,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure inside the protocol's own step (here: planning raises) must not cost the request: the
@@ -220,7 +259,7 @@ def test_an_unexpected_error_hands_every_request_to_the_application(served: Serv
     path = _path(TMS.tile(*JENA, 13))
     with httpx.Client(base_url=served.url) as http, no_poll(served):
         expected = http.get(path)
-        monkeypatch.setattr(server, "known_tile", lambda *a: 1 / 0)
+        monkeypatch.setattr(server, "plan_request", lambda *a: 1 / 0)
         served.protocol.again.clear()
         try:
             answered = served.protocol.answered

@@ -242,7 +242,7 @@ def test_tiles_of_known_callers_are_answered_in_front_of_the_routes(ogc: TestCli
     via_route = ogc.get(path, headers=auth("planner"))          # the token is not known yet: the route
     assert routed == [path] and via_route.status_code == 200
     routed.clear()
-    ogc.app.state.ogc.tiles._entries.clear()
+    ogc.app.state.ogc.tiles.clear()
     built = ogc.get(path, headers=auth("planner"))              # known now: built in front
     cached = ogc.get(path, headers=auth("planner"))             # and from the cache
     public = ogc.get(_path(TMS.tile(*JENA, 16)))                # anonymous, built in front
