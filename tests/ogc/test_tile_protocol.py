@@ -211,6 +211,18 @@ def test_pipelined_close_and_http10_requests_are_answered_in_order(served: Serve
         assert _answers(old) == [(200, "application/vnd.mapbox-vector-tile", tile.content)]
         assert served.protocol.answered == answered + 2
 
+        # tiles to build: the first is built by the protocol's cycle while the others wait behind it
+        served.app.state.ogc.tiles.clear()
+        built = served.protocol.built
+        answers = _answers(_raw(served.url, get % path + get % b"/health" + get % path, 3))
+        assert [(status, body == tile.content) for status, _, body in answers] == [(200, True), (200, False),
+                                                                                  (200, True)]
+        assert served.protocol.built == built + 1 and served.protocol.answered == answered + 2
+        served.app.state.ogc.tiles.clear()
+        closed = _raw(served.url, b"GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path, 2)
+        assert b"connection: close\r\n" in closed.lower() and served.protocol.built == built + 2
+        assert _answers(closed) == [(200, "application/vnd.mapbox-vector-tile", tile.content)]
+
 
 def test_a_tile_to_build_is_built_without_the_application_and_answered_as_the_route_does(
         served: Served, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch) -> None:
