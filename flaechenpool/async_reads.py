@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 import weakref
+from collections import deque
 from collections.abc import Mapping
 from typing import Any
 
@@ -42,6 +43,24 @@ _SET_CONTEXT = ("SELECT set_config('role', %s, false), set_config('flaechenpool.
 Context = tuple[str, str, str]      # database role, actor, plan_cache_mode
 
 
+class HotFirstPool(AsyncConnectionPool):
+    """psycopg's pool handing out the connection returned last (LIFO) instead of the one idle longest.
+
+    psycopg_pool takes connections round robin: after a spell of four parallel clients, one client's
+    tiles went to four backends in turn, each preparing and planning the tile statements anew, each with
+    cold caches (the bench's z16 pass after its four-client items pages: 0.71 of raw SQL, 0.79 with this
+    order; docs/PERFORMANCE.md). Taken last-in first-out, steady traffic stays on the hottest connection,
+    and the ones left idle are those the pool closes after ``max_idle`` (PgBouncer's default order)."""
+
+    async def _get_ready_connection(self, timeout: float | None) -> Any:
+        # psycopg_pool's own step (its idle connections: a deque, taken from the left); in a version
+        # without this step or deque the override is not called or changes nothing
+        idle = getattr(self, "_pool", None)
+        if isinstance(idle, deque) and len(idle) > 1:
+            idle.rotate(1)          # the connection returned last goes first
+        return await super()._get_ready_connection(timeout)
+
+
 class AsyncReader:
     """Read statements on the event loop under the caller's database role (see the module)."""
 
@@ -51,7 +70,7 @@ class AsyncReader:
         url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
         options = f"-c statement_timeout={settings.db.statement_timeout_ms} -c plan_cache_mode=force_generic_plan"
         self._dialect = engine.dialect
-        self._pool = AsyncConnectionPool(
+        self._pool = HotFirstPool(
             url, min_size=1, max_size=settings.db.pool_size, open=False, name="flaechenpool-reads",
             timeout=settings.db.connect_timeout_s,
             kwargs={"autocommit": True, "options": options, "application_name": "flaechenpool-reads",

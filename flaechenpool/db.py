@@ -69,6 +69,7 @@ def create_engine_for(url: str, settings: Settings | None = None) -> Engine:
             url,
             pool_size=settings.db.pool_size,
             max_overflow=settings.db.max_overflow,
+            pool_use_lifo=True,     # the connection returned last: hot caches and plans; idle ones stay idle
             connect_args={
                 "connect_timeout": settings.db.connect_timeout_s,
                 "application_name": "flaechenpool",

@@ -78,3 +78,29 @@ def test_an_unreachable_database_makes_the_reader_rest(monkeypatch: pytest.Monke
         assert asyncio.run(main()) == [True, False, True]
     finally:
         nowhere.dispose()
+
+
+def test_after_parallel_reads_one_client_stays_on_the_connection_used_last(engine: Engine) -> None:
+    """``HotFirstPool``: after four reads at once, reads one after the other keep to the connection returned
+    last (its plans and caches warm) instead of going round the four backends, as psycopg_pool's own
+    order would; the three others stay idle, so the pool can close them after ``max_idle``."""
+    pid = "SELECT pg_backend_pid(), pg_sleep(CAST(:s AS float))"
+
+    async def work(reader: AsyncReader) -> tuple[set[int], list[int]]:
+        parallel = await asyncio.gather(*(reader.row_as(pid, {"s": 0.2}, role="public") for _ in range(4)))
+        one_by_one = [(await reader.row_as(pid, {"s": 0}, role="public"))[0] for _ in range(8)]  # type: ignore[index]
+        return {row[0] for row in parallel}, one_by_one  # type: ignore[index]
+
+    parallel, one_by_one = _run(engine, work)
+    assert len(parallel) == 4                       # four backends were open
+    assert len(set(one_by_one)) == 1 and one_by_one[0] in parallel
+
+
+def test_the_service_pool_hands_out_the_connection_returned_last(engine: Engine) -> None:
+    """SQLAlchemy's pool of the routes is last-in first-out too (``pool_use_lifo``)."""
+    first, second = engine.connect(), engine.connect()
+    pids = [c.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() for c in (first, second)]
+    first.close()
+    second.close()                                  # returned last
+    with engine.connect() as again:
+        assert again.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() == pids[1]
