@@ -10,6 +10,10 @@ read, the first request and the once-a-second change-log poll, a failure while b
 the tile routes, which answer it (built tile, 400, 401, 403, 404, 503) exactly as without this
 middleware. FastAPI's routing and its request and response objects cost more than the cache look-up
 itself (about 0.1 ms a tile on this machine).
+
+Served by ``flaechenpool serve``, most tiles do not reach this middleware: the HTTP protocol
+(``api/server.py``) plans them with ``plan_request`` and answers cached ones or builds them with
+``build``; a request whose build failed there comes here marked ``TRIED`` and goes on to the routes.
 """
 
 from __future__ import annotations
