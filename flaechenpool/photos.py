@@ -44,3 +44,24 @@ def check_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise InputError(UNREADABLE) from None
     return Photo(MEDIA_TYPES[kind], upright.width, upright.height, out.getvalue())
+
+
+THUMBNAIL_SIZE = 320    # pixels on the long side, at most
+
+
+def thumbnail_of(content: bytes) -> bytes:
+    """A small JPEG of a stored photo (``check_photo``'s content) for lists: at most ``THUMBNAIL_SIZE``
+    pixels on its long side, transparency laid on white."""
+    with Image.open(io.BytesIO(content)) as image:
+        small = image.copy()
+    small.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
+    if small.mode in ("RGBA", "LA", "P"):
+        small = small.convert("RGBA")
+        background = Image.new("RGB", small.size, (255, 255, 255))
+        background.paste(small, mask=small.getchannel("A"))
+        small = background
+    elif small.mode != "RGB":
+        small = small.convert("RGB")
+    out = io.BytesIO()
+    small.save(out, format="JPEG", quality=80, optimize=True)
+    return out.getvalue()

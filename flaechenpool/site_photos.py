@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 from flaechenpool import intake
 from flaechenpool.auth import Principal
 from flaechenpool.errors import Conflict, NotFound
-from flaechenpool.photos import check_photo
+from flaechenpool.photos import check_photo, thumbnail_of
 from flaechenpool.settings import PublicSettings
 from flaechenpool.sites import site_for_change
 
@@ -52,9 +52,9 @@ def add_photo(conn: Connection, principal: Principal, site_id: int, data: bytes,
             raise Conflict(f"site {site_id} has {MAX_PER_SITE} photos already; remove one first")
         row = conn.execute(text(
             f"INSERT INTO core.site_photos (site_id, position, caption, credit, media_type, width, height, content, "
-            f"sha256) VALUES (:s, :p, :c, :cr, :m, :w, :h, :b, :sha) RETURNING {_COLUMNS}"),
+            f"thumbnail, sha256) VALUES (:s, :p, :c, :cr, :m, :w, :h, :b, :t, :sha) RETURNING {_COLUMNS}"),
             {"s": site_id, "p": text_in.position, "c": text_in.caption, "cr": text_in.credit, "m": photo.media_type,
-             "w": photo.width, "h": photo.height, "b": photo.content,
+             "w": photo.width, "h": photo.height, "b": photo.content, "t": thumbnail_of(photo.content),
              "sha": hashlib.sha256(photo.content).hexdigest()}).mappings().one()
     return dict(row)
 
@@ -84,10 +84,14 @@ def public_photos(conn: Connection, site_id: int) -> list[dict[str, Any]]:
         "ORDER BY position, id"), {"s": site_id}).mappings()]
 
 
-def public_photo(conn: Connection, site_id: int, photo_id: int) -> tuple[bytes, str, str]:
-    """Bytes, media type and hash of a photo of a published site; 404 (German) otherwise."""
-    row = conn.execute(text("SELECT content, media_type, sha256 FROM core.public_site_photos "
+def public_photo(conn: Connection, site_id: int, photo_id: int, *,
+                 thumbnail: bool = False) -> tuple[bytes, str, str]:
+    """Bytes, media type and hash of a photo of a published site, or of its thumbnail (JPEG; the hash of
+    the photo it was made from); 404 (German) otherwise."""
+    row = conn.execute(text("SELECT content, media_type, thumbnail, sha256 FROM core.public_site_photos "
                             "WHERE id = :p AND site_id = :s"), {"p": photo_id, "s": site_id}).first()
     if row is None:
         raise NotFound(f"Die Fläche {site_id} hat kein veröffentlichtes Foto {photo_id}.")
+    if thumbnail:
+        return bytes(row.thumbnail), "image/jpeg", row.sha256
     return bytes(row.content), row.media_type, row.sha256

@@ -76,6 +76,39 @@ def test_a_photo_is_stored_without_metadata_and_shown_with_the_published_site(
                                "AND row_key = :k"), {"k": str(photo["id"])}).one()
     assert logged.actor == "lm-ilmenau" and "content" not in logged.after
     assert logged.after["bytes"] == len(image.content) and logged.after["caption"] == CAPTION
+    assert "thumbnail" not in logged.after and logged.after["thumbnail_bytes"] > 0
+
+
+def test_the_list_of_published_sites_shows_the_first_photos_thumbnail(
+        client: TestClient, conn: Connection, auth: Callable) -> None:
+    """A thumbnail (JPEG, at most 320 pixels on the long side, transparency on white) of the first photo
+    by position goes with each published site in the list; a site without photos has none."""
+    site_id = site_of(conn, "Ehemaliges Porzellanwerk Ilmenau")
+    wide = io.BytesIO()
+    Image.new("RGBA", (1600, 900), (0, 0, 0, 0)).save(wide, format="PNG")
+    later = upload(client, auth("lm_ilmenau"), site_id, jpeg_with_camera(), position="2").json()
+    first = client.post(f"/api/sites/{site_id}/photos", headers=auth("lm_ilmenau"),
+                        data={"caption": "Luftbild des Werksgeländes", "credit": CREDIT, "position": "1"},
+                        files={"photo": ("luft.png", wide.getvalue(), "image/png")}).json()
+    listed = {f["id"]: f["properties"] for f in client.get("/api/public/sites?municipality=16070029").json()["features"]}
+    url = f"/api/public/sites/{site_id}/photos/{first['id']}/thumbnail"
+    assert listed[site_id]["thumbnail"] == {"url": url, "caption": "Luftbild des Werksgeländes"}
+    assert any(p["thumbnail"] is None for i, p in listed.items() if i != site_id)
+    small = client.get(url)
+    assert small.status_code == 200 and small.headers["content-type"] == "image/jpeg"
+    with Image.open(io.BytesIO(small.content)) as image:
+        assert (image.format, image.size) == ("JPEG", (320, 180))
+        assert image.getpixel((10, 10)) == (255, 255, 255)        # transparency laid on white
+    assert len(small.content) < len(client.get(f"/api/public/sites/{site_id}/photos/{first['id']}").content)
+    assert small.headers["etag"] != client.get(f"/api/public/sites/{site_id}/photos/{first['id']}").headers["etag"]
+    assert client.get(url, headers={"If-None-Match": small.headers["etag"]}).status_code == 304
+    with Image.open(io.BytesIO(client.get(f"/api/public/sites/{site_id}/photos/{later['id']}/thumbnail").content)) as t:
+        assert t.size == (64, 48)                                  # smaller than 320: kept as it is
+
+    hidden = unpublished_ilmenau(conn)
+    photo = upload(client, auth("lm_ilmenau"), hidden, jpeg_with_camera()).json()
+    refused = client.get(f"/api/public/sites/{hidden}/photos/{photo['id']}/thumbnail")
+    assert refused.status_code == 404 and refused.headers["content-type"] == "application/problem+json"
 
 
 def test_photos_of_unpublished_sites_stay_internal(client: TestClient, conn: Connection, auth: Callable) -> None:
@@ -123,5 +156,7 @@ def test_a_removed_photo_is_gone_from_the_public_side(client: TestClient, conn: 
     assert client.delete(path, headers=auth("lm_ilmenau")).status_code == 404
     assert client.get(f"/api/public/sites/{site_id}/photos/{photo['id']}").status_code == 404
     assert client.get(f"/api/public/sites/{site_id}").json()["properties"]["photos"] == []
+    assert client.get(f"/api/public/sites/{site_id}").json()["properties"]["thumbnail"] is None
+    assert client.get(f"/api/public/sites/{site_id}/photos/{photo['id']}/thumbnail").status_code == 404
     assert conn.execute(text("SELECT action FROM audit.log WHERE table_name = 'core.site_photos' AND row_key = :k "
                              "ORDER BY id"), {"k": str(photo["id"])}).scalars().all() == ["insert", "delete"]

@@ -12,6 +12,7 @@ from PIL import Image
 from playwright.sync_api import Page
 from sqlalchemy import Connection, create_engine, text
 
+from flaechenpool.photos import thumbnail_of
 from flaechenpool.settings import PROJECT_ROOT
 from tests.web.conftest import Site
 
@@ -127,10 +128,11 @@ def photographed(site: Site) -> Iterator[int]:
     engine = create_engine(site.server.database_url)
     with engine.begin() as conn:
         site_id, photo_id = conn.execute(text(
-            "INSERT INTO core.site_photos (site_id, caption, credit, media_type, width, height, content, sha256) "
-            "SELECT min(id), 'Luftbild der Fläche (Test)', 'Browsertest', 'image/png', 80, 50, :b, :h "
+            "INSERT INTO core.site_photos (site_id, caption, credit, media_type, width, height, content, thumbnail, "
+            "sha256) SELECT min(id), 'Luftbild der Fläche (Test)', 'Browsertest', 'image/png', 80, 50, :b, :t, :h "
             "FROM core.public_sites RETURNING site_id, id"),
-            {"b": image.getvalue(), "h": hashlib.sha256(image.getvalue()).hexdigest()}).one()
+            {"b": image.getvalue(), "t": thumbnail_of(image.getvalue()),
+             "h": hashlib.sha256(image.getvalue()).hexdigest()}).one()
     try:
         yield int(site_id)
     finally:
@@ -140,6 +142,12 @@ def photographed(site: Site) -> Iterator[int]:
 
 
 def test_axe_finds_no_wcag_violations_on_the_map_page(site: Site, phone: Site, photographed: int) -> None:
+    page = site.open()
+    thumb = page.locator(f"#site-list a[data-site-id='{photographed}'] img.site-thumb")
+    thumb.wait_for()
+    assert thumb.get_attribute("alt") == ""         # decorative in the list: the site's name follows
+    page.wait_for_function("img => img.complete && img.naturalWidth === 80", arg=thumb.element_handle())
+    assert page.locator("#site-list img.site-thumb").count() == 1      # the other sites have no photo
     assert _map_page_violations(site, photographed) == {}
     assert site.page.locator(".card-photo img").get_attribute("alt") == "Luftbild der Fläche (Test)"
     assert site.page.evaluate("document.querySelector('.card-photo img').naturalWidth") == 80    # loaded

@@ -44,13 +44,24 @@ def remove_photo(conn: ActingConnectionDep, principal: PrincipalDep, site_id: in
     return Response(status_code=204)
 
 
+def _image(content: bytes, media_type: str, etag: str, if_none_match: str | None) -> Response:
+    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
+    if is_not_modified(etag, if_none_match):
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=media_type, headers=headers)
+
+
 @router.get("/api/public/sites/{site_id}/photos/{photo_id}", tags=["public"], response_class=Response,
             summary="A photo of a published site (the image)")
 def public_photo(conn: PublicConnectionDep, site_id: int, photo_id: int,
                  if_none_match: Annotated[str | None, Header()] = None) -> Response:
     content, media_type, sha256 = site_photos.public_photo(conn, site_id, photo_id)
-    etag = f'"{sha256[:32]}"'
-    headers = {"ETag": etag, "Cache-Control": "public, max-age=86400"}
-    if is_not_modified(etag, if_none_match):
-        return Response(status_code=304, headers=headers)
-    return Response(content, media_type=media_type, headers=headers)
+    return _image(content, media_type, f'"{sha256[:32]}"', if_none_match)
+
+
+@router.get("/api/public/sites/{site_id}/photos/{photo_id}/thumbnail", tags=["public"], response_class=Response,
+            summary="The thumbnail of a photo of a published site (JPEG, at most 320 pixels)")
+def public_thumbnail(conn: PublicConnectionDep, site_id: int, photo_id: int,
+                     if_none_match: Annotated[str | None, Header()] = None) -> Response:
+    content, media_type, sha256 = site_photos.public_photo(conn, site_id, photo_id, thumbnail=True)
+    return _image(content, media_type, f'"t{sha256[:31]}"', if_none_match)

@@ -39,6 +39,10 @@ json_build_object(
         'updated_at', p.updated_at,
         'expose_url', '/flaechen/' || p.id,
         'expose_pdf_url', '/flaechen/' || p.id || '/expose.pdf',
-        'inquiry_url', '/api/public/sites/' || p.id || '/inquiries'
+        'inquiry_url', '/api/public/sites/' || p.id || '/inquiries',
+        -- the first photo's thumbnail for lists (its caption is the photo's text alternative)
+        'thumbnail', (SELECT json_build_object('url', '/api/public/sites/' || ph.site_id || '/photos/' || ph.id
+                                                      || '/thumbnail', 'caption', ph.caption)
+                      FROM core.public_site_photos ph WHERE ph.site_id = p.id ORDER BY ph.position, ph.id LIMIT 1)
     )
 )

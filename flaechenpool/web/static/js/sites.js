@@ -19,8 +19,14 @@ export function inView(features, view, bboxOf) {
 function listItem(feature, selected) {
   const p = feature.properties;
   const id = siteId(feature);
+  // the first photo's thumbnail: decorative here (the name follows; the card shows the photo with its caption)
+  const thumbnail = p.thumbnail
+    ? h("img", { class: "site-thumb", src: p.thumbnail.url, alt: "", loading: "lazy", width: 96, height: 72 })
+    : null;
   return h("li", {},
-    h("a", { class: "site-item", href: detailUrl(p, id), "data-site-id": id, "aria-current": id === selected ? "true" : null },
+    h("a", { class: "site-item" + (thumbnail ? " with-thumb" : ""), href: detailUrl(p, id), "data-site-id": id,
+      "aria-current": id === selected ? "true" : null },
+      thumbnail,
       h("span", { class: "site-name" }, p.name), isIllustrative(p) ? [" ", illustrativeBadge()] : null,
       h("span", { class: "site-meta" }, `${p.municipality ?? ""} · ${label(KIND, p.kind)}`),
       h("span", { class: "site-facts" },
