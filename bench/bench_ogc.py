@@ -88,9 +88,10 @@ def prepare_database(n: int, *, reuse: bool = False) -> str:
         engine = create_engine_for(url, settings)
         with engine.connect() as conn:
             found = conn.execute(text("SELECT count(*) FROM core.parcels WHERE source = 'bench'")).scalar_one()
-        engine.dispose()
         if found != n:
             raise SystemExit(f"--reuse-db: the database has {found:,} bench parcels, not {n:,}")
+        migrations.upgrade(engine)      # a database of an earlier version of the code: to the current schema
+        engine.dispose()
         return url
     url = recreate_database(server, DATABASE)
     engine = create_engine_for(url, settings)
