@@ -167,7 +167,11 @@ class TileProtocol(HttpToolsProtocol):
         application = self.app
 
         async def build_tile(scope: Scope, receive: Receive, send: Send) -> None:
-            tile = await build(self.application, job.planned)
+            try:
+                tile = await build(self.application, job.planned)
+            except Exception:   # a bug: the application answers it as it answers errors (problem+json)
+                log.exception("building a tile in the HTTP protocol failed; the application answers it")
+                tile = None
             if tile is None:
                 scope[TRIED] = True
                 await application(scope, receive, send)

@@ -237,6 +237,9 @@ def test_a_tile_to_build_is_built_without_the_application_and_answered_as_the_ro
         tries.append(known.key)
         return None
 
+    async def broken(app: FastAPI, known: tile_front.Planned) -> None:
+        raise RuntimeError("a bug")
+
     planner = {"Authorization": f"Bearer {live_server.tokens['ogc-planner']}"}
     cache = served.app.state.ogc.tiles
     with httpx.Client(base_url=served.url) as http, no_poll(served):
@@ -256,6 +259,14 @@ def test_a_tile_to_build_is_built_without_the_application_and_answered_as_the_ro
                 assert len(tries) == tried + 1 and served.protocol.built == built + 1
                 assert routed.status_code == 200 and routed.content == made.content
                 assert [made.headers[h] for h in SAME_HEADERS] == [routed.headers[h] for h in SAME_HEADERS]
+
+                cache.clear()
+                with monkeypatch.context() as patched:        # a bug in the build: the route answers too
+                    patched.setattr(server, "build", broken)
+                    patched.setattr(tile_front, "build", failing)
+                    tried = len(tries)
+                    rescued = http.get(path, headers=headers)
+                assert len(tries) == tried and rescued.status_code == 200 and rescued.content == made.content
 
                 cache.clear()
                 again = http.get(path, headers={**headers, "If-None-Match": made.headers["etag"]})
