@@ -9,6 +9,10 @@ links as the route. FastAPI's routing, its dependency handling and its request a
 cost about half a millisecond of CPU per page on this machine, as much as the database needs for a
 filtered page.
 
+Served by ``flaechenpool serve``, the HTTP protocol (``api/server.py``) calls ``page_of`` itself, past the
+middlewares in front of this one, and hands what it does not answer to the application marked
+``FRONT_TRIED``: this middleware then passes it on without trying again.
+
 Everything else goes on to the route, which answers it exactly as without this middleware: HTML, an
 unknown or stale token, malformed credentials, an unknown collection or one the caller may not read,
 any bad parameter (the route's 400 problem), the first request and the poll, and every database error
@@ -27,7 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from flaechenpool.api.deps import reader_for
 from flaechenpool.api.ogc_requests import base_url, params_of, ready_caller, wants_html
 from flaechenpool.api.responses import PartsResponse
-from flaechenpool.api.tile_front import route_path
+from flaechenpool.api.tile_front import FRONT_TRIED, route_path
 from flaechenpool.errors import FlaechenpoolError
 from flaechenpool.features import documents, service
 
@@ -49,14 +53,20 @@ class ItemsFront:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET":
-            match = _ITEMS_PATH.fullmatch(route_path(scope))
-            if match is not None:
-                result = await _page(Request(scope), match.group(1))
-                if result is not None:
-                    await items_response(result)(scope, receive, send)
-                    return
+        result = await page_of(scope)
+        if result is not None:
+            await items_response(result)(scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+
+async def page_of(scope: Scope) -> service.ItemsResult | None:
+    """The items page a request asks for, when it can be read here (see the module); ``None`` when the
+    route is to answer — also for a request the HTTP protocol tried here already (``FRONT_TRIED``)."""
+    if scope["type"] != "http" or scope["method"] != "GET" or scope.get(FRONT_TRIED):
+        return None
+    match = _ITEMS_PATH.fullmatch(route_path(scope))
+    return None if match is None else await _page(Request(scope), match.group(1))
 
 
 async def _page(request: Request, collection_id: str) -> service.ItemsResult | None:

@@ -16,6 +16,9 @@ one step added once a request's headers are parsed, for a tile of a caller known
   application — past the middleware stack and without planning the tile a second time. Should the
   build fail, the application answers as without this protocol.
 
+An items page (``GET /ogc/collections/{id}/items``) goes the same way past the middleware stack to the
+items front (``items_front.page_of``), and on to the application when that does not answer it.
+
 Everything else — any other request, an unknown caller, a query string, pipelined requests behind one
 still running, ``Expect``, HTTP/1.0, an access log to write, a client not reading — goes on through
 uvicorn to the application as before. Measured on this machine: about 40 % more cached tiles per
@@ -35,12 +38,13 @@ import httptools
 import uvicorn
 import uvicorn.config
 from fastapi import FastAPI
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
+from flaechenpool.api.items_front import items_response, page_of
 from flaechenpool.api.responses import is_not_modified
 from flaechenpool.api.tile_front import (
-    TRIED,
+    FRONT_TRIED,
     KnownTile,
     Planned,
     answer,
@@ -108,7 +112,7 @@ class TileProtocol(HttpToolsProtocol):
                 log.exception("cached tiles are answered through the application from now on")
                 type(self).fast = False
         if found is None:
-            super().on_headers_complete()
+            self._start(self._items_front() if self.fast and self._is_items_page() else None)
         elif isinstance(found, _Build):
             self._start_build(found)
         else:
@@ -160,10 +164,48 @@ class TileProtocol(HttpToolsProtocol):
         self.again[key] = again
         return again, tile
 
+    def _is_items_page(self) -> bool:
+        """A ``GET`` of ``/ogc/collections/{id}/items`` (any query string)."""
+        path = self.url.partition(b"?")[0]
+        return path.endswith(b"/items") and b"/ogc/collections/" in path and self.parser.get_method() == b"GET"
+
+    def _items_front(self) -> ASGIApp:
+        """The items front (``items_front.page_of``) past the middleware stack in front of it; what it does
+        not answer goes on to the application as before, marked so that its items front does not try again."""
+        application, full = self.application, self.app
+
+        async def items(scope: Scope, receive: Receive, send: Send) -> None:
+            scope["app"] = application      # as FastAPI sets it for its middlewares
+            try:
+                result = await page_of(scope)
+            except Exception:   # a bug: the application answers it as it answers errors (problem+json)
+                log.exception("reading an items page in the HTTP protocol failed; the application answers it")
+                result = None
+            if result is None:
+                scope[FRONT_TRIED] = True
+                await full(scope, receive, send)
+            else:
+                await items_response(result)(scope, receive, send)
+
+        return items
+
+    def _start(self, app: ASGIApp | None) -> None:
+        """uvicorn's handling of the parsed request, with ``app`` as its application (``None``: the whole
+        application)."""
+        if app is None:
+            super().on_headers_complete()
+            return
+        application = self.app
+        self.app = app
+        try:
+            super().on_headers_complete()
+        finally:
+            self.app = application
+
     def _start_build(self, job: _Build) -> None:
         """uvicorn's request/response cycle with the tile's build as its application instead of the
         whole stack: the plan made here is not made again, and the middlewares are not passed. When the
-        build fails, the application answers (``TRIED``: its tile front does not try again)."""
+        build fails, the application answers (``FRONT_TRIED``: its tile front does not try again)."""
         application = self.app
 
         async def build_tile(scope: Scope, receive: Receive, send: Send) -> None:
@@ -173,7 +215,7 @@ class TileProtocol(HttpToolsProtocol):
                 log.exception("building a tile in the HTTP protocol failed; the application answers it")
                 tile = None
             if tile is None:
-                scope[TRIED] = True
+                scope[FRONT_TRIED] = True
                 await application(scope, receive, send)
                 return
             status, headers, body = answer(tile, job.if_none_match)
@@ -181,11 +223,7 @@ class TileProtocol(HttpToolsProtocol):
             await send({"type": "http.response.body", "body": body})
             type(self).built += 1
 
-        self.app = build_tile
-        try:
-            super().on_headers_complete()
-        finally:
-            self.app = application
+        self._start(build_tile)
 
     def _write(self, status: int, head: bytes, body: bytes) -> None:
         keep_alive = self.parser.should_keep_alive()

@@ -13,7 +13,7 @@ itself (about 0.1 ms a tile on this machine).
 
 Served by ``flaechenpool serve``, most tiles do not reach this middleware: the HTTP protocol
 (``api/server.py``) plans them with ``plan_request`` and answers cached ones or builds them with
-``build``; a request whose build failed there comes here marked ``TRIED`` and goes on to the routes.
+``build``; a request whose build failed there comes here marked ``FRONT_TRIED`` and goes on to the routes.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from flaechenpool.features.state import OgcState
 from flaechenpool.features.tilecache import TileKey
 
 _MVT = MVT.encode("latin-1")
-TRIED = "flaechenpool.tile_tried"   # scope key: the HTTP protocol tried to build this tile; the routes answer
+FRONT_TRIED = "flaechenpool.front_tried"  # scope key: the HTTP protocol tried the front already; the routes answer
 _TILE_PATH = re.compile(r"/ogc/(?:collections/([^/]+)/)?tiles/([^/]+)/(\d{1,2})/(\d{1,9})/(\d{1,9})")
 
 
@@ -71,7 +71,7 @@ class TileFront:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("query_string") \
-                and not scope.get(TRIED):
+                and not scope.get(FRONT_TRIED):
             match = _TILE_PATH.fullmatch(route_path(scope))
             known = None if match is None else _plan(scope["app"], _header(scope, b"authorization"), match)
             tile = None if known is None else known.tile
