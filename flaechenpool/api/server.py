@@ -165,9 +165,13 @@ class TileProtocol(HttpToolsProtocol):
         return again, tile
 
     def _is_items_page(self) -> bool:
-        """A ``GET`` of ``/ogc/collections/{id}/items`` (any query string)."""
+        """A ``GET`` of ``/ogc/collections/{id}/items`` (any query string) that does not come through a
+        proxy: the links of a page name the scheme and host the client used, which uvicorn's
+        ``ProxyHeadersMiddleware`` takes from ``X-Forwarded-*``; those requests go its way."""
         path = self.url.partition(b"?")[0]
-        return path.endswith(b"/items") and b"/ogc/collections/" in path and self.parser.get_method() == b"GET"
+        if not (path.endswith(b"/items") and b"/ogc/collections/" in path and self.parser.get_method() == b"GET"):
+            return False
+        return not any(name.startswith(b"x-forwarded-") or name == b"forwarded" for name, _ in self.headers)
 
     def _items_front(self) -> ASGIApp:
         """The items front (``items_front.page_of``) past the middleware stack in front of it; what it does

@@ -342,3 +342,11 @@ def test_items_pages_are_read_past_the_middlewares_and_answered_as_the_route_doe
         assert first == second and first["numberReturned"] == 20
         bad = http.get(path + "&limit=x")
         assert bad.status_code == 400 and bad.headers["content-type"] == "application/problem+json"
+
+        # through a proxy (uvicorn trusts 127.0.0.1): links with the scheme the client used, as the route gives
+        monkeypatch.setattr(server, "page_of", in_protocol)
+        taken.clear()
+        proxied = http.get(path, headers={"X-Forwarded-Proto": "https"})
+        assert proxied.status_code == 200 and "protocol" not in taken
+        assert {link["href"].split(":")[0] for link in proxied.json()["links"]} == {"https"}
+        assert {link["href"].split(":")[0] for link in read.json()["links"]} == {"http"}
