@@ -31,8 +31,9 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httptools
 import uvicorn
@@ -54,6 +55,7 @@ from flaechenpool.api.tile_front import (
     raw_tile_headers,
     still_cached,
 )
+from flaechenpool.features import service
 from flaechenpool.features.tiles import Tile
 
 
@@ -71,6 +73,7 @@ class _Answered:
 
 
 _ANSWERED = _Answered()
+T = TypeVar("T")
 log = logging.getLogger("flaechenpool.api")
 
 
@@ -174,24 +177,38 @@ class TileProtocol(HttpToolsProtocol):
         return not any(name.startswith(b"x-forwarded-") or name == b"forwarded" for name, _ in self.headers)
 
     def _items_front(self) -> ASGIApp:
-        """The items front (``items_front.page_of``) past the middleware stack in front of it; what it does
-        not answer goes on to the application as before, marked so that its items front does not try again."""
-        application, full = self.application, self.app
+        """The items front (``items_front.page_of``) past the middleware stack in front of it."""
+        application = self.application
 
-        async def items(scope: Scope, receive: Receive, send: Send) -> None:
+        async def read(scope: Scope) -> service.ItemsResult | None:
             scope["app"] = application      # as FastAPI sets it for its middlewares
+            return await page_of(scope)
+
+        async def respond(result: service.ItemsResult, scope: Scope, receive: Receive, send: Send) -> None:
+            await items_response(result)(scope, receive, send)
+
+        return self._front(read, respond, "reading an items page")
+
+    def _front(self, read: Callable[[Scope], Awaitable[T | None]],
+               respond: Callable[[T, Scope, Receive, Send], Awaitable[None]], doing: str) -> ASGIApp:
+        """An application for uvicorn's cycle that answers with ``respond`` what ``read`` finds; what it does
+        not find, or a bug in either, goes on to the whole application marked ``FRONT_TRIED`` (its fronts do
+        not try again) and is answered as without this protocol (errors as problem+json)."""
+        full = self.app
+
+        async def front(scope: Scope, receive: Receive, send: Send) -> None:
             try:
-                result = await page_of(scope)
-            except Exception:   # a bug: the application answers it as it answers errors (problem+json)
-                log.exception("reading an items page in the HTTP protocol failed; the application answers it")
-                result = None
-            if result is None:
+                found = await read(scope)
+            except Exception:   # a bug: the application answers it as it answers errors
+                log.exception("%s in the HTTP protocol failed; the application answers it", doing)
+                found = None
+            if found is None:
                 scope[FRONT_TRIED] = True
                 await full(scope, receive, send)
             else:
-                await items_response(result)(scope, receive, send)
+                await respond(found, scope, receive, send)
 
-        return items
+        return front
 
     def _start(self, app: ASGIApp | None) -> None:
         """uvicorn's handling of the parsed request, with ``app`` as its application (``None``: the whole
@@ -208,26 +225,19 @@ class TileProtocol(HttpToolsProtocol):
 
     def _start_build(self, job: _Build) -> None:
         """uvicorn's request/response cycle with the tile's build as its application instead of the
-        whole stack: the plan made here is not made again, and the middlewares are not passed. When the
-        build fails, the application answers (``FRONT_TRIED``: its tile front does not try again)."""
-        application = self.app
+        whole stack: the plan made here is not made again, and the middlewares are not passed (``_front``)."""
+        application = self.application
 
-        async def build_tile(scope: Scope, receive: Receive, send: Send) -> None:
-            try:
-                tile = await build(self.application, job.planned)
-            except Exception:   # a bug: the application answers it as it answers errors (problem+json)
-                log.exception("building a tile in the HTTP protocol failed; the application answers it")
-                tile = None
-            if tile is None:
-                scope[FRONT_TRIED] = True
-                await application(scope, receive, send)
-                return
+        async def read(scope: Scope) -> Tile | None:
+            return await build(application, job.planned)
+
+        async def respond(tile: Tile, scope: Scope, receive: Receive, send: Send) -> None:
             status, headers, body = answer(tile, job.if_none_match)
             await send({"type": "http.response.start", "status": status, "headers": headers})
             await send({"type": "http.response.body", "body": body})
             type(self).built += 1
 
-        self._start(build_tile)
+        self._start(self._front(read, respond, "building a tile"))
 
     def _write(self, status: int, head: bytes, body: bytes) -> None:
         keep_alive = self.parser.should_keep_alive()

@@ -13,6 +13,7 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
+from flaechenpool.features import async_pages, service
 from tests.factories import bearer, make_tokens
 
 JENA = "16053000"
@@ -52,3 +53,22 @@ def reproject(geometry: shapely.Geometry, source: int, target: int) -> shapely.G
     """The geometry in another CRS, computed with pyproj (x/y in PostGIS order: longitude first)."""
     transformer = _transformer(source, target)
     return shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])))
+
+
+@pytest.fixture
+def ways(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Which way each items page was read: "thread" (items.read_page) or "loop" (async_pages.read_page)."""
+    taken: list[str] = []
+    sync_read, async_read = service.read_page, async_pages.read_page
+
+    def on_thread(*a, **k):  # type: ignore[no-untyped-def]
+        taken.append("thread")
+        return sync_read(*a, **k)
+
+    async def on_loop(*a, **k):  # type: ignore[no-untyped-def]
+        taken.append("loop")
+        return await async_read(*a, **k)
+
+    monkeypatch.setattr(service, "read_page", on_thread)
+    monkeypatch.setattr(async_pages, "read_page", on_loop)
+    return taken

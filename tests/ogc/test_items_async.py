@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from flaechenpool.api.app import create_app
 from flaechenpool.async_reads import AsyncReader
-from flaechenpool.features import async_pages, service
 from flaechenpool.settings import Settings
 from tests.live import LiveServer
 
@@ -28,25 +27,6 @@ def app_client(live_server: LiveServer) -> Iterator[TestClient]:
     with TestClient(app) as client:
         assert client.get(f"{ITEMS}?limit=1").status_code == 200      # prepares the OGC state
         yield client
-
-
-@pytest.fixture
-def ways(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Which way each page was read: "thread" (items.read_page) or "loop" (async_pages.read_page)."""
-    taken: list[str] = []
-    sync_read, async_read = service.read_page, async_pages.read_page
-
-    def on_thread(*a, **k):  # type: ignore[no-untyped-def]
-        taken.append("thread")
-        return sync_read(*a, **k)
-
-    async def on_loop(*a, **k):  # type: ignore[no-untyped-def]
-        taken.append("loop")
-        return await async_read(*a, **k)
-
-    monkeypatch.setattr(service, "read_page", on_thread)
-    monkeypatch.setattr(async_pages, "read_page", on_loop)
-    return taken
 
 
 def _same(a: dict, b: dict) -> None:  # type: ignore[type-arg]

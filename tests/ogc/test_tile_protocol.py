@@ -295,23 +295,14 @@ def test_an_unexpected_error_hands_every_request_to_the_application(served: Serv
 
 
 def test_items_pages_are_read_past_the_middlewares_and_answered_as_the_route_does(
-        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+        served: Served, ways: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """An items page goes from the protocol straight to the items front (``items_front.page_of``), past the
     middleware stack; what the front does not answer, or a bug in it, goes to the application, whose own
     items front does not try again, and the route answers it as without the protocol."""
     from flaechenpool.api import server
-    from flaechenpool.features import async_pages, service
 
-    taken: list[str] = []
-    sync_read, async_read, page_of = service.read_page, async_pages.read_page, server.page_of
-
-    def on_thread(*a, **k):  # type: ignore[no-untyped-def]
-        taken.append("thread")
-        return sync_read(*a, **k)
-
-    async def on_loop(*a, **k):  # type: ignore[no-untyped-def]
-        taken.append("loop")
-        return await async_read(*a, **k)
+    taken = ways        # "thread", "loop" (the items route's two ways) and "protocol"
+    page_of = server.page_of
 
     async def in_protocol(scope):  # type: ignore[no-untyped-def]
         taken.append("protocol")
@@ -321,8 +312,6 @@ def test_items_pages_are_read_past_the_middlewares_and_answered_as_the_route_doe
         taken.append("protocol")
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(service, "read_page", on_thread)
-    monkeypatch.setattr(async_pages, "read_page", on_loop)
     monkeypatch.setattr(server, "page_of", in_protocol)
     path = "/ogc/collections/parcels/items?limit=20&bbox=11.55,50.90,11.63,50.95"
     with httpx.Client(base_url=served.url) as http, no_poll(served):
