@@ -83,6 +83,12 @@ class AsyncReader:
         """False while the reader rests after a pool timeout or a broken connection (see the module)."""
         return time.monotonic() >= self._resting_until
 
+    def stats(self) -> dict[str, int]:
+        """The pool's connections (open, idle) and the reads waiting for one, for monitoring."""
+        counts = self._pool.get_stats()
+        return {"connections": counts.get("pool_size", 0), "idle": counts.get("pool_available", 0),
+                "waiting": counts.get("requests_waiting", 0)}
+
     async def open(self) -> None:
         """Start the pool; its first connection is made in the background (a failure shows on first use)."""
         await self._pool.open(wait=False)

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, text
 from flaechenpool.api.app import create_app
 from flaechenpool.errors import DatabaseUnavailable
 from flaechenpool.settings import Settings
+from tests.live import LiveServer
 
 
 def test_health_reports_database_postgis_and_counts(client: TestClient, conn: Connection) -> None:
@@ -26,6 +27,20 @@ def test_health_reports_database_postgis_and_counts(client: TestClient, conn: Co
     assert counts["stations"] == 312 and counts["sites"] > 10 and counts["vacancies"] > 10
     assert set(body["notifications"]) == {"sending", "waiting", "failing", "oldest_waiting_since"}
     assert body["notifications"]["sending"] is False          # no SMTP server in the tests' settings
+
+
+def test_health_shows_the_tile_cache_and_the_read_pool(client: TestClient, live_server: LiveServer) -> None:
+    """The caches' state for monitoring: tiles counted as they are built and served again; the read pool of
+    a running service with the connection its reads used."""
+    tile = "/ogc/collections/parcels/tiles/WebMercatorQuad/15/10925/17544"
+    assert client.get(tile).status_code == 200 and client.get(tile).status_code == 200
+    tiles = client.get("/health").json()["caches"]["tiles"]
+    assert tiles["tiles"] >= 1 and tiles["misses"] >= 1 and tiles["hits"] >= 1 and tiles["bytes"] >= 0
+    app = create_app(Settings(load_demo=False), database_url=live_server.database_url)
+    with TestClient(app) as running:
+        assert running.get("/ogc/collections/parcels/items?limit=1").status_code == 200   # a read on the loop
+        reads = running.get("/health").json()["caches"]["reads"]
+    assert reads["connections"] >= 1 and reads["waiting"] == 0 and 0 <= reads["idle"] <= reads["connections"]
 
 
 def test_health_shows_notifications_that_wait_or_fail(client: TestClient, conn: Connection) -> None:
