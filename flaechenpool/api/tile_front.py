@@ -74,9 +74,9 @@ class TileFront:
                 and not scope.get(FRONT_TRIED):
             match = _TILE_PATH.fullmatch(route_path(scope))
             known = None if match is None else _plan(scope["app"], _header(scope, b"authorization"), match)
-            tile = None if known is None else known.tile
-            if isinstance(tile, tiles.TileBuild):
-                tile = await build(scope["app"], known)  # type: ignore[arg-type]
+            tile = None
+            if known is not None:
+                tile = await build(scope["app"], known) if isinstance(known.tile, tiles.TileBuild) else known.tile
             if tile is not None:
                 status, headers, body = answer(tile, _header(scope, b"if-none-match"))
                 await send({"type": "http.response.start", "status": status, "headers": headers})
