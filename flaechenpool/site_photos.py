@@ -16,7 +16,7 @@ from sqlalchemy import Connection, text
 from flaechenpool import intake
 from flaechenpool.auth import Principal
 from flaechenpool.errors import Conflict, NotFound
-from flaechenpool.photos import check_photo, thumbnail_of
+from flaechenpool.photos import check_photo
 from flaechenpool.settings import PublicSettings
 from flaechenpool.sites import site_for_change
 
@@ -45,7 +45,7 @@ def add_photo(conn: Connection, principal: Principal, site_id: int, data: bytes,
               limits: PublicSettings) -> dict[str, Any]:
     """Store a photo of the site (checked, without metadata); returns it without its bytes."""
     _writable_site(conn, principal, site_id)
-    photo = check_photo(data, max_bytes=limits.max_photo_bytes, max_pixels=limits.max_photo_pixels)
+    photo = check_photo(data, max_bytes=limits.max_photo_bytes, max_pixels=limits.max_photo_pixels, thumbnail=True)
     with conn.begin_nested() if conn.in_transaction() else conn.begin():
         count = conn.execute(text("SELECT count(*) FROM core.site_photos WHERE site_id = :s"), {"s": site_id}).scalar()
         if count >= MAX_PER_SITE:
@@ -54,7 +54,7 @@ def add_photo(conn: Connection, principal: Principal, site_id: int, data: bytes,
             f"INSERT INTO core.site_photos (site_id, position, caption, credit, media_type, width, height, content, "
             f"thumbnail, sha256) VALUES (:s, :p, :c, :cr, :m, :w, :h, :b, :t, :sha) RETURNING {_COLUMNS}"),
             {"s": site_id, "p": text_in.position, "c": text_in.caption, "cr": text_in.credit, "m": photo.media_type,
-             "w": photo.width, "h": photo.height, "b": photo.content, "t": thumbnail_of(photo.content),
+             "w": photo.width, "h": photo.height, "b": photo.content, "t": photo.thumbnail,
              "sha": hashlib.sha256(photo.content).hexdigest()}).mappings().one()
     return dict(row)
 
@@ -88,10 +88,9 @@ def public_photo(conn: Connection, site_id: int, photo_id: int, *,
                  thumbnail: bool = False) -> tuple[bytes, str, str]:
     """Bytes, media type and hash of a photo of a published site, or of its thumbnail (JPEG; the hash of
     the photo it was made from); 404 (German) otherwise."""
-    row = conn.execute(text("SELECT content, media_type, thumbnail, sha256 FROM core.public_site_photos "
+    image = "thumbnail AS image, 'image/jpeg' AS media_type" if thumbnail else "content AS image, media_type"
+    row = conn.execute(text(f"SELECT {image}, sha256 FROM core.public_site_photos "     # one image, not both
                             "WHERE id = :p AND site_id = :s"), {"p": photo_id, "s": site_id}).first()
     if row is None:
         raise NotFound(f"Die Fläche {site_id} hat kein veröffentlichtes Foto {photo_id}.")
-    if thumbnail:
-        return bytes(row.thumbnail), "image/jpeg", row.sha256
-    return bytes(row.content), row.media_type, row.sha256
+    return bytes(row.image), row.media_type, row.sha256
