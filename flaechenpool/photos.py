@@ -20,10 +20,12 @@ class Photo:
     width: int
     height: int
     content: bytes
+    thumbnail: bytes | None = None      # ``check_photo(…, thumbnail=True)``: see ``thumbnail_of``
 
 
-def check_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
-    """The photo as it will be stored, or a German error naming what is wrong."""
+def check_photo(data: bytes, *, max_bytes: int, max_pixels: int, thumbnail: bool = False) -> Photo:
+    """The photo as it will be stored (with ``thumbnail``: and its thumbnail, from the same decoded image),
+    or a German error naming what is wrong."""
     if not data:
         raise InputError("Das Foto ist leer.")
     if len(data) > max_bytes:
@@ -41,9 +43,10 @@ def check_photo(data: bytes, *, max_bytes: int, max_pixels: int) -> Photo:
                 upright = upright.convert("RGB")
             out = io.BytesIO()
             upright.save(out, format=kind, **({"quality": 90} if kind in ("JPEG", "WEBP") else {}))
+            small = _thumbnail(upright) if thumbnail else None
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise InputError(UNREADABLE) from None
-    return Photo(MEDIA_TYPES[kind], upright.width, upright.height, out.getvalue())
+    return Photo(MEDIA_TYPES[kind], upright.width, upright.height, out.getvalue(), small)
 
 
 THUMBNAIL_SIZE = 320    # pixels on the long side, at most
@@ -53,7 +56,11 @@ def thumbnail_of(content: bytes) -> bytes:
     """A small JPEG of a stored photo (``check_photo``'s content) for lists: at most ``THUMBNAIL_SIZE``
     pixels on its long side, transparency laid on white."""
     with Image.open(io.BytesIO(content)) as image:
-        small = image.copy()
+        return _thumbnail(image)
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    small = image.copy()
     small.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE))
     if small.mode in ("RGBA", "LA", "P"):
         small = small.convert("RGBA")
