@@ -53,6 +53,7 @@ from flaechenpool.api.tile_front import (
     known_again,
     plan_request,
     raw_tile_headers,
+    send_answer,
     still_cached,
 )
 from flaechenpool.features import service
@@ -232,9 +233,7 @@ class TileProtocol(HttpToolsProtocol):
             return await build(application, job.planned)
 
         async def respond(tile: Tile, scope: Scope, receive: Receive, send: Send) -> None:
-            status, headers, body = answer(tile, job.if_none_match)
-            await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
+            await send_answer(send, tile, job.if_none_match)
             type(self).built += 1
 
         self._start(self._front(read, respond, "building a tile"))

@@ -78,9 +78,7 @@ class TileFront:
             if known is not None:
                 tile = await build(scope["app"], known) if isinstance(known.tile, tiles.TileBuild) else known.tile
             if tile is not None:
-                status, headers, body = answer(tile, _header(scope, b"if-none-match"))
-                await send({"type": "http.response.start", "status": status, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
+                await send_answer(send, tile, _header(scope, b"if-none-match"))
                 return
         await self.app(scope, receive, send)
 
@@ -188,6 +186,13 @@ def answer(tile: tiles.Tile, if_none_match: bytes | None) -> Answer:
         return 304, headers, b""
     headers += [(b"content-type", _MVT), (b"content-length", str(len(tile.data)).encode())]
     return 200, headers, tile.data
+
+
+async def send_answer(send: Send, tile: tiles.Tile, if_none_match: bytes | None) -> None:
+    """``answer`` as the two ASGI messages of a response."""
+    status, headers, body = answer(tile, if_none_match)
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _build(opener: Opener, planned: tiles.TileBuild) -> tiles.Tile:
