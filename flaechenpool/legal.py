@@ -73,14 +73,25 @@ def privacy_statement(settings: Settings) -> str:
                   "und wird nach den Vorgaben des Betreibers gelöscht.")
     else:
         visits = "Der Dienst selbst führt kein Protokoll der Seitenaufrufe mit IP-Adressen."
+    web = settings.web
+    if web.basemap_tiles:
+        sources = (f"Schriften, Skripte und die Karteninhalte dieses Dienstes kommen von diesem Server. Die "
+                   f"Hintergrundkarte lädt Ihr Browser jedoch direkt von {escape(web.basemap_provider or '')} "
+                   f"({escape(web.basemap_origin or '')}). Dieser Anbieter erhält dabei Ihre IP-Adresse, die "
+                   "Angaben Ihres Browsers (etwa Typ und Sprache) und den angezeigten Kartenausschnitt, nicht aber "
+                   "Ihre Eingaben in Formulare. Die Hintergrundkarte macht die Lage der Flächen erkennbar "
+                   "(Art. 6 Abs. 1 UAbs. 1 lit. e DSGVO); für die Verarbeitung beim Anbieter gilt dessen "
+                   "Datenschutzerklärung.")
+    else:
+        sources = ("Karten, Schriften und Skripte kommen ausschließlich von diesem Server; beim Aufruf werden keine "
+                   "Daten an Dritte übertragen.")
     versions = ", ".join(f"{CONSENT_NAMES.get(purpose, purpose)}: {escape(c['version'])}"
                          for purpose, c in consent.texts().items())
     body = f"""<h2>Verantwortlich</h2>
 {_operator_block(settings)}
 {dpo}
 <h2>Aufruf der Seiten</h2>
-<p>Diese Seiten setzen keine Cookies und keine Analyse- oder Trackingdienste ein. Karten, Schriften und Skripte
-kommen ausschließlich von diesem Server; beim Aufruf werden keine Daten an Dritte übertragen. {visits}
+<p>Diese Seiten setzen keine Cookies und keine Analyse- oder Trackingdienste ein. {sources} {visits}
 Server des Betreibers, die diesem Dienst vorgeschaltet sind (etwa für die verschlüsselte Verbindung), können eigene
 Protokolle führen.</p>
 <h2>Schutz der Formulare vor Missbrauch</h2>

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -104,6 +105,69 @@ class PublicSettings(BaseModel):
         return self
 
 
+def _origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of an https URL (http only for this machine), else ``None``."""
+    parts = urlsplit(url)
+    if parts.username or parts.password or not parts.hostname or not re.fullmatch(r"[A-Za-z0-9.:\[\]-]+", parts.netloc):
+        return None
+    if parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")):
+        return f"{parts.scheme}://{parts.netloc.lower()}"
+    return None
+
+
+class WebSettings(BaseModel):
+    """The public page's map and who may embed it. By default the page loads nothing from other servers and
+    draws its own offline base map; a raster base map (Hintergrundkarte) such as basemap.de's is an
+    opt-in: visitors' browsers then fetch its tiles from that provider, which the privacy statement says."""
+
+    basemap_tiles: OptionalText = Field(
+        default=None, description="URL template of a raster base map in Web Mercator with {z}, {x} and {y}, "
+        "e.g. https://sgx.geodatenzentrum.de/wmts_basemapde/tile/1.0.0/de_basemapde_web_raster_grau/default/"
+        "GLOBAL_WEBMERCATOR/{z}/{y}/{x}.png (https; http only for localhost).")
+    basemap_attribution: OptionalText = Field(default=None, description="The base map's source and licence as its "
+                                              "provider requires, e.g. '© basemap.de / BKG (CC BY 4.0)'.")
+    basemap_name: OptionalText = Field(default=None, description="Provider named in the privacy statement, e.g. "
+                                       "'Bundesamt für Kartographie und Geodäsie (basemap.de)' (default: the host).")
+    basemap_max_zoom: int = Field(default=18, ge=1, le=22, description="Highest zoom level the base map has.")
+    frame_ancestors: OptionalText = Field(
+        default=None, description="Origins that may embed the page in a frame, separated by spaces, e.g. "
+        "'https://www.ilmenau.de' (default: none but the service itself).")
+
+    @field_validator("basemap_tiles")
+    @classmethod
+    def _tile_template(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if _origin(value) is None or not all(p in value for p in ("{z}", "{x}", "{y}")) \
+                or re.search(r"[\s\"'<>;,]", value):
+            raise ValueError("must be an https URL template with {z}, {x} and {y} (http only for localhost)")
+        return value
+
+    @field_validator("frame_ancestors")
+    @classmethod
+    def _origins(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        for origin in value.split():
+            if _origin(origin) != origin.lower().rstrip("/") or urlsplit(origin).path not in ("", "/"):
+                raise ValueError(f"{origin!r} is not an origin like https://www.example.de")
+        return " ".join(o.lower().rstrip("/") for o in value.split())
+
+    @model_validator(mode="after")
+    def _attributed(self) -> WebSettings:
+        if self.basemap_tiles and not self.basemap_attribution:
+            raise ValueError("web.basemap_attribution is required with web.basemap_tiles (the provider's licence)")
+        return self
+
+    @property
+    def basemap_origin(self) -> str | None:
+        return _origin(self.basemap_tiles) if self.basemap_tiles else None
+
+    @property
+    def basemap_provider(self) -> str | None:
+        return self.basemap_name or (urlsplit(self.basemap_tiles).hostname if self.basemap_tiles else None)
+
+
 class MailSettings(BaseModel):
     """E-mail notifications of the land office (Benachrichtigungen): the service tells the land managers of a
     municipality about each inquiry and site report sent through the public page. Without ``smtp_host``
@@ -187,6 +251,7 @@ class Settings(BaseSettings):
     public: PublicSettings = PublicSettings()
     mail: MailSettings = MailSettings()
     operator: OperatorSettings = OperatorSettings()
+    web: WebSettings = WebSettings()
 
     @field_validator("database_url")
     @classmethod

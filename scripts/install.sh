@@ -44,7 +44,7 @@ if [ ! -f "$stamp" ] || ! .venv/bin/python -c "import flaechenpool.cli" 2>/dev/n
     touch "$stamp"
 fi
 
-# Front-end: MapLibre GL JS from npm (web/package-lock.json), copied where the app serves it.
+# Front-end: MapLibre GL JS and Swagger UI from npm (web/package-lock.json), copied where the app serves it.
 lock_hash="$(sha256sum web/package-lock.json | cut -c1-16)"
 if [ ! -f "web/node_modules/.flaechenpool-$lock_hash" ]; then
     echo "install.sh: installing the front-end packages (npm ci in web/)"
@@ -58,5 +58,14 @@ if [ ! -f "$vendor/.flaechenpool-$lock_hash" ]; then
     cp "$dist/maplibre-gl.mjs" "$dist/maplibre-gl-worker.mjs" "$dist/maplibre-gl.css" \
        web/node_modules/maplibre-gl/LICENSE.txt "$vendor/"
     gzip -9 -k -n "$vendor"/*.mjs "$vendor"/*.css     # served to clients that accept gzip
+    touch "$vendor/.flaechenpool-$lock_hash"
+fi
+# Swagger UI for /docs, served from here too (no CDN: visitors' addresses go to no third party)
+vendor=flaechenpool/web/static/vendor/swagger-ui
+if [ ! -f "$vendor/.flaechenpool-$lock_hash" ]; then
+    rm -rf "$vendor" && mkdir -p "$vendor"
+    dist=web/node_modules/swagger-ui-dist
+    cp "$dist/swagger-ui-bundle.js" "$dist/swagger-ui.css" "$dist/LICENSE" "$dist/NOTICE" "$vendor/"
+    gzip -9 -k -n "$vendor"/*.js "$vendor"/*.css
     touch "$vendor/.flaechenpool-$lock_hash"
 fi

@@ -21,6 +21,7 @@ from flaechenpool import __version__
 from flaechenpool.api import jobs
 from flaechenpool.api.items_front import ItemsFront
 from flaechenpool.api.limits import BodySizeLimit
+from flaechenpool.api.page_headers import PageHeaders, PagePolicy
 from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.problems import add_problem_handlers
 from flaechenpool.api.routes import (
@@ -92,10 +93,13 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
         description="Land-management GIS service for German municipalities: parcels (Flurstücke), sites "
         "(Potenzialflächen), the municipal land pool and reference layers in PostGIS.",
         lifespan=lifespan,
+        docs_url=None,      # /docs is served from the project's own Swagger UI copy (routes/public.py), no CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.principals = PrincipalCache(settings.api.token_cache_seconds)
     add_problem_handlers(app)
+    app.add_middleware(PageHeaders, policy=PagePolicy(settings.web))    # CSP and co. of the HTML pages
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(ItemsFront)    # the items pages of known callers need no routing either
     app.add_middleware(TileFront)     # outermost: the tiles of known callers need no routing

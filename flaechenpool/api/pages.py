@@ -11,7 +11,8 @@ from string import Template
 from typing import Any
 
 from flaechenpool import consent
-from flaechenpool.web import MAPLIBRE, MAPLIBRE_CSS, TEMPLATE_DIR, Assets
+from flaechenpool.settings import WebSettings
+from flaechenpool.web import MAPLIBRE, MAPLIBRE_CSS, SWAGGER_UI, SWAGGER_UI_CSS, TEMPLATE_DIR, Assets
 
 KIND_DE = {
     "brownfield": "Brachfläche", "infill_gap": "Baulücke", "commercial_land": "Gewerbefläche",
@@ -69,15 +70,22 @@ def _json_in_script(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
 
 
-def index_page(sites: list[dict[str, Any]], municipalities: list[dict[str, Any]], assets: Assets) -> str:
+def _basemap(web: WebSettings) -> dict[str, Any] | None:
+    """The raster base map for the page's script (``web.basemap_*``)."""
+    return {"tiles": web.basemap_tiles, "maxzoom": web.basemap_max_zoom} if web.basemap_tiles else None
+
+
+def index_page(sites: list[dict[str, Any]], municipalities: list[dict[str, Any]], assets: Assets,
+               web: WebSettings) -> str:
     """The public map page: filters, list, card, construction projects and the report form.
 
     ``sites`` are GeoJSON features of ``GET /api/public/sites``; ``municipalities`` rows of
     ``/api/public/municipalities`` (ags, name, sites, bbox): the filter offers those with sites, the map
-    labels all of them."""
+    labels all of them. With a base map configured (``web``), the map draws it under its own layers."""
     options = "\n".join(f'              <option value="{escape(m["ags"])}">{escape(m["name"])} ({m["sites"]})</option>'
                         for m in municipalities if m["sites"])
     labels = [{"name": m["name"], "bbox": m["bbox"]} for m in municipalities if m.get("bbox")]
+    basemap, credit = _basemap(web), escape(web.basemap_attribution or "") if web.basemap_tiles else ""
     items = "\n".join(_site_item(s) for s in sites) or "<li>Derzeit sind keine Flächen veröffentlicht.</li>"
     count = f"{len(sites)} veröffentlichte Flächen" if len(sites) != 1 else "1 veröffentlichte Fläche"
     return _template("index.html").substitute(
@@ -85,8 +93,20 @@ def index_page(sites: list[dict[str, Any]], municipalities: list[dict[str, Any]]
         maplibre_css=escape(assets.url(MAPLIBRE_CSS)), page_css=escape(assets.url("css/page.css")),
         maplibre_js=escape(assets.url(MAPLIBRE)), app_js=escape(assets.url("js/app.js")),
         import_map=assets.import_map(), municipality_options=options, initial_count=count,
-        initial_list=items, attribution=ATTRIBUTION, attribution_attr=escape(MAP_ATTRIBUTION),
+        initial_list=items, attribution=ATTRIBUTION,
+        attribution_attr=escape(f"{credit} · {MAP_ATTRIBUTION}" if credit else MAP_ATTRIBUTION),
+        basemap_attr=escape(json.dumps(basemap)) if basemap else "",
+        basemap_credit=f" · Hintergrundkarte: {credit}" if credit else "",
         inquiry_consent_text=escape(consent.INQUIRY.text), inquiry_consent_version=escape(consent.INQUIRY.version),
         report_consent_text=escape(consent.REPORT_CONTACT.text),
         report_consent_version=escape(consent.REPORT_CONTACT.version),
     )
+
+
+def docs_page(openapi_url: str, title: str, assets: Assets) -> str:
+    """``/docs``: Swagger UI over the OpenAPI description, from this server's own copy (FastAPI's default page
+    loads it from a CDN, which would hand every visitor's address to a third party)."""
+    return _template("docs.html").substitute(
+        title=escape(title), openapi_url=escape(openapi_url), favicon=escape(assets.url("favicon.svg")),
+        swagger_css=escape(assets.url(SWAGGER_UI_CSS)), swagger_js=escape(assets.url(SWAGGER_UI)),
+        init_js=escape(assets.url("docs.js")))

@@ -10,6 +10,7 @@ from html import escape
 from typing import Any
 
 from flaechenpool.expose.labels import AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITY, number, words
+from flaechenpool.web import FAVICON
 
 ATTRIBUTION = (
     "Gemeindegrenzen © GeoBasis-DE / BKG 2021 (Daten verändert), dl-de/by-2-0 · Bahnhöfe: Haltestellendaten "
@@ -127,7 +128,7 @@ def plain_page(*, title: str, description: str, main: str, footer: str) -> str:
     return f"""<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} – Flächenpool</title><meta name="description" content="{escape(description)}">
-<style>{STYLE}</style></head>
+<link rel="icon" href="{FAVICON}" type="image/svg+xml"><style>{STYLE}</style></head>
 <body><a class="skip" href="#inhalt">Zum Inhalt springen</a>
 <header><nav aria-label="Navigation"><a href="/">Flächenpool – zur Kartenansicht</a></nav></header>
 <main id="inhalt">

@@ -10,6 +10,8 @@ import json
 from html import escape
 from typing import Any
 
+from flaechenpool.web import FAVICON
+
 CSS = """body{font-family:system-ui,sans-serif;margin:0;color:#1d2a33;background:#f6f7f4}
 header{background:#23532f;color:#fff;padding:1rem 1.5rem}header a{color:#fff}main{padding:1rem 1.5rem;max-width:80rem}
 table{border-collapse:collapse;background:#fff;width:100%}th,td{border-bottom:1px solid #dde;padding:.35rem .5rem;
@@ -21,7 +23,8 @@ def _page(title: str, body: str, links: list[dict[str, Any]] | None = None) -> s
     nav = "".join(f'<a href="{escape(str(link["href"]))}">{escape(str(link.get("title") or link["rel"]))}</a>'
                   for link in (links or []) if link.get("rel") in ("next", "prev", "collection", "data", "items"))
     return (f'<!doctype html><html lang="de"><head><meta charset="utf-8"><title>{escape(title)}</title>'
-            f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{CSS}</style></head>'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1">'
+            f'<link rel="icon" href="{FAVICON}" type="image/svg+xml"><style>{CSS}</style></head>'
             f'<body><header><a href="/ogc">Flächenpool – OGC API</a><h1>{escape(title)}</h1></header>'
             f"<main><nav>{nav}</nav>{body}</main></body></html>")
 

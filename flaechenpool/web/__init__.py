@@ -1,7 +1,7 @@
 """The public web page (German): its template, scripts and styles, and their content versions.
 
 ``static/`` holds the page's own ES modules and CSS; ``static/vendor/`` is build output of
-``scripts/install.sh`` (MapLibre GL JS copied from ``web/node_modules``, git-ignored). Every asset
+``scripts/install.sh`` (MapLibre GL JS and Swagger UI copied from ``web/node_modules``, git-ignored). Every asset
 is referenced with ``?v=<hash of its bytes>`` (module imports through an import map), so browsers
 may cache it for good and a changed file is fetched at once.
 """
@@ -19,6 +19,9 @@ TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_PREFIX = "/static"
 MAPLIBRE = "vendor/maplibre-gl/maplibre-gl.mjs"
 MAPLIBRE_CSS = "vendor/maplibre-gl/maplibre-gl.css"
+FAVICON = f"{STATIC_PREFIX}/favicon.svg"   # unversioned, for pages built without Assets (revalidated)
+SWAGGER_UI = "vendor/swagger-ui/swagger-ui-bundle.js"
+SWAGGER_UI_CSS = "vendor/swagger-ui/swagger-ui.css"
 
 
 class MissingAssets(RuntimeError):

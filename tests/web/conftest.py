@@ -49,8 +49,8 @@ class Site:
     def open(self, query: str = "", *, wait_for_map: bool = True) -> Page:
         self.page.goto(f"{self.server.url}/{query}")
         if wait_for_map:
-            self.page.wait_for_function("performance.getEntriesByName('map-idle').length > 0", timeout=30_000)
-            self.page.wait_for_function("document.getElementById('result-count').textContent.includes('von')")
+            self.page.wait_for_function("() => performance.getEntriesByName('map-idle').length > 0", timeout=30_000)
+            self.page.wait_for_function("() => document.getElementById('result-count').textContent.includes('von')")
         return self.page
 
     def screenshot(self, name: str) -> Path:

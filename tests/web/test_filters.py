@@ -64,7 +64,7 @@ def test_filters_narrow_list_and_map(site: Site, conn: Connection) -> None:
     page.get_by_label("Bahnhof höchstens").select_option("")
     _wait_for_count(site, len(jena))
     page.locator(f"#site-list a[data-site-id='{jena[0]}']").click()
-    page.wait_for_function("performance.getEntriesByName('map-idle').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('map-idle').length > 0")
     page.wait_for_function("() => !window.flaechenpool.map.isMoving() && window.flaechenpool.map.loaded()")
     assert set(page.evaluate(DRAWN, "site-fill")) <= set(jena) and jena[0] in page.evaluate(DRAWN, "site-fill")
 

@@ -71,7 +71,7 @@ def test_list_follows_the_map(site: Site, conn: Connection) -> None:
     assert jena, "the demo publishes a site in Jena"
     page.evaluate("([lng, lat]) => window.flaechenpool.map.jumpTo({center: [lng, lat], zoom: 13})",
                   [jena[0]["lng"], jena[0]["lat"]])
-    page.wait_for_function("location.search.includes('map=13.00')")
+    page.wait_for_function("() => location.search.includes('map=13.00')")
     w, s, e, n = page.evaluate("window.flaechenpool.map.getBounds().toArray().flat()")
     expected = sorted(x["id"] for x in published if x["w"] <= e and x["e"] >= w and x["s"] <= n and x["n"] >= s)
     listed = sorted(int(i) for i in items.evaluate_all("els => els.map(e => e.dataset.siteId)"))
@@ -102,7 +102,7 @@ def test_screenshots_at_desktop_and_phone_width(site: Site, phone: Site, conn: C
             assert image.size[0] == page.viewport_size["width"]
         page.locator(f"#site-list a[data-site-id='{target['id']}']").click()
         page.locator("#card-title").wait_for()
-        view.page.wait_for_function("performance.getEntriesByName('map-idle').length > 0")
+        view.page.wait_for_function("() => performance.getEntriesByName('map-idle').length > 0")
         view.screenshot(f"{name}-card")
         # nothing wider than the viewport (no horizontal scrolling on phones)
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

@@ -31,7 +31,7 @@ def test_projects_tab_lists_and_draws_public_projects(site: Site, conn: Connecti
     assert page.evaluate("async () => (await window.flaechenpool.map.getSource('projects').getData()).features.length") \
         == len(public)
     page.locator("#project-list li.project button").first.click()   # zooms the map to the project
-    page.wait_for_function("window.flaechenpool.map.getZoom() > 12")
+    page.wait_for_function("() => window.flaechenpool.map.getZoom() > 12")
     site.screenshot("desktop-projects")
     assert site.errors == []
 

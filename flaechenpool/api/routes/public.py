@@ -1,4 +1,5 @@
-"""The public page ``/`` (German map of published sites) and its static files under ``/static``.
+"""The public page ``/`` (German map of published sites), the legal pages, ``/docs`` and the static files
+under ``/static``.
 
 Static files are served with a validator (ETag/Last-Modified); a request carrying the content
 version ``?v=`` (as every URL the page writes does) may be cached for a year, since a changed file
@@ -20,7 +21,7 @@ from starlette.types import Scope
 
 from flaechenpool import legal, public_sites
 from flaechenpool.api.deps import PublicConnectionDep, SettingsDep
-from flaechenpool.api.pages import index_page
+from flaechenpool.api.pages import docs_page, index_page
 from flaechenpool.web import STATIC_DIR, STATIC_PREFIX, Assets
 
 router = APIRouter(tags=["public"])
@@ -65,8 +66,16 @@ def mount_static(app: FastAPI) -> None:
 @router.get("/", response_class=HTMLResponse, summary="Public map page (German)")
 def get_start_page(request: Request, conn: PublicConnectionDep) -> HTMLResponse:
     sites = json.loads(public_sites.site_collection(conn, public_sites.SiteFilter(limit=public_sites.MAX_LIMIT)))
-    html = index_page(sites["features"], public_sites.municipalities(conn), request.app.state.assets)
+    html = index_page(sites["features"], public_sites.municipalities(conn), request.app.state.assets,
+                      request.app.state.settings.web)
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/docs", response_class=HTMLResponse, include_in_schema=False)
+def get_docs(request: Request) -> HTMLResponse:
+    """Swagger UI over ``/openapi.json``, served from here (``pages.docs_page``)."""
+    app = request.app
+    return HTMLResponse(docs_page(app.openapi_url, app.title, app.state.assets), headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/impressum", response_class=HTMLResponse, summary="Imprint: who provides the service (German)")

@@ -25,7 +25,8 @@ if (window.matchMedia("(max-width: 48rem)").matches && !Object.keys(state.filter
   $("filters-box").open = false;
 }
 
-const siteMap = new SiteMap("map", state.view, $("map").dataset.attribution);
+const { attribution, basemap } = $("map").dataset;
+const siteMap = new SiteMap("map", state.view, attribution, basemap ? JSON.parse(basemap) : null);
 
 const PAGE = 1000;   // the API's largest page
 let junctionsLoaded = true;

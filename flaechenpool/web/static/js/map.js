@@ -1,5 +1,5 @@
-// The MapLibre map: an offline base map from the project's own vector tiles (public collections),
-// published sites drawn from the same tiles, markers for small zooms, construction projects and
+// The MapLibre map: an offline base map from the project's own vector tiles (public collections), or,
+// when the operator configured one, a raster base map under the boundaries; published sites drawn from the same tiles, markers for small zooms, construction projects and
 // the location picked for a report.
 import * as maplibregl from "maplibre-gl";
 
@@ -15,14 +15,22 @@ const NONE = ["==", ["get", "id"], -1];
 const POLYGONS = ["in", ["geometry-type"], ["literal", ["Polygon", "MultiPolygon"]]];
 const POINTS = ["in", ["geometry-type"], ["literal", ["Point", "MultiPoint"]]];
 
-/** The server's MapLibre style (public layers only), reduced to a base map, with the site layers added. */
-async function pageStyle() {
+// what a raster base map already shows: the own layers for these are left out under one
+const DRAWN_BY_BASEMAP = new Set(["land_use-fill", "water_areas-fill", "waterways-line"]);
+
+/** The server's MapLibre style (public layers only), reduced to a base map, with the site layers added;
+ *  ``basemap`` ({tiles, maxzoom}) draws a raster base map above the background. */
+async function pageStyle(basemap) {
   const response = await fetch("/ogc/styles/default", { headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`style ${response.status}`);
   const style = await response.json();
   const source = Object.keys(style.sources)[0];
   delete style.sources[source].attribution;   // the page shows the full attribution itself
-  style.layers = style.layers.filter((l) => BASE_LAYERS.has(l.id));
+  style.layers = style.layers.filter((l) => BASE_LAYERS.has(l.id) && !(basemap && DRAWN_BY_BASEMAP.has(l.id)));
+  if (basemap) {
+    style.sources.basemap = { type: "raster", tiles: [basemap.tiles], tileSize: 256, maxzoom: basemap.maxzoom };
+    style.layers.splice(1, 0, { id: "basemap", type: "raster", source: "basemap" });
+  }
   const stations = style.layers.find((l) => l.id === "stations-circle");
   if (stations) {
     stations.paint = { "circle-color": "#3d3d3d", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1,
@@ -82,12 +90,12 @@ function markFirstRender(map) {
 }
 
 export class SiteMap {
-  constructor(container, view, attribution) {
+  constructor(container, view, attribution, basemap = null) {
     this.onSelect = () => {};
     this.onPick = null;          // set while the report form wants a location
     this.onMove = () => {};
     this.marker = null;
-    this.ready = pageStyle().then((style) => new Promise((resolve) => {
+    this.ready = pageStyle(basemap).then((style) => new Promise((resolve) => {
       this.map = new maplibregl.Map({
         container, style, attributionControl: false,
         center: view ? [view.lng, view.lat] : HOME.center, zoom: view ? view.zoom : HOME.zoom,
