@@ -151,3 +151,13 @@ def site_feature(conn: Connection, site_id: int, *, srid: int = 4326) -> dict[st
 def municipalities(conn: Connection) -> list[dict[str, Any]]:
     """Municipalities with their number of published sites and public projects (for the filter list)."""
     return [dict(r) for r in conn.execute(text(load_sql("public/municipalities"))).mappings()]
+
+
+def sitemap(conn: Connection) -> list[dict[str, Any]]:
+    """Published real (not illustrative) sites with the day of their last change, for ``/sitemap.xml``."""
+    return [dict(r) for r in conn.execute(text(load_sql("public/sitemap"))).mappings()]
+
+
+def shows_illustrative(conn: Connection) -> bool:
+    """Whether invented demo sites or construction projects are published (the page then says so)."""
+    return bool(conn.execute(text(load_sql("public/illustrative"))).scalar())

@@ -75,13 +75,20 @@ def _basemap(web: WebSettings) -> dict[str, Any] | None:
     return {"tiles": web.basemap_tiles, "maxzoom": web.basemap_max_zoom} if web.basemap_tiles else None
 
 
+DEMO_NOTE = """<p class="demo-note" id="demo-note">Diese Installation zeigt Demodaten. Einträge mit dem Hinweis
+  <span class="badge">illustrativ</span> sind erfundene Beispieldaten und keine realen Angebote.</p>
+"""
+
+
 def index_page(sites: list[dict[str, Any]], municipalities: list[dict[str, Any]], assets: Assets,
-               web: WebSettings) -> str:
+               web: WebSettings, *, illustrative: bool) -> str:
     """The public map page: filters, list, card, construction projects and the report form.
 
     ``sites`` are GeoJSON features of ``GET /api/public/sites``; ``municipalities`` rows of
     ``/api/public/municipalities`` (ags, name, sites, bbox): the filter offers those with sites, the map
-    labels all of them. With a base map configured (``web``), the map draws it under its own layers."""
+    labels all of them. With a base map configured (``web``), the map draws it under its own layers. When
+    invented demo entries are published (``illustrative``), a note at the top says so and search engines are
+    asked not to index the page."""
     options = "\n".join(f'              <option value="{escape(m["ags"])}">{escape(m["name"])} ({m["sites"]})</option>'
                         for m in municipalities if m["sites"])
     labels = [{"name": m["name"], "bbox": m["bbox"]} for m in municipalities if m.get("bbox")]
@@ -100,6 +107,8 @@ def index_page(sites: list[dict[str, Any]], municipalities: list[dict[str, Any]]
         inquiry_consent_text=escape(consent.INQUIRY.text), inquiry_consent_version=escape(consent.INQUIRY.version),
         report_consent_text=escape(consent.REPORT_CONTACT.text),
         report_consent_version=escape(consent.REPORT_CONTACT.version),
+        demo_note=DEMO_NOTE if illustrative else "",
+        robots_meta='<meta name="robots" content="noindex">\n' if illustrative else "",
     )
 
 

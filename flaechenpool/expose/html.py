@@ -85,8 +85,24 @@ def _map_caption(site: dict[str, Any]) -> str:
             "Kartenausschnitt in ETRS89 / UTM 32N, Norden oben.")
 
 
-def detail_page(site: dict[str, Any], map_svg: str) -> str:
-    """The German detail page of a published site."""
+def _share_head(site: dict[str, Any], base_url: str, description: str) -> str:
+    """Head lines for search engines and link previews: the page's canonical address and Open Graph data
+    (its first photo as image); invented demo sites are kept out of search results (``noindex``)."""
+    url = f"{base_url.rstrip('/')}/flaechen/{int(site['id'])}"
+    lines = [f'<link rel="canonical" href="{escape(url)}">', '<meta property="og:type" content="website">',
+             f'<meta property="og:title" content="{escape(site["name"])}">',
+             f'<meta property="og:description" content="{escape(description)}">',
+             f'<meta property="og:url" content="{escape(url)}">', '<meta property="og:locale" content="de_DE">']
+    if site.get("photos"):
+        lines.append(f'<meta property="og:image" content="{escape(base_url.rstrip("/") + site["photos"][0]["url"])}">')
+    if site.get("illustrative"):
+        lines.append('<meta name="robots" content="noindex">')
+    return "".join(lines)
+
+
+def detail_page(site: dict[str, Any], map_svg: str, base_url: str) -> str:
+    """The German detail page of a published site; ``base_url``: where the service is reached (canonical
+    address and link previews)."""
     name = escape(site["name"])
     note = f'<p class="note" role="note">{ILLUSTRATIVE}</p>' if site.get("illustrative") else ""
     rows = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in facts(site))
@@ -103,8 +119,9 @@ def detail_page(site: dict[str, Any], map_svg: str) -> str:
 <section aria-labelledby="kontakt"><h2 id="kontakt">Ansprechstelle</h2><p>{contact}</p>
 <p class="actions"><a href="{escape(site['expose_pdf_url'])}" download>Exposé als PDF herunterladen</a>
 <a href="/#flaeche-{site['id']}">Anfrage über die Kartenansicht stellen</a></p></section>"""
+    summary = f"{KIND.get(site['kind'], site['kind'])} in {site['municipality']}, {number(site['area_m2'])} m²"
     return plain_page(title=site["name"], description=f"Exposé: {site['name']}, {site['municipality']}", main=main,
-                      footer=f"Datenquellen: {escape(ATTRIBUTION)}")
+                      footer=f"Datenquellen: {escape(ATTRIBUTION)}", head=_share_head(site, base_url, summary))
 
 
 def _photo_figure(photo: dict[str, Any], src: str, attributes: str = "") -> str:
@@ -121,14 +138,14 @@ def _photo_section(photos: list[dict[str, Any]]) -> str:
     return f'<section aria-labelledby="fotos"><h2 id="fotos">Fotos</h2>{figures}</section>'
 
 
-def plain_page(*, title: str, description: str, main: str, footer: str) -> str:
-    """A German page of the public side without the map (a site's detail page, the legal pages): ``main``
-    and ``footer`` are HTML, ``title`` and ``description`` text. The footer ends with the links to the
-    legal pages."""
+def plain_page(*, title: str, description: str, main: str, footer: str, head: str = "") -> str:
+    """A German page of the public side without the map (a site's detail page, the legal pages): ``main``,
+    ``footer`` and ``head`` (more lines of the head) are HTML, ``title`` and ``description`` text. The footer
+    ends with the links to the legal pages."""
     return f"""<!doctype html>
 <html lang="de"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)} – Flächenpool</title><meta name="description" content="{escape(description)}">
-<link rel="icon" href="{FAVICON}" type="image/svg+xml"><style>{STYLE}</style></head>
+<link rel="icon" href="{FAVICON}" type="image/svg+xml">{head}<style>{STYLE}</style></head>
 <body><a class="skip" href="#inhalt">Zum Inhalt springen</a>
 <header><nav aria-label="Navigation"><a href="/">Flächenpool – zur Kartenansicht</a></nav></header>
 <main id="inhalt">

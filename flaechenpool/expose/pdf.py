@@ -18,9 +18,9 @@ def _site_and_map(conn: Connection, site_id: int) -> tuple[dict[str, Any], str]:
     return site, site_map_svg(conn, site_id, title=f"Karte: {site['name']}, {site['municipality']}")
 
 
-def expose_page(conn: Connection, site_id: int) -> str:
-    """The German detail page of a published site (404 otherwise)."""
-    return detail_page(*_site_and_map(conn, site_id))
+def expose_page(conn: Connection, site_id: int, *, base_url: str) -> str:
+    """The German detail page of a published site (404 otherwise); ``base_url``: where the service is reached."""
+    return detail_page(*_site_and_map(conn, site_id), base_url)
 
 
 def expose_pdf(conn: Connection, site_id: int, *, today: dt.date | None = None, base_url: str = "") -> tuple[bytes, str]:

@@ -12,8 +12,8 @@ router = APIRouter(prefix="/flaechen", tags=["public"])
 
 
 @router.get("/{site_id}", response_class=HTMLResponse, summary="Detail page of a published site (German)")
-def detail(conn: PublicConnectionDep, site_id: int) -> HTMLResponse:
-    return HTMLResponse(expose_page(conn, site_id))
+def detail(conn: PublicConnectionDep, site_id: int, request: Request) -> HTMLResponse:
+    return HTMLResponse(expose_page(conn, site_id, base_url=str(request.base_url)))
 
 
 @router.get("/{site_id}/expose.pdf", response_class=Response, summary="Printable exposé (PDF, German)")

@@ -14,12 +14,13 @@ import mimetypes
 import stat
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
 from flaechenpool import legal, public_sites
+from flaechenpool.api.crawlers import robots_txt, sitemap_xml
 from flaechenpool.api.deps import PublicConnectionDep, SettingsDep
 from flaechenpool.api.pages import docs_page, index_page
 from flaechenpool.web import STATIC_DIR, STATIC_PREFIX, Assets
@@ -67,7 +68,7 @@ def mount_static(app: FastAPI) -> None:
 def get_start_page(request: Request, conn: PublicConnectionDep) -> HTMLResponse:
     sites = json.loads(public_sites.site_collection(conn, public_sites.SiteFilter(limit=public_sites.MAX_LIMIT)))
     html = index_page(sites["features"], public_sites.municipalities(conn), request.app.state.assets,
-                      request.app.state.settings.web)
+                      request.app.state.settings.web, illustrative=public_sites.shows_illustrative(conn))
     return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
 
 
@@ -76,6 +77,18 @@ def get_docs(request: Request) -> HTMLResponse:
     """Swagger UI over ``/openapi.json``, served from here (``pages.docs_page``)."""
     app = request.app
     return HTMLResponse(docs_page(app.openapi_url, app.title, app.state.assets), headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/robots.txt", response_class=PlainTextResponse, include_in_schema=False)
+def get_robots(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(robots_txt(str(request.base_url)), headers={"Cache-Control": "public, max-age=86400"})
+
+
+@router.get("/sitemap.xml", include_in_schema=False)
+def get_sitemap(request: Request, conn: PublicConnectionDep) -> Response:
+    """The map page and the detail pages of published real sites (``api/crawlers.py``)."""
+    xml = sitemap_xml(str(request.base_url), public_sites.sitemap(conn))
+    return Response(xml, media_type="application/xml", headers={"Cache-Control": "public, max-age=3600"})
 
 
 @router.get("/impressum", response_class=HTMLResponse, summary="Imprint: who provides the service (German)")
