@@ -86,11 +86,24 @@ def potential_candidates(
     sort: Annotated[str, typer.Option(help="score, rank, area, kind, id; - for descending")] = "-score",
     limit: Annotated[int, typer.Option(help="Rows")] = 20,
     offset: Annotated[int, typer.Option(help="Rows to skip")] = 0,
+    output: Annotated[Path | None, typer.Option(
+        help="Write every matching candidate (not only a page) to a file: .csv, .gpkg, .geojson; a column per "
+        "criterion's value and points")] = None,
 ) -> None:
     """A run's candidates with score and each criterion's contribution (points)."""
-    from flaechenpool.analysis.candidates import list_candidates
+    from flaechenpool.analysis.candidates import candidate_rows, list_candidates
     from flaechenpool.analysis.profiles import CRITERIA
 
+    if output is not None:
+        from flaechenpool.exports import format_of, write_file
+        from flaechenpool.spatial import STORAGE_SRID
+
+        _run(lambda: format_of(output))
+        rows = _read(lambda conn: candidate_rows(conn, run_id, kind=kind, min_score=min_score,
+                                                 municipality=municipality, sort=sort, srid=STORAGE_SRID))
+        _run(lambda: write_file(rows, output, srid=STORAGE_SRID, layer=f"candidates_run_{run_id}"))
+        out.print(f"{len(rows)} candidates of run {run_id} written to {output}")
+        return
     page = _read(lambda conn: json.loads(list_candidates(
         conn, run_id, kind=kind, min_score=min_score, municipality=municipality, sort=sort, limit=limit, offset=offset)))
     title = f"Lauf {run_id}: {page['numberReturned']} von {page['numberMatched']} Kandidaten"

@@ -44,16 +44,14 @@ def _order(sort: str) -> str:
     return ", ".join([*keys, "c.id"])
 
 
-def list_candidates(conn: Connection, run_id: int, *, kind: str | None = None, min_score: float | None = None,
-                    municipality: str | None = None, sort: str = "-score", limit: int = 100, offset: int = 0,
-                    srid: int = 4326) -> str:
-    """A page of a run's candidates as a GeoJSON FeatureCollection (text) with numberMatched."""
+def _filters(conn: Connection, run_id: int, kind: str | None, min_score: float | None,
+             municipality: str | None) -> tuple[str, dict[str, Any]]:
+    """The condition (bound parameters) selecting a run's candidates; 404 for an unknown run."""
     run_exists(conn, run_id)
     if kind is not None and kind not in KINDS:
         raise InputError(f"kind: unknown kind {kind!r}; use {', '.join(KINDS)}")
     where = ["c.run_id = :run"]
-    params: dict[str, Any] = {"run": run_id, "limit": limit, "offset": offset, "srid": srid,
-                              "digits": 7 if srid == 4326 else 2}
+    params: dict[str, Any] = {"run": run_id}
     for column, name, value in (("c.kind", "kind", kind), ("c.municipality_ags", "municipality", municipality)):
         if value is not None:
             where.append(f"{column} = :{name}")
@@ -61,7 +59,15 @@ def list_candidates(conn: Connection, run_id: int, *, kind: str | None = None, m
     if min_score is not None:
         where.append("c.score >= :min_score")
         params["min_score"] = min_score
-    condition = " AND ".join(where)
+    return " AND ".join(where), params
+
+
+def list_candidates(conn: Connection, run_id: int, *, kind: str | None = None, min_score: float | None = None,
+                    municipality: str | None = None, sort: str = "-score", limit: int = 100, offset: int = 0,
+                    srid: int = 4326) -> str:
+    """A page of a run's candidates as a GeoJSON FeatureCollection (text) with numberMatched."""
+    condition, params = _filters(conn, run_id, kind, min_score, municipality)
+    params.update(limit=limit, offset=offset, srid=srid, digits=7 if srid == 4326 else 2)
     return str(conn.execute(text(f"""
         WITH page AS (
             SELECT {FEATURE} AS feature, c.n
@@ -137,3 +143,29 @@ def compare(conn: Connection, run_id: int, base_id: int, *, limit: int = 100) ->
         if change in lists and len(lists[change]) < limit:
             lists[change].append(row)
     return {"run_id": run_id, "base_run_id": base_id, "summary": summary, **lists}
+
+
+def candidate_rows(conn: Connection, run_id: int, *, kind: str | None = None, min_score: float | None = None,
+                   municipality: str | None = None, sort: str = "-score", srid: int = 25832) -> list[dict[str, Any]]:
+    """Every candidate of a run that matches, as flat rows for a file (CSV, GeoPackage: ``exports``): the
+    FLOO-Thüringen category, each criterion's value and points (contribution) side by side, the geometry
+    as WKB in ``srid``."""
+    condition, params = _filters(conn, run_id, kind, min_score, municipality)
+    params["srid"] = srid
+    rows = conn.execute(text(f"""
+        SELECT c.id, c.rank, c.score, c.kind, {FLOO_SQL} AS floo_category, c.municipality_ags, d.name AS district,
+               round(c.area_m2::numeric, 1) AS area_m2, array_to_string(c.parcels, ', ') AS parcels,
+               (SELECT s.id FROM core.sites s WHERE s.analysis_candidate_id = c.id) AS site_id, c.fingerprint,
+               c.criteria, ST_AsBinary(ST_Transform(c.geom, CAST(:srid AS integer))) AS wkb
+        FROM analysis.candidates c LEFT JOIN core.districts d ON d.id = c.district_id
+        WHERE {condition} ORDER BY {_order(sort)}"""), params).mappings()
+    out = []
+    for row in rows:
+        flat = {k: v for k, v in row.items() if k not in ("criteria", "wkb")}
+        for name in CRITERIA:
+            criterion = row["criteria"].get(name) or {}
+            flat[f"{name}_value"] = criterion.get("value")
+            flat[f"{name}_points"] = criterion.get("contribution")
+        flat["wkb"] = bytes(row["wkb"])
+        out.append(flat)
+    return out

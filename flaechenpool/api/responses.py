@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from flaechenpool.exports import to_csv, to_geopackage
 
 
 def is_not_modified(etag: str, if_none_match: str | None) -> bool:
@@ -31,3 +34,12 @@ class PartsResponse(Response):
             await send({"type": "http.response.body", "body": part, "more_body": i < last})
         if not self.parts:
             await send({"type": "http.response.body", "body": b""})
+
+
+def file_response(rows: list[dict[str, Any]], f: str, *, srid: int, name: str) -> Response:
+    """Rows (``exports``: a ``wkb`` geometry in ``srid``) as a CSV or GeoPackage download named ``name``."""
+    if f == "csv":
+        return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return Response(to_geopackage(rows, srid=srid, layer=name), media_type="application/geopackage+sqlite3",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.gpkg"'})

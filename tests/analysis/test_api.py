@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import pyogrio
 import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import mapping
@@ -149,3 +151,23 @@ def test_indicators_endpoint(client: TestClient, auth: Auth, town: Town) -> None
     assert gera["candidates"] == run["counts"]["candidates"]
     problem(client.get("/api/analysis/indicators", params={"municipality": JENA, "run": "x"},
                        headers=auth("planner")), 400)
+
+
+def test_candidates_as_csv_and_geopackage(client: TestClient, auth: Auth, town: Town, tmp_path: Path) -> None:
+    run = client.post("/api/analysis/runs", json={"municipalities": [GERA]}, headers=auth("lm_gera")).json()
+    path = f"/api/analysis/runs/{run['id']}/candidates"
+    matched = client.get(path, params={"limit": 1}, headers=auth("planner")).json()["numberMatched"]
+    problem(client.get(path, params={"f": "csv"}), 401)
+    problem(client.get(path, params={"f": "xlsx"}, headers=auth("planner")), 400)
+    csv = client.get(path, params={"f": "csv", "kind": "infill_gap", "sort": "area"}, headers=auth("planner"))
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    assert csv.headers["content-disposition"] == f'attachment; filename="candidates_run_{run["id"]}.csv"'
+    header, *rows = csv.text.splitlines()
+    assert len(rows) == 2 and "zoning_plan_value" in header and "contamination_points" in header
+    assert {r.split(",")[8] for r in rows} == {town.key("A3"), town.key("A7")}       # the parcels column
+    gpkg = client.get(path, params={"f": "gpkg", "crs": "EPSG:25832"}, headers=auth("planner"))
+    assert gpkg.status_code == 200 and gpkg.headers["content-type"] == "application/geopackage+sqlite3"
+    (tmp_path / "c.gpkg").write_bytes(gpkg.content)
+    frame = pyogrio.read_dataframe(tmp_path / "c.gpkg")
+    assert len(frame) == matched and frame.crs.to_epsg() == 25832
+    assert list(frame["score"]) == sorted(frame["score"], reverse=True)               # -score, as the pages

@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pyogrio
 import pytest
 from sqlalchemy import Connection, text
 from typer.testing import Result
@@ -83,3 +84,32 @@ def test_bad_input_names_the_problem(conn: Connection, town: Town, tmp_path: Pat
     assert conn.execute(text("SELECT count(*) FROM analysis.runs")).scalar() == before
     missing = invoke("candidates", "999999")
     assert missing.exit_code == 1 and "no analysis run 999999" in missing.output
+
+
+def test_candidates_to_a_file_carry_every_criterion_for_reports(conn: Connection, town: Town, tmp_path: Path) -> None:
+    assert invoke("run", "--municipality", GERA).exit_code == 0
+    run_id = latest_run(conn)
+    matched = int(conn.execute(text("SELECT count(*) FROM analysis.candidates WHERE run_id = :r"),
+                               {"r": run_id}).scalar_one())
+    target = tmp_path / "kandidaten.gpkg"
+    written = invoke("candidates", str(run_id), "--limit", "1", "--output", str(target))
+    assert written.exit_code == 0, written.output
+    assert f"{matched} candidates of run {run_id} written" in written.output       # every match, not a page
+    frame = pyogrio.read_dataframe(target)
+    assert len(frame) == matched and frame.crs.to_epsg() == 25832
+    assert pyogrio.list_layers(target)[0][0] == f"candidates_run_{run_id}"
+    stored = {r.id: r for r in conn.execute(text(
+        "SELECT id, score, criteria, ST_Area(geom) AS area FROM analysis.candidates WHERE run_id = :r"), {"r": run_id})}
+    for row in frame.itertuples():
+        candidate = stored[row.id]
+        assert row.score == pytest.approx(candidate.score)
+        assert row.width_value == pytest.approx(candidate.criteria["width"]["value"])
+        assert row.station_distance_points == pytest.approx(candidate.criteria["station_distance"]["contribution"])
+        points = sum(getattr(row, f"{name}_points") for name in candidate.criteria)
+        assert points == pytest.approx(row.score, abs=0.05) and row.geometry.area == pytest.approx(candidate.area)
+    gaps = tmp_path / "luecken.csv"
+    assert invoke("candidates", str(run_id), "--kind", "infill_gap", "--output", str(gaps)).exit_code == 0
+    lines = gaps.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 3 and ",Baulücke," in lines[1] and lines[0].endswith("vacancy_nearby_points,wkt")
+    bad = invoke("candidates", str(run_id), "--output", str(tmp_path / "k.xlsx"))
+    assert bad.exit_code != 0 and "k.xlsx: unknown output format" in bad.output and not (tmp_path / "k.xlsx").exists()

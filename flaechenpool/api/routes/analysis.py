@@ -4,13 +4,14 @@ candidate → site, indicators). Land managers and admins start runs and make si
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from flaechenpool.analysis import candidates, indicators, profiles, runs, to_site
 from flaechenpool.api.deps import SettingsDep
+from flaechenpool.api.responses import file_response
 from flaechenpool.api.routes.sites import _feature
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 from flaechenpool.spatial import parse_crs
@@ -67,11 +68,19 @@ def get_candidates(conn: ActingConnectionDep, principal: PrincipalDep, run_id: i
                    sort: Annotated[str, Query(max_length=200, description="score, rank, area, kind, id, "
                                                                           "municipality; - for descending")] = "-score",
                    limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
-                   crs: str | None = None) -> Response:
+                   crs: str | None = None,
+                   f: Annotated[Literal["geojson", "csv", "gpkg"], Query(
+                       description="geojson: a page; csv, gpkg: every matching candidate as a file, a column per "
+                       "criterion's value and points")] = "geojson") -> Response:
     require_role(principal, *READERS)
-    body = candidates.list_candidates(conn, run_id, kind=kind, min_score=min_score, municipality=municipality,
-                                      sort=sort, limit=limit, offset=offset, srid=parse_crs(crs))
-    return Response(body, media_type=GEOJSON)
+    srid = parse_crs(crs)
+    if f == "geojson":
+        body = candidates.list_candidates(conn, run_id, kind=kind, min_score=min_score, municipality=municipality,
+                                          sort=sort, limit=limit, offset=offset, srid=srid)
+        return Response(body, media_type=GEOJSON)
+    rows = candidates.candidate_rows(conn, run_id, kind=kind, min_score=min_score, municipality=municipality,
+                                     sort=sort, srid=srid)
+    return file_response(rows, f, srid=srid, name=f"candidates_run_{run_id}")
 
 
 @router.get("/runs/{run_id}/compare", summary="What appeared and vanished since another run (same fingerprint)")

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from flaechenpool import parcels
 from flaechenpool.api.deps import opener_of
 from flaechenpool.api.params import parse_query_model, query_model_openapi
+from flaechenpool.api.responses import file_response
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, acting_call, get_caller, require_role
-from flaechenpool.exports import to_csv, to_geopackage
 from flaechenpool.owners import read_owners
 from flaechenpool.settings import Settings
 from flaechenpool.spatial import parse_bbox, parse_crs, parse_geometry
@@ -96,15 +96,9 @@ def _find(request: Request) -> Response:
                 "X-Number-Returned": str(returned), "X-Number-Matched": str(matched),
                 "Content-Crs": f"<http://www.opengis.net/def/crs/EPSG/0/{srid}>" if srid != 4326 else
                 "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"})
-    return acting_call(request, lambda c, _: _file(parcels.find_rows(c, q, srid=srid), params.f, srid))
+    return acting_call(request, lambda c, _: file_response(parcels.find_rows(c, q, srid=srid), params.f, srid=srid, name="parcels"))
 
 
-def _file(rows: list[dict], f: str, srid: int) -> Response:
-    if f == "csv":
-        return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="parcels.csv"'})
-    return Response(to_geopackage(rows, srid=srid, layer="parcels"), media_type="application/geopackage+sqlite3",
-                    headers={"Content-Disposition": 'attachment; filename="parcels.gpkg"'})
 
 
 @router.get("/{key}", summary="One current parcel")
