@@ -83,6 +83,7 @@ def create_engine_for(url: str, settings: Settings | None = None) -> Engine:
 
 
 PING_AFTER_IDLE_S = 10.0
+MAX_OFFSET = 2**31 - 1     # the largest row offset of a page: beyond any table here, within the database's integers
 
 
 def _ping_after_idle(engine: Engine) -> None:
@@ -292,6 +293,10 @@ def translate_db_error(exc: DBAPIError) -> FlaechenpoolError | None:
     """
     orig = exc.orig
     sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is None and isinstance(orig, psycopg.DataError) and "NUL (0x00)" in str(orig):
+        # refused by psycopg before sending: PostgreSQL's text cannot hold the character
+        return InputError("a text value contains a NUL character (0x00), which cannot be stored or searched",
+                          detail_de="Ein Text enthält ein NUL-Zeichen (0x00); das ist nicht zulässig.")
     cls = _SQLSTATE_ERRORS.get(sqlstate or "")
     if cls is None:
         return None

@@ -33,9 +33,10 @@ class FlaechenpoolError(Exception):
 
     title = "Error"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(self, detail: str, *, detail_de: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.detail_de = detail_de      # the German detail for the public paths, where the message is not German
         self.extra = extra
 
 

@@ -9,7 +9,11 @@ from fastapi import Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
+from flaechenpool.db import MAX_OFFSET
+
 M = TypeVar("M", bound=BaseModel)
+
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip (paging)")]
 
 ListParam = Annotated[list[str] | None, Query(description="Repeat the parameter or separate values by commas")]
 

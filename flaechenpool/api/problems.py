@@ -27,13 +27,16 @@ PROBLEM_JSON = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, request: Request, *, generic: bool = False,
-            **extra: Any) -> JSONResponse:
+            detail_de: str | None = None, **extra: Any) -> JSONResponse:
     """The problem response; on the public paths the title is German, and so is the detail of
-    errors whose detail is ``generic`` (not written for the caller: unknown paths, server errors)."""
+    errors whose detail is ``generic`` (not written for the caller: unknown paths, server errors) or
+    that come with a German one (``detail_de``)."""
     if german.is_public(request.url.path):
         title = german.title(status)
         if generic or status >= 500:
             detail = german.generic_detail(status) or detail
+        elif detail_de:
+            detail = detail_de
     body = {"type": "about:blank", "title": title, "status": status, "detail": detail,
             "instance": str(request.url.path)}
     body.update({k: v for k, v in extra.items() if v is not None})
@@ -45,7 +48,7 @@ async def _domain(request: Request, exc: Exception) -> JSONResponse:
     status = status_for(exc)
     if status >= 500:
         log.error("%s on %s: %s", type(exc).__name__, request.url.path, exc.detail)
-    response = problem(status, exc.title, exc.detail, request)
+    response = problem(status, exc.title, exc.detail, request, detail_de=exc.detail_de)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="Flaechenpool", Basic realm="Flaechenpool"'
     if isinstance(exc, TooManyRequests):

@@ -10,8 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from flaechenpool import __version__
+from flaechenpool.db import MAX_OFFSET
 from flaechenpool.features.crs import CRS84, SUPPORTED
 from flaechenpool.features.registry import Collection
+from flaechenpool.features.tiles import MAX_ZOOM
 
 CRS_ENUM = [c.uri for c in SUPPORTED]
 SIMPLE_TYPES = {"integer": "integer", "number": "number", "boolean": "boolean"}
@@ -19,8 +21,16 @@ SIMPLE_TYPES = {"integer": "integer", "number": "number", "boolean": "boolean"}
 
 def _param(name: str, description: str, schema: dict[str, Any], *, where: str = "query",
            required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": where, "description": description, "required": required, "style": "form",
+    style = "form" if where == "query" else "simple"      # the styles OpenAPI 3.0 allows in a query and a path
+    return {"name": name, "in": where, "description": description, "required": required, "style": style,
             "explode": False, "schema": schema}
+
+
+def _tile_params() -> list[dict[str, Any]]:
+    return [_param("tileMatrix", "Zoomstufe", {"type": "integer", "minimum": 0, "maximum": MAX_ZOOM}, where="path",
+                   required=True),
+            _param("tileRow", "Zeile (von Norden)", {"type": "integer", "minimum": 0}, where="path", required=True),
+            _param("tileCol", "Spalte (von Westen)", {"type": "integer", "minimum": 0}, where="path", required=True)]
 
 
 def parameters(default_limit: int, max_limit: int) -> dict[str, Any]:
@@ -28,7 +38,7 @@ def parameters(default_limit: int, max_limit: int) -> dict[str, Any]:
         "limit": _param("limit", f"Objekte je Seite; mehr als {max_limit} werden auf {max_limit} begrenzt.",
                         {"type": "integer", "minimum": 1, "maximum": max_limit, "default": default_limit}),
         "offset": _param("offset", "Anzahl zu überspringender Objekte (Blättern über next/prev-Links).",
-                         {"type": "integer", "minimum": 0, "default": 0}),
+                         {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}),
         "bbox": _param("bbox", "minx,miny,maxx,maxy im bbox-crs (Standard CRS84).",
                        {"type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}),
         "bbox-crs": _param("bbox-crs", "CRS des bbox.", {"type": "string", "format": "uri", "enum": CRS_ENUM,
@@ -116,8 +126,9 @@ def document(base: str, collections: list[Collection], role: str, *, default_lim
         "/collections": {"get": {"summary": "Sammlungen", "operationId": "getCollections",
                                  "responses": {"200": _response("Sammlungen", "application/json")}}},
         "/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}": {"get": {
-            "summary": "Vektorkachel aller Ebenen (MVT)", "operationId": "getTile",
-            "responses": {"200": _response("Mapbox Vector Tile", "application/vnd.mapbox-vector-tile")}}},
+            "summary": "Vektorkachel aller Ebenen (MVT)", "operationId": "getTile", "parameters": _tile_params(),
+            "responses": {"200": _response("Mapbox Vector Tile", "application/vnd.mapbox-vector-tile"),
+                          "404": _response("Keine solche Kachel", "application/problem+json")}}},
     }
     for c in collections:
         paths.update(_collection_paths(c, role, writer=writer))

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from flaechenpool.async_reads import AsyncReader
 from flaechenpool.auth import Principal
+from flaechenpool.db import MAX_OFFSET
 from flaechenpool.errors import InputError
 from flaechenpool.features import async_pages
 from flaechenpool.features.cql import parse_filter
@@ -37,7 +38,7 @@ def check_params(params: dict[str, str], allowed: frozenset[str] | set[str]) -> 
         raise InputError(f"unknown query parameter(s): {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
 
 
-def _int(params: dict[str, str], name: str, default: int, minimum: int) -> int:
+def _int(params: dict[str, str], name: str, default: int, minimum: int, maximum: int | None = None) -> int:
     raw = params.get(name)
     if raw is None:
         return default
@@ -47,6 +48,8 @@ def _int(params: dict[str, str], name: str, default: int, minimum: int) -> int:
         raise InputError(f"{name}: {raw!r} is not an integer") from None
     if value < minimum:
         raise InputError(f"{name}: must be at least {minimum}")
+    if maximum is not None and value > maximum:
+        raise InputError(f"{name}: must be at most {maximum}")
     return value
 
 
@@ -66,7 +69,7 @@ def items_request(c: Collection, role: str, params: dict[str, str], *, default_l
         raise InputError("skipGeometry: use true or false")
     return ItemsRequest(
         limit=min(_int(params, "limit", default_limit, 1), max_limit),
-        offset=_int(params, "offset", 0, 0),
+        offset=_int(params, "offset", 0, 0, MAX_OFFSET),
         bbox=parse_bbox(params.get("bbox"), bbox_crs),
         crs=crs,
         datetime=parse_datetime(params.get("datetime")),

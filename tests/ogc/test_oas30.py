@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from openapi_spec_validator import validate
 
 from flaechenpool.settings import Settings
 
@@ -42,3 +43,15 @@ def test_api_lists_what_the_role_may_do(ogc: TestClient, auth: Auth) -> None:
 def test_api_as_html(ogc: TestClient) -> None:
     r = ogc.get("/ogc/api?f=html")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+
+
+def test_the_descriptions_are_valid_openapi_documents(ogc: TestClient, auth: Auth) -> None:
+    """The OGC API's description for each audience (a writer sees more paths) and the service's own, checked
+    against the OpenAPI schema: path parameters declared with a style a path allows, and so on."""
+    for headers in ({}, auth("planner"), auth("lm_jena")):
+        doc = ogc.get("/ogc/api", headers=headers).json()
+        validate(doc)
+        tile = doc["paths"]["/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}"]["get"]
+        assert [p["name"] for p in tile["parameters"]] == ["tileMatrix", "tileRow", "tileCol"]
+    assert doc["components"]["parameters"]["featureId"]["style"] == "simple"
+    validate(ogc.get("/openapi.json").json())

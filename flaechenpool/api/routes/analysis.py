@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from flaechenpool.analysis import candidates, indicators, profiles, runs, to_site
 from flaechenpool.api.deps import SettingsDep
+from flaechenpool.api.params import Offset
 from flaechenpool.api.responses import file_response
 from flaechenpool.api.routes.sites import _feature
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
@@ -49,7 +50,7 @@ def post_run(conn: ActingConnectionDep, principal: PrincipalDep, settings: Setti
 
 @router.get("/runs", summary="Analysis runs, newest first")
 def get_runs(conn: ActingConnectionDep, principal: PrincipalDep, municipality: AGS = None,
-             limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Annotated[int, Query(ge=0)] = 0
+             limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Offset = 0
              ) -> list[dict[str, Any]]:
     require_role(principal, *READERS)
     return runs.list_runs(conn, municipality=municipality, limit=limit, offset=offset)
@@ -67,7 +68,7 @@ def get_candidates(conn: ActingConnectionDep, principal: PrincipalDep, run_id: i
                    min_score: Annotated[float | None, Query(ge=-1000, le=1000)] = None, municipality: AGS = None,
                    sort: Annotated[str, Query(max_length=200, description="score, rank, area, kind, id, "
                                                                           "municipality; - for descending")] = "-score",
-                   limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+                   limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Offset = 0,
                    crs: str | None = None,
                    f: Annotated[Literal["geojson", "csv", "gpkg"], Query(
                        description="geojson: a page; csv, gpkg: every matching candidate as a file, a column per "

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from flaechenpool import audit, estates, pool, vacancies
+from flaechenpool.api.params import Offset
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 from flaechenpool.owners import read_counterparties
 from flaechenpool.spatial import parse_crs
@@ -105,7 +106,7 @@ def end_vacancy(conn: ActingConnectionDep, principal: PrincipalDep, vacancy_id: 
 @router.get("/api/audit", summary="Audit trail: who changed what, when, before/after (admins: all tables)")
 def get_audit(conn: ActingConnectionDep, principal: PrincipalDep, table: str | None = None,
               row_key: str | None = None, actor: str | None = None, since: dt.datetime | None = None,
-              limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Annotated[int, Query(ge=0)] = 0
+              limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Offset = 0
               ) -> list[dict[str, Any]]:
     require_role(principal, *READERS)
     return audit.entries(conn, principal, table=table, row_key=row_key, actor=actor, since=since, limit=limit,

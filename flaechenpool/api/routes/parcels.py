@@ -15,6 +15,7 @@ from flaechenpool.api.deps import opener_of
 from flaechenpool.api.params import parse_query_model, query_model_openapi
 from flaechenpool.api.responses import file_response
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, acting_call, get_caller, require_role
+from flaechenpool.db import MAX_OFFSET
 from flaechenpool.owners import read_owners
 from flaechenpool.settings import Settings
 from flaechenpool.spatial import parse_bbox, parse_crs, parse_geometry
@@ -49,7 +50,7 @@ class ParcelParams(BaseModel):
     max_built_share: float | None = Field(default=None, description="Built share below N %")
     sortby: list[str] = Field(default_factory=lambda: ["flurstueckskennzeichen"])
     limit: int = Field(default=100, ge=1)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET)
     crs: str | None = Field(default=None, description="CRS of the output (default CRS84)")
     f: Literal["geojson", "csv", "gpkg"] = "geojson"
 

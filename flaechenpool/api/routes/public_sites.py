@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from flaechenpool import public_sites
 from flaechenpool.api.deps import PublicConnectionDep
-from flaechenpool.api.params import ListParam, split_values
+from flaechenpool.api.params import ListParam, Offset, split_values
 
 router = APIRouter(prefix="/api/public", tags=["public"])
 GEOJSON = "application/geo+json"
@@ -33,7 +33,7 @@ def list_sites(
     sort: Annotated[str | None, Query(description="name, area, price, station_distance, junction_distance, "
                                                   "municipality, updated; '-' descending; comma-separated")] = None,
     limit: Annotated[int, Query(ge=1, le=public_sites.MAX_LIMIT)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     crs: Annotated[str | None, Query(description="CRS of the output (default CRS84)")] = None,
 ) -> Response:
     query = public_sites.SiteFilter(

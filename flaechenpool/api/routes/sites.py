@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from flaechenpool import sites
+from flaechenpool.api.params import Offset
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 from flaechenpool.spatial import parse_crs
 
@@ -43,7 +44,7 @@ def _feature(conn: Any, principal: Any, site_id: int, srid: int, status_code: in
 def list_sites(conn: ActingConnectionDep, principal: PrincipalDep,
                municipality: Annotated[str | None, Query(pattern=r"^[0-9]{8}$")] = None,
                kind: str | None = None, status: str | None = None, include_retired: bool = False,
-               limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Annotated[int, Query(ge=0)] = 0,
+               limit: Annotated[int, Query(ge=1, le=10_000)] = 100, offset: Offset = 0,
                crs: str | None = None) -> Response:
     body = sites.list_sites(conn, principal, municipality=municipality, kind=kind, status=status,
                             include_retired=include_retired, limit=limit, offset=offset, srid=parse_crs(crs))
