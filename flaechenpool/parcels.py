@@ -7,6 +7,7 @@ added as SQL fragments with bound parameters; sort keys come from a whitelist.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -72,9 +73,9 @@ class ParcelQuery:
             raise InputError("min_area is greater than max_area")
         if self.max_built_share is not None and not 0 <= self.max_built_share <= 100:
             raise InputError("max_built_share is a percentage between 0 and 100")
-        if self.municipality is not None and not (len(self.municipality) == 8 and self.municipality.isdigit()):
+        if self.municipality is not None and not re.fullmatch(r"[0-9]{8}", self.municipality):
             raise InputError("municipality must be an 8-digit official key (AGS)")
-        if self.gemarkung is not None and not (len(self.gemarkung) in (4, 6) and self.gemarkung.isdigit()):
+        if self.gemarkung is not None and not re.fullmatch(r"[0-9]{4}|[0-9]{6}", self.gemarkung):
             raise InputError("gemarkung must be a 4-digit Gemarkungsnummer or 6-digit key")
         for key in self.sortby:
             if key.lstrip("+-") not in SORT_KEYS:

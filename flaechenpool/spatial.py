@@ -38,7 +38,7 @@ def parse_crs(value: str | None, *, default: int = 4326, name: str = "crs") -> i
     text = value.strip().strip("<>")
     if _CRS84.match(text):
         return 4326
-    if text.isdigit():
+    if text.isascii() and text.isdigit():
         return int(text)
     match = _URI.match(text)
     if not match:

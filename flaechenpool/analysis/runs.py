@@ -76,7 +76,7 @@ def _municipalities(conn: Connection, principal: Principal, wanted: list[str] | 
     if principal.role not in WRITERS:
         raise PermissionDenied(f"role {principal.role!r} may not start an analysis run")
     if wanted is not None:
-        malformed = [m for m in wanted if not (len(m) == 8 and m.isdigit())]
+        malformed = [m for m in wanted if not (len(m) == 8 and m.isascii() and m.isdigit())]
         if malformed:
             raise InputError(f"municipalities: not an 8-digit municipality key (AGS): {', '.join(malformed[:5])}")
         wanted = sorted(set(wanted))

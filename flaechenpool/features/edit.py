@@ -124,7 +124,7 @@ def _same_municipality(conn: Connection, principal: Principal, site_id: int, val
 
 
 def _site_id(fid: str) -> int:
-    if not fid.isdigit() or len(fid) > 18:
+    if not (fid.isascii() and fid.isdigit()) or len(fid) > 18:
         raise NotFound(f"no site {fid!r}")
     return int(fid)
 

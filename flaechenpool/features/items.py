@@ -241,7 +241,7 @@ def read_feature(conn: Connection, collection: Collection, role: str, fid: str, 
     query = ItemsQuery(collection, role, ItemsRequest(crs=crs))
     key: object = fid
     if collection.id_is_integer:
-        if not fid.isdigit() or len(fid) > 18:
+        if not (fid.isascii() and fid.isdigit()) or len(fid) > 18:
             raise NotFound(f"no feature {fid!r} in collection {collection.id!r}")
         key = int(fid)
     has_version = any(p.name == "version" for p in collection.properties)

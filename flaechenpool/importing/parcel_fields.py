@@ -223,7 +223,7 @@ def _numeric(area: float) -> bytes:
 
 def _digits(value: str, width: int) -> str:
     value = value.strip()
-    return value.zfill(width) if value.isdigit() else value
+    return value.zfill(width) if value.isascii() and value.isdigit() else value
 
 
 def _texts(values: np.ndarray) -> list[str | None]:

@@ -182,7 +182,7 @@ def resolve_crs(text: str | None, name: str) -> int:
                               "give one (e.g. --crs EPSG:25832)", file=name, field="crs")
     text = str(text).strip()
     try:
-        crs = pyproj.CRS.from_user_input(f"EPSG:{text}" if text.isdigit() else text)
+        crs = pyproj.CRS.from_user_input(f"EPSG:{text}" if text.isascii() and text.isdigit() else text)
     except pyproj.exceptions.CRSError:
         raise ImportFileError(f"unknown coordinate reference system {text[:80]!r}",
                               file=name, field="crs") from None

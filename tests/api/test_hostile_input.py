@@ -62,3 +62,14 @@ def test_a_nul_character_in_a_site_writes_nothing(client: TestClient, auth: Auth
                                                              [11.59, 50.93]]]}}
     assert "NUL character" in str(problem(client.post("/api/sites", json=site, headers=auth("lm_jena")))["detail"])
     assert conn.execute(text("SELECT count(*), max(id) FROM core.sites")).one() == before
+
+
+@pytest.mark.parametrize("fid", ["¹", "١٢", "²³"])      # digits to str.isdigit(), not to int() or not ASCII
+def test_a_feature_id_of_other_digits_is_not_found(client: TestClient, auth: Auth, fid: str) -> None:
+    for collection in ("analysis_candidates", "sites"):
+        problem(client.get(f"/ogc/collections/{collection}/items/{fid}", headers=auth("admin")), 404)
+
+
+def test_an_official_key_must_be_ascii_digits(client: TestClient, auth: Auth) -> None:
+    body = problem(client.get("/api/parcels", params={"municipality": "١٦٠٥٣٠٠٠"}, headers=auth("planner")))
+    assert "8-digit official key" in str(body["detail"])
