@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from flaechenpool import __version__
 from flaechenpool.api import jobs
+from flaechenpool.api.cors import PublicReadsCors
 from flaechenpool.api.items_front import ItemsFront
 from flaechenpool.api.limits import BodySizeLimit
 from flaechenpool.api.page_headers import PageHeaders, PagePolicy
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.state.principals = PrincipalCache(settings.api.token_cache_seconds)
     add_problem_handlers(app)
     app.add_middleware(PageHeaders, policy=PagePolicy(settings.web))    # CSP and co. of the HTML pages
+    app.add_middleware(PublicReadsCors)     # other origins may read /ogc and /api/public
     app.add_middleware(BodySizeLimit, max_bytes=settings.api.max_body_bytes)
     app.add_middleware(ItemsFront)    # the items pages of known callers need no routing either
     app.add_middleware(TileFront)     # outermost: the tiles of known callers need no routing

@@ -28,6 +28,7 @@ from fastapi import Request
 from psycopg_pool import PoolTimeout
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from flaechenpool.api.cors import READ_HEADERS
 from flaechenpool.api.deps import reader_for
 from flaechenpool.api.ogc_requests import base_url, params_of, ready_caller, wants_html
 from flaechenpool.api.responses import PartsResponse
@@ -39,8 +40,9 @@ _ITEMS_PATH = re.compile(r"/ogc/collections/([^/]+)/items")
 
 
 def items_response(result: service.ItemsResult) -> PartsResponse:
-    """The GeoJSON answer of an items page: its parts, ``Content-Crs`` and ``OGC-NumberMatched``."""
-    headers = {"Content-Crs": result.crs.header}
+    """The GeoJSON answer of an items page: its parts, ``Content-Crs`` and ``OGC-NumberMatched``, readable by
+    pages of any origin (``cors``)."""
+    headers = {"Content-Crs": result.crs.header, **READ_HEADERS}
     if result.matched is not None:
         headers["OGC-NumberMatched"] = str(result.matched)
     return PartsResponse(result.parts, media_type=documents.GEOJSON, headers=headers)
