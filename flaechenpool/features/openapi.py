@@ -33,6 +33,12 @@ def _tile_params() -> list[dict[str, Any]]:
             _param("tileCol", "Spalte (von Westen)", {"type": "integer", "minimum": 0}, where="path", required=True)]
 
 
+def _tile_responses() -> dict[str, Any]:
+    return {"200": _response("Mapbox Vector Tile", "application/vnd.mapbox-vector-tile"),
+            "304": _response("Unverändert (If-None-Match)"),
+            "404": _response("Keine solche Kachel", "application/problem+json")}
+
+
 def parameters(default_limit: int, max_limit: int) -> dict[str, Any]:
     return {
         "limit": _param("limit", f"Objekte je Seite; mehr als {max_limit} werden auf {max_limit} begrenzt.",
@@ -111,6 +117,11 @@ def _collection_paths(c: Collection, role: str, *, writer: bool) -> dict[str, An
                                                                                      "application/schema+json")}}},
         here + "/schema": {"get": {"summary": "Schema", "operationId": f"schema_{c.id}", "tags": [c.id],
                                    "responses": {"200": _response("JSON Schema", "application/schema+json")}}},
+        here + "/tiles": {"get": {"summary": "Vektorkachelsätze", "operationId": f"tilesets_{c.id}", "tags": [c.id],
+                                  "responses": {"200": _response("Kachelsätze", "application/json")}}},
+        here + "/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}": {"get": {
+            "summary": f"{c.title}: Vektorkachel (MVT)", "operationId": f"getTile_{c.id}", "tags": [c.id],
+            "parameters": _tile_params(), "responses": _tile_responses()}},
     }
 
 
@@ -127,8 +138,11 @@ def document(base: str, collections: list[Collection], role: str, *, default_lim
                                  "responses": {"200": _response("Sammlungen", "application/json")}}},
         "/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}": {"get": {
             "summary": "Vektorkachel aller Ebenen (MVT)", "operationId": "getTile", "parameters": _tile_params(),
-            "responses": {"200": _response("Mapbox Vector Tile", "application/vnd.mapbox-vector-tile"),
-                          "404": _response("Keine solche Kachel", "application/problem+json")}}},
+            "responses": _tile_responses()}},
+        "/tiles": {"get": {"summary": "Vektorkachelsätze aller Ebenen", "operationId": "getTilesets",
+                           "responses": {"200": _response("Kachelsätze", "application/json")}}},
+        "/tileMatrixSets": {"get": {"summary": "Kachelmatrixsätze", "operationId": "getTileMatrixSets",
+                                    "responses": {"200": _response("Kachelmatrixsätze", "application/json")}}},
     }
     for c in collections:
         paths.update(_collection_paths(c, role, writer=writer))
