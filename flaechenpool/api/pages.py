@@ -11,19 +11,9 @@ from string import Template
 from typing import Any
 
 from flaechenpool import consent
+from flaechenpool.expose.labels import AVAILABILITY, KIND, number
 from flaechenpool.settings import WebSettings
 from flaechenpool.web import MAPLIBRE, MAPLIBRE_CSS, SWAGGER_UI, SWAGGER_UI_CSS, TEMPLATE_DIR, Assets
-
-KIND_DE = {
-    "brownfield": "Brachfläche", "infill_gap": "Baulücke", "commercial_land": "Gewerbefläche",
-    "vacant_building": "Leerstehendes Gebäude", "partial_vacancy": "Leerstand in einem Gebäude",
-    "underused": "Untergenutzte Fläche", "old_farmstead": "Althofstelle", "residual_use": "Restnutzung",
-}
-AVAILABILITY_DE = {
-    "immediate": "sofort", "within_1_year": "innerhalb eines Jahres", "within_3_years": "in 1–3 Jahren",
-    "later": "später", "unknown": "offen",
-}
-STATUS_DE = {"marketed": "in Vermarktung", "reserved": "reserviert", "in_mobilisation": "in Vorbereitung"}
 
 ATTRIBUTION = (
     "© GeoBasis-DE / BKG 2021 (Daten verändert), dl-de/by-2-0 · © GeoBasis-DE / TLBG 2025, dl-de/by-2-0 · "
@@ -38,14 +28,6 @@ MAP_ATTRIBUTION = (
 )
 
 
-def _number(value: Any, digits: int = 0) -> str:
-    """German number format with a thin space between thousands (12 345,67)."""
-    if value is None:
-        return "–"
-    text = f"{float(value):,.{digits}f}"
-    return text.replace(",", "\u2009").replace(".", ",")
-
-
 @cache
 def _template(name: str) -> Template:
     return Template((TEMPLATE_DIR / name).read_text(encoding="utf-8"))
@@ -57,12 +39,12 @@ def _site_item(feature: dict[str, Any]) -> str:
     site_id = int(s["id"])
     badge = ' <span class="badge" title="Erfundene Beispieldaten, kein reales Angebot">illustrativ</span>' \
         if s["illustrative"] else ""
-    price = f"{_number(s['asking_price_eur_m2'], 2)} €/m²" if s["asking_price_eur_m2"] is not None else "Preis auf Anfrage"
+    price = f"{number(s['asking_price_eur_m2'], 2)} €/m²" if s["asking_price_eur_m2"] is not None else "Preis auf Anfrage"
     return (f'<li><a class="site-item" href="/flaechen/{site_id}" data-site-id="{site_id}">'
             f'<span class="site-name">{escape(s["name"])}</span>{badge}'
-            f'<span class="site-meta">{escape(s["municipality"])} · {escape(KIND_DE.get(s["kind"], s["kind"]))}</span>'
-            f'<span class="site-facts">{_number(s["area_m2"])} m² · {price} · verfügbar '
-            f'{escape(AVAILABILITY_DE.get(s["availability"], s["availability"]))}</span></a></li>')
+            f'<span class="site-meta">{escape(s["municipality"])} · {escape(KIND.get(s["kind"], s["kind"]))}</span>'
+            f'<span class="site-facts">{number(s["area_m2"])} m² · {price} · verfügbar '
+            f'{escape(AVAILABILITY.get(s["availability"], s["availability"]))}</span></a></li>')
 
 
 def _json_in_script(value: Any) -> str:

@@ -1,6 +1,6 @@
-"""What search engines and link previews see: robots.txt, the sitemap of real published sites, a detail page's
-canonical address and Open Graph data, and invented demo entries kept out of search results; the demo note shows
-only where demo entries are published."""
+"""What search engines, feed readers and link previews see: robots.txt, the sitemap of real published sites, the
+Atom feed, a detail page's canonical address and Open Graph data, and invented demo entries kept out of search
+results; the demo note shows only where demo entries are published."""
 
 from __future__ import annotations
 
@@ -75,3 +75,30 @@ def test_without_demo_entries_the_page_neither_says_demo_nor_asks_not_to_be_inde
     assert "Demodaten" not in start and "noindex" not in start
     assert client.get("/").status_code == 200 and "veröffentlichte Fläche" in start
     assert dt.date.today().isoformat() in client.get("/sitemap.xml").text      # the demo sites, now real, changed today
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_the_atom_feed_lists_published_sites_newest_change_first(client: TestClient, conn: Connection,
+                                                                 real_site: int) -> None:
+    conn.execute(text("UPDATE core.sites SET asking_price_eur_m2 = 12.5 WHERE id = :i"), {"i": real_site})
+    response = client.get("/flaechen.atom")
+    assert response.status_code == 200 and response.headers["content-type"] == "application/atom+xml"
+    feed = ET.fromstring(response.content)
+    entries = feed.findall(f"{ATOM}entry")
+    published = _published(conn)
+    assert len(entries) == len(published) and feed.findtext(f"{ATOM}id") == f"{BASE}/flaechen.atom"
+    first = entries[0]                                   # the site changed last
+    assert first.findtext(f"{ATOM}id") == f"{BASE}/flaechen/{real_site}"
+    assert first.find(f"{ATOM}link").get("href") == f"{BASE}/flaechen/{real_site}"  # type: ignore[union-attr]
+    assert "12,50 €/m²" in first.findtext(f"{ATOM}summary", "") and "(illustrativ)" not in first.findtext(
+        f"{ATOM}title", "")
+    times = [dt.datetime.fromisoformat(e.findtext(f"{ATOM}updated", "")) for e in entries]
+    assert times == sorted(times, reverse=True) and times[0].tzinfo is not None
+    # the invented demo sites say so in title and summary, as on the page
+    demo = entries[1]
+    assert demo.findtext(f"{ATOM}title", "").endswith("(illustrativ)")
+    assert "Erfundenes Beispiel" in demo.findtext(f"{ATOM}summary", "")
+    # the map page names the feed for feed readers
+    assert '<link rel="alternate" type="application/atom+xml"' in client.get("/").text

@@ -22,6 +22,7 @@ from starlette.types import Scope
 from flaechenpool import legal, public_sites
 from flaechenpool.api.crawlers import robots_txt, sitemap_xml
 from flaechenpool.api.deps import PublicConnectionDep, SettingsDep
+from flaechenpool.api.feed import FEED_SIZE, atom_feed
 from flaechenpool.api.pages import docs_page, index_page
 from flaechenpool.web import STATIC_DIR, STATIC_PREFIX, Assets
 
@@ -89,6 +90,14 @@ def get_sitemap(request: Request, conn: PublicConnectionDep) -> Response:
     """The map page and the detail pages of published real sites (``api/crawlers.py``)."""
     xml = sitemap_xml(str(request.base_url), public_sites.sitemap(conn))
     return Response(xml, media_type="application/xml", headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get("/flaechen.atom", include_in_schema=False)
+def get_feed(request: Request, conn: PublicConnectionDep) -> Response:
+    """The published sites as an Atom feed, newest change first (``api/feed.py``)."""
+    sites = json.loads(public_sites.site_collection(conn, public_sites.SiteFilter(limit=FEED_SIZE, sort=["-updated"])))
+    return Response(atom_feed(str(request.base_url), sites["features"]), media_type="application/atom+xml",
+                    headers={"Cache-Control": "public, max-age=600"})
 
 
 @router.get("/impressum", response_class=HTMLResponse, summary="Imprint: who provides the service (German)")
