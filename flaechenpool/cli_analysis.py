@@ -40,7 +40,7 @@ def potential_run(
         if area is not None:
             try:
                 geometry = json.loads(area.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, RecursionError) as exc:
                 raise ImportFileError(f"not a readable GeoJSON file ({exc})", file=str(area)) from None
             if isinstance(geometry, dict) and geometry.get("type") == "FeatureCollection":
                 geometry = (geometry.get("features") or [{}])[0].get("geometry")

@@ -135,7 +135,7 @@ def read_geometry(value: str | dict[str, Any], *, name: str = "geometry", areal:
         if obj.get("type") == "Feature":
             obj = obj.get("geometry") or {}
         geom = shape(obj)
-    except (ValueError, TypeError, KeyError, AttributeError, shapely.errors.GEOSException) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, shapely.errors.GEOSException) as exc:
         raise InputError(f"{name}: not a valid GeoJSON geometry ({exc})") from None
     if geom.is_empty:
         raise InputError(f"{name}: the geometry is empty")

@@ -73,7 +73,10 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
-    response = problem(exc.status_code, title, str(exc.detail), request, generic=exc.status_code in (404, 405))
+    # FastAPI's own 400 is a body it could not parse (broken or too deeply nested JSON)
+    detail_de = "Der Inhalt der Anfrage konnte nicht gelesen werden." if exc.status_code == 400 else None
+    response = problem(exc.status_code, title, str(exc.detail), request, generic=exc.status_code in (404, 405),
+                       detail_de=detail_de)
     for key, value in (exc.headers or {}).items():
         response.headers[key] = value
     return response

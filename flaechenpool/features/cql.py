@@ -29,6 +29,18 @@ from flaechenpool.features.timefilter import OPEN, parse_instant
 from flaechenpool.spatial import BBox, parse_geometry
 
 MAX_FILTER_CHARS = 100_000
+# cql2's parser recurses per nesting level and per chained operator; deep or long enough text overflows the
+# thread's stack and kills the process (measured here: 2,000 nested parentheses, 5,000 NOTs, 10,000 chained
+# '+' or 20,000 ORs), and a chain of arithmetic or NOTs is a tree as deep as it is long. CQL2 text is refused
+# well below that, before it reaches the parser (``_check_structure``).
+MAX_NESTING = 64            # parentheses and brackets
+MAX_CHAINED = 100           # NOT and arithmetic operators, each one level of the tree
+MAX_CONNECTIVES = 2_000     # AND and OR (their arguments are a list, not a chain)
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_GEOMETRY = re.compile(r"\b(?:POINT|LINESTRING|POLYGON|MULTIPOINT|MULTILINESTRING|MULTIPOLYGON|GEOMETRYCOLLECTION|"
+                       r"BBOX|ENVELOPE)\s*(?:Z\s*)?\(", re.IGNORECASE)
+_CHAINED = re.compile(r"\bNOT\b|[-+*/%^]", re.IGNORECASE)
+_CONNECTIVE = re.compile(r"\b(?:AND|OR)\b", re.IGNORECASE)
 GEOMETRY_NAMES = ("geometry", "geom")
 COMPARISON = {"=": "=", "<>": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 ARITHMETIC = {"+": "+", "-": "-", "*": "*", "/": "/"}
@@ -66,11 +78,41 @@ def parse_filter(text: str, lang: str | None) -> dict[str, Any] | bool:
     if len(text) > MAX_FILTER_CHARS:
         raise InputError(f"filter: longer than {MAX_FILTER_CHARS} characters")
     lang = (lang or "cql2-text").strip().lower()
+    if lang in ("cql2-text", "cql-text"):
+        _check_structure(text)
     kept = _parsed(text, lang) if len(text) <= PARSED_KEPT_CHARS else _parse(text, lang)
     return json.loads(kept)  # type: ignore[no-any-return]
 
 
 PARSED_KEPT, PARSED_KEPT_CHARS = 256, 4_000
+
+
+def _check_structure(text: str) -> None:
+    """Refuse CQL2 text nested deeper or chaining more operators than the parser can take safely. Strings and
+    the coordinates of geometry literals (signs of negative numbers) are not operators."""
+    code = _STRING.sub("''", text)
+    parts, depth, deepest, at = [], 0, 0, 0
+    while (literal := _GEOMETRY.search(code, at)) is not None:      # keep a literal's keyword, drop its numbers
+        parts.append(code[at:literal.end() - 1])
+        level, end = 0, literal.end() - 1
+        for end in range(literal.end() - 1, len(code)):
+            level += {"(": 1, ")": -1}.get(code[end], 0)
+            if level == 0:
+                break
+        at = end + 1
+    code = "".join(parts) + code[at:]
+    for char in code:
+        if char in "([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")]":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise InputError(f"filter: nested more than {MAX_NESTING} levels deep")
+    if len(_CHAINED.findall(code)) > MAX_CHAINED:
+        raise InputError(f"filter: more than {MAX_CHAINED} NOT and arithmetic operators")
+    if len(_CONNECTIVE.findall(code)) > MAX_CONNECTIVES:
+        raise InputError(f"filter: more than {MAX_CONNECTIVES} AND and OR")
 
 
 def _parse(text: str, lang: str) -> str:
@@ -85,8 +127,11 @@ def _parse(text: str, lang: str) -> str:
     except (cql2.ParseError, cql2.ValidationError, ValueError) as exc:
         reason = " ".join(str(exc).split())[:400]
         raise InputError(f"filter: not valid {lang}: {reason}") from None
-    tree = expr.to_json()
-    return json.dumps({"op": "legacy-text", "args": [tree]} if lang == "cql-text" else tree)
+    try:
+        tree = expr.to_json()
+        return json.dumps({"op": "legacy-text", "args": [tree]} if lang == "cql-text" else tree)
+    except RecursionError:
+        raise InputError("filter: nested too deeply") from None
 
 
 _parsed = functools.lru_cache(maxsize=PARSED_KEPT)(_parse)

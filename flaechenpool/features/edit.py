@@ -58,11 +58,16 @@ def _writable(state: OgcState, principal: Principal, collection_id: str) -> Coll
     return c
 
 
-def _feature(body: bytes) -> dict[str, Any]:
+def _json(body: bytes) -> Any:
+    """The body's JSON; 400 when it is none (or nested deeper than Python's parser goes)."""
     try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InputError("the body is not JSON") from None
+
+
+def _feature(body: bytes) -> dict[str, Any]:
+    doc = _json(body)
     if not isinstance(doc, dict) or doc.get("type") != "Feature":
         raise InputError("send one GeoJSON Feature (type Feature, geometry, properties)")
     if not isinstance(doc.get("properties") or {}, dict):
@@ -167,10 +172,7 @@ def update(conn: Connection, state: OgcState, principal: Principal, collection_i
     c = _writable(state, principal, collection_id)
     site_id = _site_id(fid)
     crs = parse_crs(content_crs, name="Content-Crs")
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise InputError("the body is not JSON") from None
+    doc = _json(body)
     if not isinstance(doc, dict) or not ({"properties", "geometry"} & set(doc)):
         raise InputError("send a merge patch of the feature: {\"properties\": {...}} and/or {\"geometry\": ...}")
     values = _fields(c, principal, doc.get("properties") or {})

@@ -1,16 +1,21 @@
-"""Input a fuzzer sends (schemathesis found these as 500s): offsets beyond the database's integers and NUL
-characters, which PostgreSQL's text cannot hold, in query strings and bodies. Each is a 400 problem (German on
-the public paths) and leaves what is stored untouched."""
+"""Input a fuzzer or an attacker sends (schemathesis found the first ones as 500s): offsets beyond the database's
+integers, NUL characters (PostgreSQL's text cannot hold them) in query strings and bodies, digits other than ASCII
+in ids, and filters or bodies nested deep enough to overflow a parser's stack (a CQL2 filter of 2,000 parentheses
+killed the server process). Each is a 400 problem (German on the public paths), leaves what is stored untouched and
+the server running."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
 from flaechenpool.db import MAX_OFFSET
+from tests.live import LiveServer
 
 Auth = Callable[[str | None], dict[str, str]]
 HUGE = "730199728440105978822656"      # beyond bigint
@@ -73,3 +78,37 @@ def test_a_feature_id_of_other_digits_is_not_found(client: TestClient, auth: Aut
 def test_an_official_key_must_be_ascii_digits(client: TestClient, auth: Auth) -> None:
     body = problem(client.get("/api/parcels", params={"municipality": "١٦٠٥٣٠٠٠"}, headers=auth("planner")))
     assert "8-digit official key" in str(body["detail"])
+
+
+DEEP_FILTERS = {   # each killed the server (cql2's parser overflowed the thread's stack) before it was refused
+    "parentheses": "(" * 2000 + "flur = 1" + ")" * 2000,
+    "NOT": "NOT " * 5000 + "flur = 1",
+    "arithmetic": "flur = " + "+".join(["1"] * 10000),
+    "OR": " OR ".join(f"flur = {i}" for i in range(3000)),
+}
+
+
+def test_a_filter_nested_too_deep_is_refused_and_the_server_lives_on(live_server: LiveServer) -> None:
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        for kind, cql in DEEP_FILTERS.items():
+            response = http.get("/ogc/collections/parcels/items", params={"filter": cql})
+            assert response.status_code == 400, kind
+            assert response.headers["content-type"] == "application/problem+json", kind
+            assert re.search(r"nested more than|more than \d+ (NOT|AND)", response.json()["detail"]), kind
+        assert http.get("/health").status_code == 200
+        # what a filter may hold stays usable: nesting, negations, long lists, negative coordinates
+        fine = ("(" * 10 + "NOT (flur = 1 OR flur = -2)" + ")" * 10 + " AND flur IN (" + ",".join(map(str, range(3000)))
+                + ") AND S_INTERSECTS(geometry, POLYGON((-1 -1, 60 -1, 60 80, -1 80, -1 -1)))")
+        assert http.get("/ogc/collections/parcels/items", params={"filter": fine, "limit": 1}).status_code == 200
+
+
+def test_a_body_nested_too_deep_is_a_400(client: TestClient, auth: Auth) -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    for path, method, headers in (("/ogc/collections/sites/items", "POST", {"Content-Type": "application/geo+json"}),
+                                  ("/ogc/collections/sites/items/1", "PATCH", {})):
+        body = problem(client.request(method, path, content=deep, headers={**headers, **auth("lm_jena")}))
+        assert body["detail"] == "the body is not JSON"
+    public = problem(client.post("/api/public/sites/1/inquiries", content=deep,
+                                 headers={"Content-Type": "application/json"}))
+    assert public["title"] == "Ungültige Anfrage" and public["detail"] == \
+        "Der Inhalt der Anfrage konnte nicht gelesen werden."
