@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,9 +49,11 @@ def fuzzed(server_url: str) -> Iterator[tuple[LiveServer, str]]:
 
 
 def st_run(schema: str, *args: str, examples: int = 12) -> None:
-    result = subprocess.run([str(ST), "run", schema, "--checks", "not_a_server_error", "-n", str(examples),
-                             "--seed", "1", "--workers", "2", *args],
-                            capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
+    # in a folder of its own: st keeps a cache of what it found in .schemathesis/ of its working directory
+    with tempfile.TemporaryDirectory() as folder:
+        result = subprocess.run([str(ST), "run", schema, "--checks", "not_a_server_error", "-n", str(examples),
+                                 "--seed", "1", "--workers", "2", *args], cwd=folder,
+                                capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "passed" in result.stdout
 
