@@ -49,10 +49,12 @@ def fuzzed(server_url: str) -> Iterator[tuple[LiveServer, str]]:
 
 
 def st_run(schema: str, *args: str, examples: int = 12) -> None:
-    # in a folder of its own: st keeps a cache of what it found in .schemathesis/ of its working directory
+    # in a folder of its own: st keeps a cache of what it found in .schemathesis/ of its working directory.
+    # One worker: with two threads, hypothesis's ast.parse of a lambda's source hit CPython 3.11's thread race
+    # ("AST constructor recursion depth mismatch"), an error of the tool, not of the service.
     with tempfile.TemporaryDirectory() as folder:
         result = subprocess.run([str(ST), "run", schema, "--checks", "not_a_server_error", "-n", str(examples),
-                                 "--seed", "1", "--workers", "2", *args], cwd=folder,
+                                 "--seed", "1", "--workers", "1", *args], cwd=folder,
                                 capture_output=True, text=True, timeout=900, stdin=subprocess.DEVNULL)
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "passed" in result.stdout
