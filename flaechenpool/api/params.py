@@ -62,3 +62,30 @@ def query_model_openapi(model: type[BaseModel]) -> dict[str, Any]:
 def _list_fields(model: type[BaseModel]) -> frozenset[str]:
     return frozenset(name for name, field in model.model_fields.items()
                      if get_origin(field.annotation) is list)
+
+
+async def known_params_only(request: Request) -> None:
+    """A router dependency of the REST API: a query parameter the route does not declare is a 400, so a misspelt
+    filter (``munipality=``, ``asof=``) is not silently ignored with everything (or today's state) returned. What
+    a route declares is read from the OpenAPI description (its own parameters and its dependencies'), once per
+    route."""
+    route = request.scope.get("route")
+    if route is None or (getattr(route, "openapi_extra", None) or {}).get("parameters"):
+        return      # a route that reads its query string as a model (parse_query_model) refuses extras itself
+    known = _declared(request.app, route.path, "get" if request.method == "HEAD" else request.method.lower())
+    unknown = [name for name in dict.fromkeys(request.query_params.keys()) if name not in known]
+    if unknown:
+        raise RequestValidationError([{"type": "extra_forbidden", "loc": ("query", name), "input": request.query_params[name],
+                                       "msg": "Extra inputs are not permitted"} for name in unknown])
+
+
+def _declared(app: Any, path: str, method: str) -> frozenset[str]:
+    cache: dict[tuple[str, str], frozenset[str]] | None = getattr(app.state, "declared_query", None)
+    if cache is None:
+        cache = app.state.declared_query = {}
+    names = cache.get((path, method))
+    if names is None:
+        operation = app.openapi().get("paths", {}).get(path, {}).get(method, {})
+        names = cache[(path, method)] = frozenset(p["name"] for p in operation.get("parameters", [])
+                                                  if p.get("in") == "query")
+    return names

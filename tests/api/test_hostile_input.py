@@ -112,3 +112,24 @@ def test_a_body_nested_too_deep_is_a_400(client: TestClient, auth: Auth) -> None
                                  headers={"Content-Type": "application/json"}))
     assert public["title"] == "Ungültige Anfrage" and public["detail"] == \
         "Der Inhalt der Anfrage konnte nicht gelesen werden."
+
+
+@pytest.mark.parametrize("path", ["/api/sites?munipality=16053000", "/api/parcels?municipality=16053000&limt=5",
+                                  "/api/pool/holdings?municipality=16053000&asof=2020-01-01",
+                                  "/api/analysis/runs?profil=default", "/api/projects?public=true&foo=1"])
+def test_a_misspelt_query_parameter_is_refused_not_ignored(client: TestClient, auth: Auth, path: str) -> None:
+    body = problem(client.get(path, headers=auth("admin")))
+    misspelt = next(p.split("=")[0] for p in path.split("?")[1].split("&")
+                    if p.split("=")[0] not in ("municipality", "public"))
+    assert body["errors"] == [{"location": f"query.{misspelt}", "message": "Extra inputs are not permitted"}]
+    spelt = path.split("?")[0] + "?" + "&".join(p for p in path.split("?")[1].split("&")
+                                                 if p.split("=")[0] in ("municipality", "public"))
+    assert client.get(spelt, headers=auth("admin")).status_code == 200, spelt
+
+
+def test_the_public_api_names_an_unknown_parameter_in_german(client: TestClient) -> None:
+    body = problem(client.get("/api/public/sites", params={"gemeinde": "16053000"}))
+    assert body["detail"] == "gemeinde: unbekanntes Feld"
+    ok = client.get("/api/public/sites", params={"municipality": "16053000", "bbox": "11,50,12,51",
+                                                 "bbox-crs": "http://www.opengis.net/def/crs/OGC/1.3/CRS84"})
+    assert ok.status_code == 200 and ok.json()["number_matched"] > 0
