@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from flaechenpool import __version__
@@ -23,6 +23,7 @@ from flaechenpool.api.cors import PublicReadsCors
 from flaechenpool.api.items_front import ItemsFront
 from flaechenpool.api.limits import BodySizeLimit
 from flaechenpool.api.page_headers import PageHeaders, PagePolicy
+from flaechenpool.api.params import known_params_only
 from flaechenpool.api.principal_cache import PrincipalCache
 from flaechenpool.api.problems import add_problem_handlers
 from flaechenpool.api.routes import (
@@ -113,15 +114,10 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     app.include_router(health.router)
     app.include_router(public.router)
     public.mount_static(app)
-    app.include_router(parcels.router)
-    app.include_router(sites.router)
-    app.include_router(site_photos.router)
-    app.include_router(landpool.router)
-    app.include_router(analysis.router)
-    app.include_router(public_sites.router)
-    app.include_router(inquiries.router)
-    app.include_router(projects.router)
-    app.include_router(reports.router)
+    # the REST API refuses query parameters a route does not declare (the OGC routes check theirs themselves;
+    # the pages take any: the map page keeps its state in the URL)
+    for rest in (parcels, sites, site_photos, landpool, analysis, public_sites, inquiries, projects, reports):
+        app.include_router(rest.router, dependencies=[Depends(known_params_only)])
     app.include_router(exposes.router)
     return app
 

@@ -6,18 +6,18 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from flaechenpool.analysis import candidates, indicators, profiles, runs, to_site
 from flaechenpool.api.deps import SettingsDep
-from flaechenpool.api.params import Offset, known_params_only
+from flaechenpool.api.params import Offset
 from flaechenpool.api.responses import file_response
 from flaechenpool.api.routes.sites import _feature
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 from flaechenpool.spatial import parse_crs
 
-router = APIRouter(prefix="/api/analysis", tags=["analysis"], dependencies=[Depends(known_params_only)])
+router = APIRouter(prefix="/api/analysis", tags=["analysis"])
 WRITERS = ("land_manager", "admin")
 READERS = ("planner", *WRITERS)
 GEOJSON = "application/geo+json"

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from flaechenpool import consent, inquiries
 from flaechenpool.api.clients import ClientDep, RateLimiterDep
 from flaechenpool.api.deps import PublicConnectionDep, SettingsDep
-from flaechenpool.api.params import known_params_only
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 
-router = APIRouter(tags=["inquiries"], dependencies=[Depends(known_params_only)])
+router = APIRouter(tags=["inquiries"])
 
 
 @router.get("/api/public/consent", tags=["public"], summary="Consent texts of the public forms (with versions)")

@@ -6,15 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from flaechenpool import audit, estates, pool, vacancies
-from flaechenpool.api.params import Offset, known_params_only
+from flaechenpool.api.params import Offset
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 from flaechenpool.owners import read_counterparties
 from flaechenpool.spatial import parse_crs
 
-router = APIRouter(tags=["land pool"], dependencies=[Depends(known_params_only)])
+router = APIRouter(tags=["land pool"])
 AGS = Annotated[str, Query(pattern=r"^[0-9]{8}$", description="Official municipality key (AGS)")]
 WRITERS = ("land_manager", "admin")
 READERS = ("planner", *WRITERS)

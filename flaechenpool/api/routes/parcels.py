@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from flaechenpool import parcels
 from flaechenpool.api.deps import opener_of
-from flaechenpool.api.params import known_params_only, parse_query_model, query_model_openapi
+from flaechenpool.api.params import parse_query_model, query_model_openapi
 from flaechenpool.api.responses import file_response
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, acting_call, get_caller, require_role
 from flaechenpool.db import MAX_OFFSET
@@ -20,7 +20,7 @@ from flaechenpool.owners import read_owners
 from flaechenpool.settings import Settings
 from flaechenpool.spatial import parse_bbox, parse_crs, parse_geometry
 
-router = APIRouter(prefix="/api/parcels", tags=["parcels"], dependencies=[Depends(known_params_only)])
+router = APIRouter(prefix="/api/parcels", tags=["parcels"])
 GEOJSON = "application/geo+json"
 READERS = ("planner", "land_manager", "admin")  # candidate search is for the land office, not the public
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from sqlalchemy import Connection
 
 from flaechenpool import projects, public_sites
 from flaechenpool.api.deps import PublicConnectionDep
-from flaechenpool.api.params import ListParam, known_params_only, split_values
+from flaechenpool.api.params import ListParam, split_values
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 from flaechenpool.spatial import parse_crs
 
-router = APIRouter(tags=["projects"], dependencies=[Depends(known_params_only)])
+router = APIRouter(tags=["projects"])
 GEOJSON = "application/geo+json"
 READERS = ("planner", "land_manager", "admin")
 WRITERS = ("land_manager", "admin")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from flaechenpool import public_sites
 from flaechenpool.api.deps import PublicConnectionDep
-from flaechenpool.api.params import ListParam, Offset, known_params_only, split_values
+from flaechenpool.api.params import ListParam, Offset, split_values
 
-router = APIRouter(prefix="/api/public", tags=["public"], dependencies=[Depends(known_params_only)])
+router = APIRouter(prefix="/api/public", tags=["public"])
 GEOJSON = "application/geo+json"
 
 

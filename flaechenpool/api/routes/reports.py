@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Form, Query, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from flaechenpool import reports
 from flaechenpool.api.clients import ClientDep, RateLimiterDep
 from flaechenpool.api.deps import PublicConnectionDep, SettingsDep
-from flaechenpool.api.params import known_params_only
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 from flaechenpool.photos import check_photo
 from flaechenpool.spatial import parse_crs
 
-router = APIRouter(tags=["reports"], dependencies=[Depends(known_params_only)])
+router = APIRouter(tags=["reports"])
 WRITERS = ("land_manager", "admin")
 
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Header, Response, UploadFile
+from fastapi import APIRouter, Form, Header, Response, UploadFile
 
 from flaechenpool import site_photos
 from flaechenpool.api.deps import PublicConnectionDep, SettingsDep
-from flaechenpool.api.params import known_params_only
 from flaechenpool.api.responses import is_not_modified
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 
-router = APIRouter(tags=["sites"], dependencies=[Depends(known_params_only)])
+router = APIRouter(tags=["sites"])
 WRITERS = ("land_manager", "admin")
 
 

@@ -6,15 +6,15 @@ import datetime as dt
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from flaechenpool import sites
-from flaechenpool.api.params import Offset, known_params_only
+from flaechenpool.api.params import Offset
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
 from flaechenpool.spatial import parse_crs
 
-router = APIRouter(prefix="/api/sites", tags=["sites"], dependencies=[Depends(known_params_only)])
+router = APIRouter(prefix="/api/sites", tags=["sites"])
 GEOJSON = "application/geo+json"
 WRITERS = ("land_manager", "admin")
 
