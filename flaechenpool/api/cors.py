@@ -20,13 +20,12 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PATHS = ("/ogc", "/api/public/")
-ANY_ORIGIN = {"Access-Control-Allow-Origin": "*"}
 EXPOSED = ("ETag", "Content-Crs", "OGC-NumberMatched", "Link", "Content-Disposition")
 ALLOWED_HEADERS = ("accept", "accept-language", "authorization", "if-none-match")
 PREFLIGHT = [(b"access-control-allow-origin", b"*"), (b"access-control-allow-methods", b"GET, HEAD"),
              (b"access-control-allow-headers", ", ".join(ALLOWED_HEADERS).encode()),
              (b"access-control-max-age", b"86400"), (b"content-length", b"0")]
-READ_HEADERS = {**ANY_ORIGIN, "Access-Control-Expose-Headers": ", ".join(EXPOSED)}
+READ_HEADERS = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": ", ".join(EXPOSED)}
 
 
 class PublicReadsCors:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from xml.sax.saxutils import escape
 
-from flaechenpool.expose.labels import AVAILABILITY, KIND, number
+from flaechenpool.expose.labels import AVAILABILITY, KIND, number, price
 
 FEED_SIZE = 50
 TITLE = "Flächenpool – verfügbare Gewerbe- und Potenzialflächen"
@@ -29,9 +29,8 @@ def atom_feed(base_url: str, sites: list[dict[str, Any]]) -> str:
 def _entry(base: str, p: dict[str, Any]) -> str:
     url = f"{base}/flaechen/{int(p['id'])}"
     title = p["name"] + (" (illustrativ)" if p.get("illustrative") else "")
-    price = f"{number(p['asking_price_eur_m2'], 2)} €/m²" if p.get("asking_price_eur_m2") is not None \
-        else "Preis auf Anfrage"
-    summary = (f"{KIND.get(p['kind'], p['kind'])} in {p['municipality']}: {number(p['area_m2'])} m², {price}, "
+    summary = (f"{KIND.get(p['kind'], p['kind'])} in {p['municipality']}: {number(p['area_m2'])} m², "
+               f"{price(p.get('asking_price_eur_m2'))}, "
                f"verfügbar {AVAILABILITY.get(p['availability'], p['availability'])}")
     if p.get("illustrative"):
         summary += ". Erfundenes Beispiel, kein reales Angebot."

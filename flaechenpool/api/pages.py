@@ -11,7 +11,8 @@ from string import Template
 from typing import Any
 
 from flaechenpool import consent
-from flaechenpool.expose.labels import AVAILABILITY, KIND, number
+from flaechenpool.expose.html import NOINDEX
+from flaechenpool.expose.labels import AVAILABILITY, KIND, number, price
 from flaechenpool.settings import WebSettings
 from flaechenpool.web import MAPLIBRE, MAPLIBRE_CSS, SWAGGER_UI, SWAGGER_UI_CSS, TEMPLATE_DIR, Assets
 
@@ -39,11 +40,10 @@ def _site_item(feature: dict[str, Any]) -> str:
     site_id = int(s["id"])
     badge = ' <span class="badge" title="Erfundene Beispieldaten, kein reales Angebot">illustrativ</span>' \
         if s["illustrative"] else ""
-    price = f"{number(s['asking_price_eur_m2'], 2)} €/m²" if s["asking_price_eur_m2"] is not None else "Preis auf Anfrage"
     return (f'<li><a class="site-item" href="/flaechen/{site_id}" data-site-id="{site_id}">'
             f'<span class="site-name">{escape(s["name"])}</span>{badge}'
             f'<span class="site-meta">{escape(s["municipality"])} · {escape(KIND.get(s["kind"], s["kind"]))}</span>'
-            f'<span class="site-facts">{number(s["area_m2"])} m² · {price} · verfügbar '
+            f'<span class="site-facts">{number(s["area_m2"])} m² · {price(s["asking_price_eur_m2"])} · verfügbar '
             f'{escape(AVAILABILITY.get(s["availability"], s["availability"]))}</span></a></li>')
 
 
@@ -90,7 +90,7 @@ def index_page(sites: list[dict[str, Any]], municipalities: list[dict[str, Any]]
         report_consent_text=escape(consent.REPORT_CONTACT.text),
         report_consent_version=escape(consent.REPORT_CONTACT.version),
         demo_note=DEMO_NOTE if illustrative else "",
-        robots_meta='<meta name="robots" content="noindex">\n' if illustrative else "",
+        robots_meta=NOINDEX + "\n" if illustrative else "",
     )
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from flaechenpool.api.cors import ANY_ORIGIN
+from flaechenpool.api.cors import READ_HEADERS
 from flaechenpool.api.deps import Opener, opener_for, reader_for
 from flaechenpool.api.ogc_requests import ready_caller
 from flaechenpool.api.responses import is_not_modified
@@ -62,7 +62,7 @@ def tile_headers(tile: tiles.Tile) -> dict[str, str]:
     """The headers of a tile answer (200 and 304): validator, caching, who may keep it, and that pages of any
     origin may read it (``cors``)."""
     return {"ETag": tile.etag, "Vary": "Authorization",
-            "Cache-Control": ("public" if tile.public else "private") + ", no-cache", **ANY_ORIGIN}
+            "Cache-Control": ("public" if tile.public else "private") + ", no-cache", **READ_HEADERS}
 
 
 class TileFront:

@@ -19,6 +19,7 @@ ATTRIBUTION = (
 )
 LEGAL_LINKS = ('<a href="/impressum">Impressum</a> · <a href="/datenschutz">Datenschutz</a> · '
                '<a href="/barrierefreiheit">Barrierefreiheit</a>')
+NOINDEX = '<meta name="robots" content="noindex">'     # pages showing invented demo entries: not for search
 ILLUSTRATIVE = ("Beispieldaten (illustrativ): Diese Fläche, ihre Angaben und die Ansprechstelle sind erfunden "
                 "und kein reales Angebot.")
 STYLE = """
@@ -96,7 +97,7 @@ def _share_head(site: dict[str, Any], base_url: str, description: str) -> str:
     if site.get("photos"):
         lines.append(f'<meta property="og:image" content="{escape(base_url.rstrip("/") + site["photos"][0]["url"])}">')
     if site.get("illustrative"):
-        lines.append('<meta name="robots" content="noindex">')
+        lines.append(NOINDEX)
     return "".join(lines)
 
 

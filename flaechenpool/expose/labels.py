@@ -34,3 +34,8 @@ def number(value: float | int | None, digits: int = 0) -> str:
         return "–"
     text = f"{float(value):,.{digits}f}"
     return text.replace(",", "\u2009").replace(".", ",")
+
+
+def price(eur_m2: float | None) -> str:
+    """An asking price for lists (page, feed): "12,50 €/m²" or "Preis auf Anfrage"."""
+    return "Preis auf Anfrage" if eur_m2 is None else f"{number(eur_m2, 2)} €/m²"
