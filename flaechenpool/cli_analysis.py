@@ -91,7 +91,7 @@ def potential_candidates(
         "criterion's value and points")] = None,
 ) -> None:
     """A run's candidates with score and each criterion's contribution (points)."""
-    from flaechenpool.analysis.candidates import candidate_rows, list_candidates
+    from flaechenpool.analysis.candidates import FILE_COLUMNS, candidate_rows, list_candidates
     from flaechenpool.analysis.profiles import CRITERIA
 
     if output is not None:
@@ -101,7 +101,8 @@ def potential_candidates(
         _run(lambda: format_of(output))
         rows = _read(lambda conn: candidate_rows(conn, run_id, kind=kind, min_score=min_score,
                                                  municipality=municipality, sort=sort, srid=STORAGE_SRID))
-        _run(lambda: write_file(rows, output, srid=STORAGE_SRID, layer=f"candidates_run_{run_id}"))
+        _run(lambda: write_file(rows, output, columns=FILE_COLUMNS, srid=STORAGE_SRID,
+                                   layer=f"candidates_run_{run_id}"))
         out.print(f"{len(rows)} candidates of run {run_id} written to {output}")
         return
     page = _read(lambda conn: json.loads(list_candidates(

@@ -107,7 +107,7 @@ def parcels_find(
 
     rows, matched = _run(run)
     if output is not None:
-        _run(lambda: write_file(rows, output, srid=STORAGE_SRID, layer="parcels"))
+        _run(lambda: write_file(rows, output, columns=parcels.PROPERTIES, srid=STORAGE_SRID, layer="parcels"))
         out.print(f"{len(rows)} of {matched} parcels written to {output}")
         return
     table = Table(title=f"Flurstücke: {len(rows)} of {matched}")

@@ -24,6 +24,8 @@ PROPERTIES = f"""json_build_object(
     'parcels', c.parcels, 'buildings', c.buildings, 'known_site_ids', c.known_site_ids,
     'site_id', (SELECT s.id FROM core.sites s WHERE s.analysis_candidate_id = c.id),
     'fingerprint', c.fingerprint, 'criteria', c.criteria, 'detection', c.detection)"""
+FILE_COLUMNS = ("id", "rank", "score", "kind", "floo_category", "municipality_ags", "district", "area_m2", "parcels",
+                "site_id", "fingerprint", *(f"{name}_{part}" for name in CRITERIA for part in ("value", "points")))
 FEATURE = ("json_build_object('type', 'Feature', 'id', c.id, "
            "'geometry', ST_AsGeoJSON(ST_Transform(c.geom, CAST(:srid AS integer)), CAST(:digits AS integer))::json, "
            f"'properties', {PROPERTIES})")

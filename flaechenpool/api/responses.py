@@ -36,10 +36,11 @@ class PartsResponse(Response):
             await send({"type": "http.response.body", "body": b""})
 
 
-def file_response(rows: list[dict[str, Any]], f: str, *, srid: int, name: str) -> Response:
-    """Rows (``exports``: a ``wkb`` geometry in ``srid``) as a CSV or GeoPackage download named ``name``."""
+def file_response(rows: list[dict[str, Any]], f: str, *, columns: Sequence[str], srid: int, name: str) -> Response:
+    """Rows (``exports``: ``columns`` and a ``wkb`` geometry in ``srid``) as a CSV or GeoPackage download
+    named ``name``."""
     if f == "csv":
-        return Response(to_csv(rows), media_type="text/csv; charset=utf-8",
+        return Response(to_csv(rows, columns), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
-    return Response(to_geopackage(rows, srid=srid, layer=name), media_type="application/geopackage+sqlite3",
+    return Response(to_geopackage(rows, columns=columns, srid=srid, layer=name), media_type="application/geopackage+sqlite3",
                     headers={"Content-Disposition": f'attachment; filename="{name}.gpkg"'})

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 from sqlalchemy import Connection, text
 
+from flaechenpool.analysis import candidates
 from tests.analysis.conftest import JENA
 from tests.analysis.town import GERA, Town, rect
 
@@ -171,3 +172,5 @@ def test_candidates_as_csv_and_geopackage(client: TestClient, auth: Auth, town: 
     frame = pyogrio.read_dataframe(tmp_path / "c.gpkg")
     assert len(frame) == matched and frame.crs.to_epsg() == 25832
     assert list(frame["score"]) == sorted(frame["score"], reverse=True)               # -score, as the pages
+    none = client.get(path, params={"f": "csv", "min_score": 101}, headers=auth("planner"))
+    assert none.status_code == 200 and none.text.splitlines() == [",".join([*candidates.FILE_COLUMNS, "wkt"])]

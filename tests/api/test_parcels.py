@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import box
 from sqlalchemy import Connection, text
 
+from flaechenpool import parcels
 from tests.api.conftest import ILMENAU, JENA
 
 Auth = Callable[[str | None], dict[str, str]]
@@ -150,6 +151,18 @@ def test_csv_and_geopackage_exports(client: TestClient, tmp_path: Path) -> None:
     frame = pyogrio.read_dataframe(tmp_path / "parcels.gpkg")
     assert len(frame) == 10 and frame.crs.to_epsg() == 25832
     assert abs(frame.geometry.area.sum() - 37311) < 80
+
+
+def test_an_export_without_rows_keeps_its_columns(client: TestClient, tmp_path: Path) -> None:
+    none = {"municipality": ERFURT, "min_area": 10_000_000, "crs": "EPSG:25832"}
+    csv_response = client.get("/api/parcels", headers=PLANNER, params={**none, "f": "csv"})
+    assert csv_response.status_code == 200
+    assert csv_response.text.splitlines() == [",".join([*parcels.PROPERTIES, "wkt"])]
+    gpkg = client.get("/api/parcels", headers=PLANNER, params={**none, "f": "gpkg"})
+    (tmp_path / "none.gpkg").write_bytes(gpkg.content)
+    info = pyogrio.read_info(tmp_path / "none.gpkg")
+    assert info["features"] == 0 and list(info["fields"]) == list(parcels.PROPERTIES)
+    assert info["crs"] == "EPSG:25832"
 
 
 def test_bad_input_is_a_problem_not_a_crash(client: TestClient) -> None:

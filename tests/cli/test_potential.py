@@ -111,5 +111,9 @@ def test_candidates_to_a_file_carry_every_criterion_for_reports(conn: Connection
     assert invoke("candidates", str(run_id), "--kind", "infill_gap", "--output", str(gaps)).exit_code == 0
     lines = gaps.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 3 and ",Baulücke," in lines[1] and lines[0].endswith("vacancy_nearby_points,wkt")
+    empty = tmp_path / "keine.gpkg"
+    assert invoke("candidates", str(run_id), "--min-score", "101", "--output", str(empty)).exit_code == 0
+    info = pyogrio.read_info(empty)
+    assert info["features"] == 0 and list(info["fields"])[-1] == "vacancy_nearby_points"
     bad = invoke("candidates", str(run_id), "--output", str(tmp_path / "k.xlsx"))
     assert bad.exit_code != 0 and "k.xlsx: unknown output format" in bad.output and not (tmp_path / "k.xlsx").exists()

@@ -81,7 +81,7 @@ def get_candidates(conn: ActingConnectionDep, principal: PrincipalDep, run_id: i
         return Response(body, media_type=GEOJSON)
     rows = candidates.candidate_rows(conn, run_id, kind=kind, min_score=min_score, municipality=municipality,
                                      sort=sort, srid=srid)
-    return file_response(rows, f, srid=srid, name=f"candidates_run_{run_id}")
+    return file_response(rows, f, columns=candidates.FILE_COLUMNS, srid=srid, name=f"candidates_run_{run_id}")
 
 
 @router.get("/runs/{run_id}/compare", summary="What appeared and vanished since another run (same fingerprint)")

@@ -97,7 +97,8 @@ def _find(request: Request) -> Response:
                 "X-Number-Returned": str(returned), "X-Number-Matched": str(matched),
                 "Content-Crs": f"<http://www.opengis.net/def/crs/EPSG/0/{srid}>" if srid != 4326 else
                 "<http://www.opengis.net/def/crs/OGC/1.3/CRS84>"})
-    return acting_call(request, lambda c, _: file_response(parcels.find_rows(c, q, srid=srid), params.f, srid=srid, name="parcels"))
+    return acting_call(request, lambda c, _: file_response(parcels.find_rows(c, q, srid=srid), params.f,
+                                                                columns=parcels.PROPERTIES, srid=srid, name="parcels"))
 
 
 
