@@ -30,6 +30,7 @@ the middleware answers the same requests.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -121,6 +122,18 @@ class TileProtocol(HttpToolsProtocol):
             self._start_build(found)
         else:
             self._write(*found)
+
+    def send_400_response(self, msg: str) -> None:
+        """A request the HTTP parser refuses (malformed, or a request line and headers beyond its 64 KiB) is a
+        problem+json like every other 400, not uvicorn's plain text; the connection closes."""
+        body = json.dumps({"type": "about:blank", "title": "Bad request", "status": 400,
+                           "detail": "The request could not be read: not valid HTTP/1.1, or its request line and "
+                                     "headers are longer than 64 KiB (a long filter can be sent as CQL2 in fewer "
+                                     "characters)."}).encode()
+        self.transport.write(b"".join((STATUS_LINE[400], _lines(self.server_state.default_headers),
+                                       b"content-type: application/problem+json\r\ncontent-length: ",
+                                       str(len(body)).encode(), b"\r\nconnection: close\r\n\r\n", body)))
+        self.transport.close()
 
     def _fast_answer(self) -> tuple[int, bytes, bytes] | _Build | None:
         """Status, header lines and body of the answer, if this request is a cached tile; what building

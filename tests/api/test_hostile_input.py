@@ -6,7 +6,9 @@ the server running."""
 
 from __future__ import annotations
 
+import json
 import re
+import socket
 from collections.abc import Callable
 
 import httpx
@@ -100,6 +102,22 @@ def test_a_filter_nested_too_deep_is_refused_and_the_server_lives_on(live_server
         fine = ("(" * 10 + "NOT (flur = 1 OR flur = -2)" + ")" * 10 + " AND flur IN (" + ",".join(map(str, range(3000)))
                 + ") AND S_INTERSECTS(geometry, POLYGON((-1 -1, 60 -1, 60 80, -1 80, -1 -1)))")
         assert http.get("/ogc/collections/parcels/items", params={"filter": fine, "limit": 1}).status_code == 200
+
+
+def test_a_request_the_http_parser_refuses_is_a_problem_too(live_server: LiveServer) -> None:
+    host, port = live_server.url.removeprefix("http://").split(":")
+    too_long = b"GET /ogc/collections/parcels/items?filter=" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+    for raw in (too_long, b"GET / HTTP/1.1\r\nHost x\r\n\r\n", b"\x16\x03\x01 TLS hello\r\n\r\n"):
+        with socket.create_connection((host, int(port)), timeout=10) as sock:
+            sock.sendall(raw)
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 400 ") and b"content-type: application/problem+json" in head, raw[:30]
+        assert b"connection: close" in head and json.loads(body)["status"] == 400
+    with httpx.Client(base_url=live_server.url, timeout=30) as http:
+        assert http.get("/health").status_code == 200
 
 
 def test_a_body_nested_too_deep_is_a_400(client: TestClient, auth: Auth) -> None:
