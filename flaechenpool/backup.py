@@ -24,11 +24,12 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from flaechenpool import migrations
@@ -117,8 +118,7 @@ def restore(settings: Settings, url: str, source: Path, *, echo: Echo = lambda m
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            others = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d "
-                                       "AND pid <> pg_backend_pid()"), {"d": name}).scalar_one()
+            others = _sessions(conn, name)
             if others:
                 raise Conflict(f"{others} session(s) use the database {name}: stop the service before a restore")
             conn.connection.dbapi_connection.cursor().execute(migrations.roles_sql())   # no placeholders: %I
@@ -130,8 +130,7 @@ def restore(settings: Settings, url: str, source: Path, *, echo: Echo = lambda m
                     ["--no-owner", "--exit-on-error", "--single-transaction", str(source)], file=source)
             revision = _revision(settings, target.set(database=staging))
             with admin.connect() as conn:
-                others = conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d"),
-                                      {"d": name}).scalar_one()
+                others = _sessions(conn, name)
                 if others:
                     raise Conflict(f"{others} session(s) began to use the database {name}: stop the service "
                                    "and restore again")
@@ -150,6 +149,21 @@ def restore(settings: Settings, url: str, source: Path, *, echo: Echo = lambda m
         engine.dispose()
     return RestoreReport(name, previous, revision, migrations.head_revision(),
                          (dt.datetime.now() - started).total_seconds())
+
+
+def _sessions(conn: Connection, name: str, *, wait: float = 5.0) -> int:
+    """How many client sessions use the database ``name``, after waiting up to ``wait`` seconds for them to
+    end: a session its client has just closed (a service stopped a moment ago) stays in pg_stat_activity
+    until its backend has exited. Autovacuum workers do not count: PostgreSQL stops them itself when the
+    database is renamed."""
+    deadline = time.monotonic() + wait
+    while True:
+        count = int(conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE datname = :d "
+                                      "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"),
+                                 {"d": name}).scalar_one())
+        if not count or time.monotonic() >= deadline:
+            return count
+        time.sleep(0.1)
 
 
 def drop_replaced(url: str) -> list[str]:

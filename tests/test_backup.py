@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,6 +152,22 @@ def test_refused_restores_leave_the_database_as_it_was(scratch: str, server_url:
     assert _databases(server_url) == sorted([NAME, f"{NAME}_other"])              # nothing staged, nothing renamed
     with pytest.raises(Conflict, match="exists already"):
         backup(settings, scratch, good)
+
+
+def test_a_restore_waits_for_a_session_that_is_ending(scratch: str, tmp_path: Path) -> None:
+    """The service stopped a moment ago: its last session is still leaving, the restore waits for it."""
+    settings = Settings()
+    good = backup(settings, scratch, tmp_path / "gut.dump").file
+    engine = create_engine_for(scratch, settings)
+    leaving = engine.connect()
+    leaving.execute(text("SELECT 1"))
+    closer = threading.Timer(1.0, lambda: (leaving.close(), engine.dispose()))     # the pool's connection too
+    closer.start()
+    try:
+        report = restore(settings, scratch, good)
+    finally:
+        closer.join()
+    assert report.database == NAME and _users(scratch) == ["vor.der.sicherung"]
 
 
 
