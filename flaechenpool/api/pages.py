@@ -40,8 +40,11 @@ def _site_item(feature: dict[str, Any]) -> str:
     site_id = int(s["id"])
     badge = ' <span class="badge" title="Erfundene Beispieldaten, kein reales Angebot">illustrativ</span>' \
         if s["illustrative"] else ""
-    return (f'<li><a class="site-item" href="/flaechen/{site_id}" data-site-id="{site_id}">'
-            f'<span class="site-name">{escape(s["name"])}</span>{badge}'
+    thumbnail = s.get("thumbnail")      # decorative here: the name follows (as in the script's list)
+    image = (f'<img class="site-thumb" src="{escape(thumbnail["url"])}" alt="" loading="lazy" width="96" height="72">'
+             if thumbnail else "")
+    return (f'<li><a class="site-item{" with-thumb" if image else ""}" href="{escape(s["expose_url"])}" '
+            f'data-site-id="{site_id}">{image}<span class="site-name">{escape(s["name"])}</span>{badge}'
             f'<span class="site-meta">{escape(s["municipality"])} · {escape(KIND.get(s["kind"], s["kind"]))}</span>'
             f'<span class="site-facts">{number(s["area_m2"])} m² · {price(s["asking_price_eur_m2"])} · verfügbar '
             f'{escape(AVAILABILITY.get(s["availability"], s["availability"]))}</span></a></li>')

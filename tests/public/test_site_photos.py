@@ -94,6 +94,10 @@ def test_the_list_of_published_sites_shows_the_first_photos_thumbnail(
     url = f"/api/public/sites/{site_id}/photos/{first['id']}/thumbnail"
     assert listed[site_id]["thumbnail"] == {"url": url, "caption": "Luftbild des Werksgeländes"}
     assert any(p["thumbnail"] is None for i, p in listed.items() if i != site_id)
+    start = client.get("/").text            # the page's list as the server renders it, before any script runs
+    assert (f'<a class="site-item with-thumb" href="/flaechen/{site_id}" data-site-id="{site_id}">'
+            f'<img class="site-thumb" src="{url}" alt=""') in start
+    assert start.count('class="site-thumb"') == 1
     small = client.get(url)
     assert small.status_code == 200 and small.headers["content-type"] == "image/jpeg"
     with Image.open(io.BytesIO(small.content)) as image:
