@@ -206,19 +206,50 @@ def potential_indicators(municipality: Annotated[str | None, typer.Option(help="
 
     result = _read(lambda conn: indicators(conn, run_id=run_id, municipality=municipality))
     rows = [r for r in result["rows"] if districts or r["district"] is None]
-    largest = max((r["area_m2"] for r in rows), default=0) or 1
-    table = Table(title=f"Potenzial je Gemeinde und Ortsteil (Lauf {result['run_id']}), Fläche in ha")
-    for column in ("municipality / district", "n", "ha", *FLOO_CATEGORIES.values(), "HQ %", "Gemeinde %",
-                   "Leerstand %", ""):
-        table.add_column(column, justify="left" if column in ("municipality / district", "") else "right")
-    for r in rows:
-        label = r["municipality"] if r["district"] is None else f"  {r['district']}"
-        cells = [f"{r['area_by_kind_m2'][k] / 10_000:.2f}" if r["area_by_kind_m2"][k] else "" for k in FLOO_CATEGORIES]
-        bar = BAR * max(1, round(12 * r["area_m2"] / largest))
-        table.add_row(f"[bold]{label}[/bold]" if r["district"] is None else label, str(r["candidates"]),
-                      f"{r['area_m2'] / 10_000:.2f}", *cells, _pct(r["flood_share"]), _pct(r["municipal_share"]),
-                      "" if r["vacancy_rate_pct"] is None else f"{r['vacancy_rate_pct']:.1f}", bar)
+    found = [k for k in FLOO_CATEGORIES if any(r["area_by_kind_m2"][k] for r in rows)]    # no empty columns
+    title = f"Potenzial je Gemeinde und Ortsteil (Lauf {result['run_id']})"
+    narrow = "\nJe Kategorie (FLOO): ein breiteres Terminal oder GET /api/analysis/indicators"
+    for kinds, bar, tight, note in ((found, True, False, ""), (found, True, True, ""), ([], True, True, narrow),
+                                    ([], False, True, narrow)):
+        table = _indicator_table(rows, kinds, title, note, bar=bar, tight=tight)
+        if _fits(table, out.width):
+            break   # the headings wrap where needed; a narrow terminal gets totals and shares; the last wraps names
     out.print(table)
+
+
+def _fits(table: Table, width: int) -> bool:
+    """Whether ``table`` fits ``width`` columns with every column at its fixed ``width`` or at least its
+    ``min_width`` (padding and borders included); rich would otherwise shrink columns and wrap or cut numbers."""
+    return sum((c.width or c.min_width or 0) + 2 for c in table.columns) + len(table.columns) + 1 <= width
+
+
+def _indicator_table(rows: list[dict[str, Any]], kinds: list[str], title: str, note: str, *, bar: bool,
+                     tight: bool) -> Table:
+    """The indicators as a table: a column of hectares per FLOO category in ``kinds``, with ``bar`` a bar of
+    the area. Numbers never wrap or shorten: a column is as wide as its longest value or heading (``tight``:
+    its heading's longest word; the heading wraps); the names wrap."""
+    from flaechenpool.analysis.profiles import FLOO_CATEGORIES
+
+    largest = max((r["area_m2"] for r in rows), default=0) or 1
+    table = Table(title=title, caption="ha: Fläche in Hektar · HQ %: Anteil im Überschwemmungsgebiet\nGemeinde %: "
+                  "Anteil im Eigentum der Gemeinde · Leerstand %: Leerstandsquote" + note)
+    body = [[f"[bold]{r['municipality']}[/bold]" if r["district"] is None else f"  {r['district']}",
+             str(r["candidates"]), f"{r['area_m2'] / 10_000:.2f}",
+             *(f"{r['area_by_kind_m2'][k] / 10_000:.2f}" if r["area_by_kind_m2"][k] else "" for k in kinds),
+             _pct(r["flood_share"]), _pct(r["municipal_share"]),
+             "" if r["vacancy_rate_pct"] is None else f"{r['vacancy_rate_pct']:.1f}",
+             *([BAR * max(1, round(12 * r["area_m2"] / largest))] if bar else [])] for r in rows]
+    headings = ["Gemeinde / Ortsteil", "Anzahl", "ha", *(FLOO_CATEGORIES[k] for k in kinds), "HQ %", "Gemeinde %",
+                "Leerstand %", *([""] if bar else [])]
+    for i, heading in enumerate(headings):
+        if i == 0:
+            table.add_column(heading, min_width=12)
+            continue
+        widest = max([len(row[i]) for row in body] + [len(w) for w in (heading.split() if tight else [heading])])
+        table.add_column(heading, justify="left" if not heading else "right", width=widest)     # fixed
+    for row in body:
+        table.add_row(*row)
+    return table
 
 
 def _pct(share: float | None) -> str:

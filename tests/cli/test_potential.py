@@ -13,6 +13,7 @@ from sqlalchemy import Connection, text
 from typer.testing import Result
 
 from flaechenpool import cli
+from flaechenpool.analysis.profiles import FLOO_CATEGORIES
 from tests.analysis.town import GERA, Town, build_town, rect
 from tests.cli import conftest
 
@@ -66,8 +67,20 @@ def test_compare_profiles_and_indicators(conn: Connection, town: Town) -> None:
     profiles = invoke("profiles")
     assert profiles.exit_code == 0 and all(name in profiles.output for name in ("default", "gewerbe", "revitalisierung"))
     assert "Überschwemmungsgebiet" in profiles.output and "-25" in profiles.output
-    shown = invoke("indicators", "--municipality", GERA)
+    with pytest.MonkeyPatch.context() as wide:
+        wide.setattr(cli.out, "width", 300)
+        shown = invoke("indicators", "--municipality", GERA)
     assert shown.exit_code == 0 and "Gera" in shown.output and "█" in shown.output
+    found = set(conn.execute(text("SELECT DISTINCT kind FROM analysis.candidates WHERE run_id = :r"),
+                             {"r": latest_run(conn)}).scalars())
+    assert found
+    for kind, heading in FLOO_CATEGORIES.items():                # a column per category with any area, only
+        assert (heading in shown.output) == (kind in found), heading
+    with pytest.MonkeyPatch.context() as narrow:                  # an 80-column terminal: totals and shares
+        narrow.setattr(cli.out, "width", 80)
+        compact = invoke("indicators", "--municipality", GERA)
+    assert compact.exit_code == 0 and "Je Kategorie (FLOO)" in compact.output and "Baulücke" not in compact.output
+    assert "…" not in compact.output and max(len(line) for line in compact.output.splitlines()) <= 80
 
 
 def test_bad_input_names_the_problem(conn: Connection, town: Town, tmp_path: Path) -> None:
@@ -117,3 +130,4 @@ def test_candidates_to_a_file_carry_every_criterion_for_reports(conn: Connection
     assert info["features"] == 0 and list(info["fields"])[-1] == "vacancy_nearby_points"
     bad = invoke("candidates", str(run_id), "--output", str(tmp_path / "k.xlsx"))
     assert bad.exit_code != 0 and "k.xlsx: unknown output format" in bad.output and not (tmp_path / "k.xlsx").exists()
+
