@@ -3,6 +3,7 @@ one message and exit code 1."""
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -30,6 +31,36 @@ app.add_typer(import_app, name="import")
 
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def show(table: Table) -> None:
+    """Print a table. One that cannot fit the terminal without cutting a word (a parcel key, a number, a
+    date: rich would shorten it to "16030100…") is printed as a block of "heading  value" lines per row,
+    as psql's expanded display does; a wider terminal (or COLUMNS) gets the table."""
+    if not table.show_header or _ellipses(table, out.width) <= _ellipses(table, 100_000):
+        out.print(table)
+        return
+    if table.title:
+        out.print(table.title, style="italic", highlight=False)
+    headings = [str(column.header).replace("\n", " ") for column in table.columns]
+    cells = [list(column.cells) for column in table.columns]
+    for i in range(table.row_count):
+        block = Table(show_header=False, box=None, padding=(0, 1), title=f"── {i + 1} / {table.row_count} ──",
+                      title_justify="left")
+        block.add_column(style="bold", no_wrap=True)
+        block.add_column(overflow="fold")
+        for heading, column in zip(headings, cells, strict=True):
+            block.add_row(heading or "", column[i])
+        out.print(block)
+    if table.caption:
+        out.print(table.caption, style="dim", highlight=False)
+
+
+def _ellipses(table: Table, width: int) -> int:
+    """How many "…" ``table`` shows printed ``width`` columns wide: more than at full width are cut words."""
+    probe = Console(width=width, file=io.StringIO(), color_system=None, soft_wrap=True)
+    probe.print(table)
+    return probe.file.getvalue().count("…")  # type: ignore[attr-defined]
 
 
 def info(message: str) -> None:
@@ -152,7 +183,7 @@ def _print_status(status: Any, database: str) -> None:
     table.add_row("socket folder", str(status.socket_dir))
     if status.running and status.port:
         table.add_row("url", status.url(database))
-    out.print(table)
+    show(table)
 
 
 @db_app.command("start")
@@ -330,7 +361,7 @@ def import_parcels_cmd(
         table.add_column(column, justify="right")
     table.add_row(*(str(v) for v in (report.read, report.inserted, report.changed, report.unchanged,
                                      report.retired, len(report.repaired))))
-    out.print(table)
+    show(table)
     if report.indexes_built:
         out.print(f"initial load: the {report.indexes_built} indexes of core.parcels were built after loading")
     for repair in report.repaired:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _read, _run, _settings, out
+from flaechenpool.cli import _as_operator, _read, _run, _settings, out, show
 from flaechenpool.cli_landoffice import _operator
 
 potential_app = typer.Typer(help="Redevelopment potential: find and rank brownfields, infill gaps, vacancy.",
@@ -57,7 +57,7 @@ def potential_run(
     for kind, n in sorted(counts["kinds"].items()):
         table.add_row(kind, str(n))
     table.add_row("[bold]all[/bold]", f"[bold]{counts['candidates']}[/bold]")
-    out.print(table)
+    show(table)
 
 
 @potential_app.command("runs")
@@ -74,7 +74,7 @@ def potential_runs(municipality: Annotated[str | None, typer.Option(help="AGS")]
         table.add_row(str(r["id"]), r["profile"], ", ".join(r["municipalities"] or ["alle"]),
                       f"{r['started_at']:%Y-%m-%d %H:%M}", f"{r['duration_s'] or 0:.1f}", str(r["parcels_analysed"]),
                       str(r["counts"].get("candidates", "")))
-    out.print(table)
+    show(table)
 
 
 @potential_app.command("candidates")
@@ -124,7 +124,7 @@ def potential_candidates(
             points = [", ".join(f"{CRITERIA[k].title} {contributions[k]:+g}" for k in strongest[:3])]
         table.add_row(str(f["id"]), str(p["rank"]), f"{p['score']:.1f}", p["floo_category"], f"{p['area_m2']:.0f}",
                       *points)
-    out.print(table)
+    show(table)
 
 
 @potential_app.command("explain")
@@ -139,7 +139,7 @@ def potential_explain(candidate_id: Annotated[int, typer.Argument(help="Candidat
     for spec in p["criteria"].values():
         table.add_row(spec["title"], str(spec["value"]), spec["unit"], f"{spec['normalised']:g}", f"{spec['weight']:g}",
                       f"{spec['contribution']:g}")
-    out.print(table)
+    show(table)
     out.print(json.dumps(p["detection"], ensure_ascii=False, default=str), highlight=False)
 
 
@@ -161,7 +161,7 @@ def potential_compare(run_a: Annotated[int, typer.Argument(help="The earlier run
             table.add_row(change, r["kind"], ", ".join(r["parcels"][:3]) + (" …" if len(r["parcels"]) > 3 else ""),
                           "" if r["base_score"] is None else f"{r['base_score']:.1f}",
                           "" if r["score"] is None else f"{r['score']:.1f}")
-    out.print(table)
+    show(table)
 
 
 @potential_app.command("to-site")
@@ -193,7 +193,7 @@ def potential_profiles() -> None:
             span = "" if criterion.categorical else f" ({spec['low']:g} → {spec['high']:g})"
             cells.append(f"{spec['weight']:g}{span}")
         table.add_row(criterion.title, criterion.unit, *cells)
-    out.print(table)
+    show(table)
 
 
 @potential_app.command("indicators")
@@ -214,7 +214,7 @@ def potential_indicators(municipality: Annotated[str | None, typer.Option(help="
         table = _indicator_table(rows, kinds, title, note, bar=bar, tight=tight)
         if _fits(table, out.width):
             break   # the headings wrap where needed; a narrow terminal gets totals and shares; the last wraps names
-    out.print(table)
+    show(table)
 
 
 def _fits(table: Table, width: int) -> bool:

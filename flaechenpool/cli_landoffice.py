@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _actor, _as_operator, _connection, _options, _read, _run, _settings, _when, out
+from flaechenpool.cli import _actor, _as_operator, _connection, _options, _read, _run, _settings, _when, out, show
 
 parcels_app = typer.Typer(help="Find candidate parcels (Flurstücke).", no_args_is_help=True)
 sites_app = typer.Typer(help="The site register (Potenzialflächen).", no_args_is_help=True)
@@ -118,7 +118,7 @@ def parcels_find(
                          else "left")
     for row in rows:
         table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
-    out.print(table)
+    show(table)
 
 
 @sites_app.command("list")
@@ -136,7 +136,7 @@ def sites_list(municipality: Annotated[str | None, typer.Option(help="AGS")] = N
     for f in features:
         p = f["properties"]
         table.add_row(str(f["id"]), p["name"], p["kind"], p["status"], f"{p['area_m2']:.0f}", str(p["published"]))
-    out.print(table)
+    show(table)
 
 
 @sites_app.command("create")
@@ -165,7 +165,7 @@ def sites_show(site_id: int) -> None:
         moves.add_column(column)
     for m in history["status_history"]:
         moves.add_row(str(m["changed_on"]), m["from_status"] or "–", m["to_status"], m["author"], m["reason"] or "")
-    out.print(moves)
+    show(moves)
     out.print(f"{len(history['changes'])} change(s) in the audit trail: flaechenpool audit --table core.sites "
               f"--key {site_id}", highlight=False)
 
@@ -238,7 +238,7 @@ def sites_photos(site_id: int) -> None:
     for r in rows:
         table.add_row(str(r["id"]), str(r["position"]), f"{r['width']}×{r['height']}", r["caption"], r["credit"],
                       f"{_when(r['created_at'])} ({r['created_by']})")
-    out.print(table)
+    show(table)
 
 
 @sites_app.command("photo-remove")
@@ -269,7 +269,7 @@ def pool_holdings(municipality: Annotated[str, typer.Option(help="AGS")],
     for row in held["parcels"]:
         table.add_row(row["flurstueckskennzeichen"], row["gemarkung"] or "", str(row["acquired_on"]),
                       row["acquired_by"], f"{row['area_m2']:.0f}", f"{row['book_value_eur'] or 0:.2f}")
-    out.print(table)
+    show(table)
     if changed:
         out.print(f"since {since.date().isoformat() if since else ''}: "
                   f"+{len(changed['acquired'])} / -{len(changed['disposed'])} parcels, "
@@ -302,7 +302,7 @@ def vacancies_summary(association: Annotated[str | None, typer.Option(help="e.g.
     for r in rows:
         table.add_row(r["municipality"], r.get("district") or "", str(r["buildings"]), str(r["vacant"]),
                       str(r["rate_pct"] or ""), str(r["mean_years"] or ""), str(r["max_years"] or ""))
-    out.print(table)
+    show(table)
 
 
 @vacancies_app.command("list")
@@ -319,7 +319,7 @@ def vacancies_list(association: Annotated[str | None, typer.Option(help="e.g. th
         units = f"{r['vacant_units'] or '?'}/{r['total_units'] or '?'}" if r["scope"] == "partial" else ""
         table.add_row(str(r["id"]), r["municipality"], r["address"] or "", r["building_type"], r["scope"], units,
                       str(r["vacant_since"]), r["source"], str(r["building_id"] or ""))
-    out.print(table)
+    show(table)
 
 
 @vacancies_app.command("record")
@@ -355,7 +355,7 @@ def estates_list(municipality: Annotated[str | None, typer.Option(help="AGS")] =
         table.add_column(column)
     for r in rows:
         table.add_row(str(r["id"]), r["name"], r["municipality_ags"], f"{r['gross_ha']:.2f}", r["provenance"])
-    out.print(table)
+    show(table)
 
 
 @estates_app.command("balance")
@@ -374,7 +374,7 @@ def estates_balance(estate_id: int) -> None:
     table.add_row("freie Grundstücke", str(stock["free_plots"]))
     for year in b["yearly_sales"]:
         table.add_row(f"verkauft {year['year']}", f"{year['plots']} Grundstück(e), {year['ha']:.3f} ha")
-    out.print(table)
+    show(table)
 
 
 @estates_app.command("create")
@@ -406,4 +406,4 @@ def audit_show(table: Annotated[str | None, typer.Option(help="e.g. core.sites")
         changed = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
         table_view.add_row(r["at"].strftime("%Y-%m-%d %H:%M:%S"), r["actor"], r["action"], r["table_name"],
                            r["row_key"] or "", ", ".join(changed[:6]) or (r["reason"] or ""))
-    out.print(table_view)
+    show(table_view)

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _read, _run, _settings, _when, out
+from flaechenpool.cli import _as_operator, _read, _run, _settings, _when, out, show
 
 notifications_app = typer.Typer(help="E-mail notifications of new inquiries and site reports.", no_args_is_help=True)
 
@@ -35,7 +35,7 @@ def notifications_list(
         when = ", ".join(n["sent_to"]) if n["sent_at"] else _when(n["next_attempt_at"])
         table.add_row(n["reference"], n["kind"], n["municipality_ags"], str(n["site_id"] or "–"),
                       _when(n["created_at"]), state, str(n["attempts"]), when, n["last_error"] or "–")
-    out.print(table)
+    show(table)
 
 
 def _no_smtp_server() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _settings, _when, out
+from flaechenpool.cli import _as_operator, _settings, _when, out, show
 
 if TYPE_CHECKING:
     from flaechenpool.privacy import Erased
@@ -54,7 +54,7 @@ def personal_show(email: Annotated[str, typer.Argument(help="E-mail address the 
             if r[field] is not None:
                 value = _when(r[field]) if field == "received_at" else str(r[field])
                 table.add_row(field, value)
-        out.print(table)
+        show(table)
 
 
 @personal_app.command("erase")

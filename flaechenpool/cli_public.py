@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _options, _read, _when, out
+from flaechenpool.cli import _as_operator, _options, _read, _when, out, show
 from flaechenpool.cli_landoffice import _operator, _stored
 
 inquiries_app = typer.Typer(help="Investors' inquiries (personal data; reads are logged).", no_args_is_help=True)
@@ -46,7 +46,7 @@ def inquiries_list(municipality: Annotated[str, typer.Option(help="AGS of the mu
             f"{r['status']} ({r['handled_by']}, {r['status_changed_at'].astimezone():%Y-%m-%d})"
         table.add_row(_when(r["received_at"]), r["reference"], _short(r["site_name"], 40), r["name"],
                       r["email"], r["company"] or "", _short(r["message"]), handled, _short(r["note"] or ""))
-    out.print(table)
+    show(table)
 
 
 @inquiries_app.command("demand")
@@ -67,7 +67,7 @@ def inquiries_demand(municipality: Annotated[str | None, typer.Option(help="AGS 
         table.add_row(str(r["site_id"]), _short(r["site_name"], 40), r["municipality_ags"], str(r["inquiries"]),
                       str(r["new"]), str(r["in_progress"]), str(r["answered"]), str(r["closed"]),
                       f"{r['last_received_at'].astimezone():%Y-%m-%d}")
-    out.print(table)
+    show(table)
 
 
 @inquiries_app.command("status")
@@ -105,7 +105,7 @@ def reports_list(municipality: Annotated[str | None, typer.Option(help="AGS (def
         table.add_row(str(p["id"]), p["reference"], p["municipality"], p["kind"], p["status"], p["received_at"][:10],
                       "yes" if p["has_photo"] else "", _short(p["description"], 50),
                       " / ".join(v for v in (contact.get("name"), contact.get("email"), contact.get("phone")) if v))
-    out.print(table)
+    show(table)
 
 
 @reports_app.command("accept")
@@ -153,7 +153,7 @@ def projects_list(municipality: Annotated[str | None, typer.Option(help="AGS")] 
         period = f"{p['start_on'] or '?'} – {p['end_on'] or '?'}"
         table.add_row(str(p["id"]), p["municipality_ags"], p["name"], p["kind"], p["status"], period,
                       f"{p['builder_type']}: {p['builder_name'] or ''}", "yes" if p["public"] else "no")
-    out.print(table)
+    show(table)
 
 
 @projects_app.command("create")

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from flaechenpool.cli import _as_operator, _when, out
+from flaechenpool.cli import _as_operator, _when, out, show
 
 user_app = typer.Typer(help="Users and their roles.", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens (shown once, stored hashed).", no_args_is_help=True)
@@ -60,7 +60,7 @@ def user_list() -> None:
         table.add_row(u["username"], u["display_name"], u["role"], ", ".join(u["municipalities"]) or "–", _email(u),
                       "yes" if u["active"] else "[red]no[/red]", str(u["usable_tokens"]), _when(u["last_used_at"]),
                       _when(u["created_at"]))
-    out.print(table)
+    show(table)
 
 
 @user_app.command("change")
@@ -134,7 +134,7 @@ def token_list(username: Annotated[str | None, typer.Argument(help="Only this us
         state = t["state"] if t["state"] == "usable" else f"[red]{t['state']}[/red]"
         table.add_row(t["username"], t["name"], state, _when(t["created_at"]), _when(t["expires_at"]),
                       _when(t["last_used_at"]), _when(t["revoked_at"]))
-    out.print(table)
+    show(table)
 
 
 @token_app.command("revoke")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pyogrio
 import pytest
 from sqlalchemy import Connection, text
 
+from flaechenpool import cli
 from tests.cli.conftest import invoke
 
 
@@ -28,6 +30,26 @@ def test_parcels_find_prints_a_table_and_writes_files(tmp_path: Path, conn: Conn
     assert len((tmp_path / "out.csv").read_text().strip().splitlines()) == 11
     bad = invoke("parcels", "find", "--output", str(tmp_path / "out.xlsx"))
     assert bad.exit_code == 1 and "unknown output format" in bad.output
+
+
+@pytest.mark.parametrize("width", [50, 80, 250])
+def test_a_table_too_wide_for_the_terminal_becomes_a_block_per_row(width: int, conn: Connection) -> None:
+    """No parcel key, number or date is cut short ("16051000…"): a table that does not fit is shown as
+    "heading  value" lines per row."""
+    keys = conn.execute(text("SELECT flurstueckskennzeichen FROM core.parcels WHERE municipality_ags = '16051000' "
+                             "AND valid_to IS NULL ORDER BY 1")).scalars().all()
+    with pytest.MonkeyPatch.context() as terminal:
+        terminal.setattr(cli.out, "width", width)
+        shown = invoke("parcels", "find", "--municipality", "16051000")
+    assert shown.exit_code == 0 and "…" not in shown.output
+    assert all(key in shown.output for key in keys)
+    assert max(len(line) for line in shown.output.splitlines()) <= width
+    blocks = re.findall(r"── (\d+) / (\d+) ──", shown.output)
+    if width == 250:
+        assert not blocks and "┃ flurstueckskennzeichen" in shown.output
+    else:
+        assert blocks == [(str(i), str(len(keys))) for i in range(1, len(keys) + 1)]
+        assert shown.output.count("official_area_m2") == len(keys)
 
 
 def test_site_lifecycle_from_the_command_line(tmp_path: Path, conn: Connection) -> None:
