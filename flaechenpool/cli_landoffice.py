@@ -258,12 +258,13 @@ def pool_holdings(municipality: Annotated[str, typer.Option(help="AGS")],
                                                                     help="Also show changes since")] = None) -> None:
     """What the municipality held on a date (and what changed since another date)."""
     from flaechenpool import pool
+    from flaechenpool.expose.labels import number
 
     day = as_of.date() if as_of else dt.date.today()
     held, changed = _read(lambda conn: (pool.holdings(conn, municipality, day), (
         pool.changes(conn, municipality, since.date(), day) if since else None)))
     table = Table(title=f"Flächenpool {municipality} am {day.isoformat()}: {held['count']} Flurstücke, "
-                        f"{held['area_m2']:,.0f} m², Buchwert {held['book_value_eur']:,.2f} €")
+                        f"{number(held['area_m2'])} m², Buchwert {number(held['book_value_eur'], 2)} €")
     for column in ("flurstueckskennzeichen", "gemarkung", "acquired_on", "acquired_by", "area_m2", "book_value_eur"):
         table.add_column(column)
     for row in held["parcels"]:
