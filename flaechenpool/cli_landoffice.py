@@ -272,9 +272,10 @@ def pool_holdings(municipality: Annotated[str, typer.Option(help="AGS")],
                       row["acquired_by"], f"{row['area_m2']:.0f}", f"{row['book_value_eur'] or 0:.2f}")
     show(table)
     if changed:
-        out.print(f"since {since.date().isoformat() if since else ''}: "
-                  f"+{len(changed['acquired'])} / -{len(changed['disposed'])} parcels, "
-                  f"{changed['area_change_m2']:+,.0f} m²")
+        change = changed["area_change_m2"]
+        out.print(f"seit {since.date().isoformat() if since else ''}: "
+                  f"+{len(changed['acquired'])} / -{len(changed['disposed'])} Flurstücke, "
+                  f"{'+' if change >= 0 else '-'}{number(abs(change))} m²")
 
 
 @pool_app.command("record")
