@@ -430,6 +430,7 @@ def _register_land_office() -> None:
         vacancies_app,
     )
     from flaechenpool.cli_notifications import notifications_app
+    from flaechenpool.cli_preemption import preemption_app
     from flaechenpool.cli_privacy import personal_app
     from flaechenpool.cli_public import inquiries_app, projects_app, reports_app
     from flaechenpool.cli_users import token_app, user_app
@@ -442,6 +443,7 @@ def _register_land_office() -> None:
     app.add_typer(parcels_app, name="parcels")
     app.add_typer(sites_app, name="sites")
     app.add_typer(pool_app, name="pool")
+    app.add_typer(preemption_app, name="preemption")
     app.add_typer(vacancies_app, name="vacancies")
     app.add_typer(estates_app, name="estates")
     app.add_typer(audit_app, name="audit")

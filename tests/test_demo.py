@@ -48,6 +48,7 @@ def test_invented_rows_are_marked_illustrative(conn: Connection) -> None:
         "core.parcels WHERE municipality_ags IN ('16053000', '16070029')": "illustrative",
         "core.sites": "illustrative",
         "core.pool_transactions": "illustrative",
+        "core.preemption_cases": "illustrative",
         "core.vacancies": "illustrative",
         "core.buildings": "illustrative",
         "personal.parties": "illustrative",
@@ -64,6 +65,17 @@ def test_invented_rows_are_marked_illustrative(conn: Connection) -> None:
     persons = conn.execute(text("SELECT count(*) FILTER (WHERE name NOT LIKE '%(fiktiv)%') FROM personal.parties "
                                 "WHERE kind = 'person'")).scalar()
     assert persons == 0
+
+
+def test_demo_holds_pre_emption_cases_open_and_decided(conn: Connection) -> None:
+    cases = conn.execute(text(
+        "SELECT c.file_reference, c.decision, c.deadline - current_date AS left, t.kind, t.contract_date = c.decided_on "
+        "AS same_day FROM core.preemption_cases c LEFT JOIN core.pool_transactions t ON t.id = c.transaction_id "
+        "ORDER BY c.file_reference")).all()
+    assert [c.decision for c in cases] == ["exercised", "no_right", None, None]
+    assert cases[0].kind == "pre_emption" and cases[0].same_day             # the pool's pre-emption of 2022
+    assert 0 <= cases[2].left <= 14 < cases[3].left                         # one due soon, one open
+    assert all("DEMO" in c.file_reference for c in cases)
 
 
 def test_demo_holds_what_the_land_pool_needs(conn: Connection) -> None:

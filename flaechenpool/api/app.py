@@ -36,6 +36,7 @@ from flaechenpool.api.routes import (
     ogc_edit,
     ogc_tiles,
     parcels,
+    preemption,
     projects,
     public,
     public_sites,
@@ -116,7 +117,8 @@ def create_app(settings: Settings | None = None, *, database_url: str | None = N
     public.mount_static(app)
     # the REST API refuses query parameters a route does not declare (the OGC routes check theirs themselves;
     # the pages take any: the map page keeps its state in the URL)
-    for rest in (parcels, sites, site_photos, landpool, analysis, public_sites, inquiries, projects, reports):
+    for rest in (parcels, sites, site_photos, landpool, preemption, analysis, public_sites, inquiries, projects,
+                 reports):
         app.include_router(rest.router, dependencies=[Depends(known_params_only)])
     app.include_router(exposes.router)
     return app

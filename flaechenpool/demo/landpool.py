@@ -233,11 +233,41 @@ def generate_owners_and_pool(conn: Connection, rng: np.random.Generator, ilmenau
                 [(picks[0], "dispose", _area(keys, picks[0]))])
     transaction(JENA, "exchange", dt.date(2023, 2, 1), persons[30], None,
                 [(picks[1], "dispose", _area(keys, picks[1])), (picks[9], "acquire", _area(keys, picks[9]))])
-    transaction(JENA, "pre_emption", dt.date(2022, 10, 5), companies[5], round(_area(keys, picks[10]) * 260, 2),
-                [(picks[10], "acquire", _area(keys, picks[10]))])
+    exercised = transaction(JENA, "pre_emption", dt.date(2022, 10, 5), companies[5],
+                            round(_area(keys, picks[10]) * 260, 2), [(picks[10], "acquire", _area(keys, picks[10]))])
+    preemption_cases(conn, exercised, picks[10], [k for k in jena_keys if k not in picks])
     transaction(JENA, "lease_in", dt.date(2021, 4, 1), persons[40], 1200.0,
                 [(picks[11], "lease_in", _area(keys, picks[11]))], lease_end=dt.date(2031, 3, 31))
     return {"parties": len(persons) + len(companies) + 5, "ownership": len(ownership)}
+
+
+def preemption_cases(conn: Connection, exercised: int, exercised_key: str, free_keys: list[str]) -> None:
+    """Jena's pre-emption cases: the one that became the pool's pre-emption of 2022, one without a right
+    (Negativzeugnis) and two open ones whose deadlines run from the day the demo is loaded (one due soon).
+    A generator of their own keeps the rest of the demo as it was."""
+    rng = np.random.default_rng(2022)
+    today = dt.date.today()
+    free = [free_keys[int(i)] for i in rng.choice(len(free_keys), size=3, replace=False)]
+    cases = [
+        ("DEMO-VK-2022-014", "statute", [exercised_key], dt.date(2022, 7, 28), dt.date(2022, 8, 9), 260.0,
+         "exercised", dt.date(2022, 10, 5), exercised),
+        ("DEMO-VK-2025-031", "general", [free[0]], dt.date(2025, 3, 3), dt.date(2025, 3, 12), 210.0,
+         "no_right", dt.date(2025, 3, 20), None),
+        ("DEMO-VK-2026-007", "statute", [free[1]], today - dt.timedelta(days=90), today - dt.timedelta(days=80),
+         195.0, None, None, None),
+        ("DEMO-VK-2026-009", "general", [free[2]], today - dt.timedelta(days=20), today - dt.timedelta(days=12),
+         240.0, None, None, None),
+    ]
+    conn.execute(text(
+        "INSERT INTO core.preemption_cases (municipality_ags, file_reference, legal_basis, parcels, contract_date, "
+        "notified_on, price_eur, decision, decided_on, decided_by, transaction_id, notes, provenance, created_by) "
+        "SELECT :m, :ref, :basis, :parcels, :contract, :notified, round((sum(p.official_area_m2) * :per_m2)::numeric, 2), "
+        "CAST(:decision AS text), :decided, CASE WHEN CAST(:decision AS text) IS NOT NULL THEN 'demo' END, :t, "
+        "'Beispieldaten (illustrativ): kein realer Kaufvertrag', 'illustrative', 'demo' "
+        "FROM core.parcels p WHERE p.flurstueckskennzeichen = ANY(:parcels) AND p.valid_to IS NULL"),
+        [{"m": JENA, "ref": ref, "basis": basis, "parcels": parcels, "contract": contract, "notified": notified,
+          "per_m2": per_m2, "decision": decision, "decided": decided, "t": t}
+         for ref, basis, parcels, contract, notified, per_m2, decision, decided, t in cases])
 
 
 def _area(rows: list, key: str) -> float:

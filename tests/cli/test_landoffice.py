@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Iterator
@@ -240,3 +241,39 @@ def test_site_photos_added_listed_and_removed(tmp_path: Path, conn: Connection) 
         assert refused.exit_code == 1 and message in refused.output, refused.output
     assert invoke("sites", "photo-remove", str(site_id), str(photo_id)).exit_code == 0
     assert "has no photos" in invoke("sites", "photos", str(site_id)).output
+
+
+def test_preemption_cases_from_the_command_line(tmp_path: Path, conn: Connection) -> None:
+    key = conn.execute(text(
+        "SELECT flurstueckskennzeichen FROM core.parcels p WHERE municipality_ags = '16053000' AND valid_to IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM core.pool_transaction_parcels t WHERE t.flurstueckskennzeichen = "
+        "p.flurstueckskennzeichen) ORDER BY 1 LIMIT 1")).scalar_one()
+    notified = dt.date.today() - dt.timedelta(days=10)
+    spec = tmp_path / "vorkauf.json"
+    spec.write_text(json.dumps({"municipality_ags": "16053000", "file_reference": "VK-CLI-7", "legal_basis": "general",
+                                "parcels": [key], "contract_date": "2024-01-05", "notified_on": notified.isoformat(),
+                                "price_eur": 42000}))
+    recorded = invoke("preemption", "record", str(spec))
+    assert recorded.exit_code == 0, recorded.output
+    case_id, deadline = conn.execute(text("SELECT id, deadline FROM core.preemption_cases WHERE file_reference = "
+                                          "'VK-CLI-7'")).one()
+    assert f"pre-emption case {case_id} recorded: deadline {deadline}" in recorded.output
+    with pytest.MonkeyPatch.context() as terminal:
+        terminal.setattr(cli.out, "width", 160)
+        listed = invoke("preemption", "list", "--state", "open")
+    assert listed.exit_code == 0 and "VK-CLI-7" in listed.output and key in listed.output and "offen" in listed.output
+    assert invoke("preemption", "list", "--state", "soon").exit_code == 2
+    decided = invoke("preemption", "decide", str(case_id), "exercised", "--price", "40000")
+    assert decided.exit_code == 0, decided.output
+    transaction = conn.execute(text("SELECT transaction_id FROM core.preemption_cases WHERE id = :i"),
+                               {"i": case_id}).scalar_one()
+    assert f"ausgeübt on {dt.date.today()}; land-pool transaction {transaction}" in decided.output
+    assert conn.execute(text("SELECT kind, price_eur FROM core.pool_transactions WHERE id = :t"),
+                        {"t": transaction}).one() == ("pre_emption", 40000)
+    final = invoke("preemption", "decide", str(case_id), "waived")
+    assert final.exit_code == 1 and "a decision is final" in final.output
+    broken = tmp_path / "kaputt.json"
+    broken.write_text(json.dumps({"municipality_ags": "16053000", "file_reference": "VK-CLI-8", "legal_basis": "x",
+                                  "parcels": [key], "contract_date": "2024-01-05", "notified_on": "2024-02-01"}))
+    refused = invoke("preemption", "record", str(broken))
+    assert refused.exit_code == 1 and "kaputt.json" in refused.output and "legal_basis" in refused.output

@@ -1,0 +1,82 @@
+"""``flaechenpool preemption list|record|decide``: pre-emption cases (Vorkaufsrechtsfälle) and their
+deadlines (``flaechenpool.preemption``); run as the operator (admin), logged as ``cli:<user>``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from flaechenpool.cli import _as_operator, _options, out, show
+from flaechenpool.cli_landoffice import _load_json, _operator
+
+preemption_app = typer.Typer(help="Pre-emption cases (Vorkaufsrecht, §§ 24–28 BauGB) and their deadlines.",
+                             no_args_is_help=True)
+STATE = {"open": "offen", "due": "[bold red]Frist läuft ab[/bold red]", "lapsed": "[red]Frist verstrichen[/red]",
+         "decided": "entschieden"}
+DECISION = {"no_right": "kein Vorkaufsrecht", "waived": "nicht ausgeübt", "exercised": "ausgeübt"}
+
+
+@preemption_app.command("list")
+def preemption_list(
+    municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
+    state: Annotated[str | None, typer.Option(help="open, due (deadline within 14 days), lapsed, decided")] = None,
+    due_within: Annotated[int | None, typer.Option(help="Open cases whose deadline is at most N days away")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
+) -> None:
+    """The cases: open ones by deadline (soonest first), then the decided ones."""
+    from flaechenpool import preemption
+
+    if state is not None and state not in STATE:
+        raise typer.BadParameter(f"one of {', '.join(STATE)}", param_hint="--state")
+    rows = _as_operator("pre-emption cases (CLI)", lambda conn: preemption.list_cases(
+        conn, _operator(), municipality=municipality, state=state, due_within=due_within,  # type: ignore[arg-type]
+        limit=limit))
+    table = Table(title=f"Vorkaufsrechtsfälle: {len(rows)}")
+    for column in ("id", "Aktenzeichen", "Gemeinde", "Flurstücke", "Eingang", "Frist", "Tage", "Stand",
+                   "Entscheidung"):
+        table.add_column(column, justify="right" if column in ("id", "Tage") else "left")
+    for c in rows:
+        decided = f"{DECISION[c['decision']]} am {c['decided_on']}" if c["decision"] else ""
+        table.add_row(str(c["id"]), c["file_reference"], c["municipality"], "\n".join(c["parcels"]),
+                      str(c["notified_on"]), str(c["deadline"]), "" if c["days_left"] is None else str(c["days_left"]),
+                      STATE[c["state"]], decided)
+    show(table)
+
+
+@preemption_app.command("record")
+def preemption_record(file: Annotated[Path, typer.Argument(help="JSON of the notice (as POST /api/preemption)")]
+                      ) -> None:
+    """Record the notice of a sale contract; the deadline is three months from its arrival."""
+    from flaechenpool import preemption
+
+    def record(conn: object) -> dict[str, object]:
+        case_id = preemption.record_case(conn, _operator(), _load_json(preemption.CaseCreate, file))  # type: ignore[arg-type]
+        return preemption.get_case(conn, _operator(), case_id)  # type: ignore[arg-type]
+
+    case = _as_operator("pre-emption case recorded (CLI)", record)
+    out.print(f"pre-emption case {case['id']} recorded: deadline {case['deadline']} ({case['days_left']} days)")
+
+
+@preemption_app.command("decide")
+def preemption_decide(
+    case_id: Annotated[int, typer.Argument(help="Case id")],
+    decision: Annotated[str, typer.Argument(help="no_right, waived or exercised")],
+    on: Annotated[dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="Decided on (default: today)")] = None,
+    effective: Annotated[dt.datetime | None, typer.Option(
+        formats=["%Y-%m-%d"], help="exercised: the day the land enters the pool (default: decided on)")] = None,
+    price: Annotated[float | None, typer.Option(help="exercised: the price paid, if not the contract's")] = None,
+    note: Annotated[str | None, typer.Option(help="A note for the file")] = None,
+) -> None:
+    """Record the decision (final); an exercised right enters the land pool as a purchase."""
+    from flaechenpool import preemption
+
+    body = _options(preemption.CaseDecision, decision=decision, decided_on=on.date() if on else None,
+                    effective_date=effective.date() if effective else None, price_eur=price, notes=note)
+    case = _as_operator(f"pre-emption case {case_id}: {decision} (CLI)",
+                        lambda conn: preemption.decide(conn, _operator(), case_id, body))
+    extra = f"; land-pool transaction {case['transaction_id']}" if case["transaction_id"] else ""
+    out.print(f"pre-emption case {case_id}: {DECISION[case['decision']]} on {case['decided_on']}{extra}")

@@ -1,0 +1,210 @@
+"""Pre-emption cases (Vorkaufsrechtsfälle): the deadline of § 28 (2) BauGB computed independently, the
+decisions (an exercised right enters the land pool), who may see and do what, bad input leaving nothing
+behind, and the database's own guards."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
+
+from tests.api.conftest import ILMENAU, JENA
+
+Auth = Callable[[str | None], dict[str, str]]
+TODAY = dt.date.today()
+
+
+def plus_months(day: dt.date, months: int) -> dt.date:
+    """§ 188 (2), (3) BGB: the same day number in the month ``months`` later, or that month's last day."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def free_parcels(conn: Connection, municipality: str = JENA, n: int = 2) -> list[str]:
+    """Current parcels the municipality never held and no case names."""
+    return list(conn.execute(text(
+        "SELECT flurstueckskennzeichen FROM core.parcels p WHERE municipality_ags = :m AND valid_to IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM core.pool_transaction_parcels t WHERE t.flurstueckskennzeichen = "
+        "p.flurstueckskennzeichen) ORDER BY 1 DESC LIMIT :n"), {"m": municipality, "n": n}).scalars())
+
+
+def notice(parcels: list[str], notified: dt.date, reference: str = "VK-TEST-1", **extra: object) -> dict[str, object]:
+    return {"municipality_ags": JENA, "file_reference": reference, "legal_basis": "statute", "parcels": parcels,
+            "contract_date": (notified - dt.timedelta(days=10)).isoformat(), "notified_on": notified.isoformat(),
+            "price_eur": 180000, **extra}
+
+
+def counts(conn: Connection) -> tuple[int, int]:
+    return tuple(conn.execute(text(  # type: ignore[return-value]
+        "SELECT (SELECT count(*) FROM core.preemption_cases), (SELECT count(*) FROM core.pool_transactions)")).one())
+
+
+@pytest.mark.parametrize("notified", [dt.date(2025, 11, 30), dt.date(2023, 11, 30), dt.date(2026, 8, 31),
+                                      dt.date(2026, 1, 15), TODAY])
+def test_the_deadline_is_three_months_from_the_notice(client: TestClient, auth: Auth, conn: Connection,
+                                                      notified: dt.date) -> None:
+    created = client.post("/api/preemption", json=notice(free_parcels(conn, n=1), notified), headers=auth("lm_jena"))
+    assert created.status_code == 201, created.text
+    case = created.json()
+    deadline = plus_months(notified, 3)
+    assert case["deadline"] == deadline.isoformat()
+    left = (deadline - TODAY).days
+    assert case["state"] == ("lapsed" if left < 0 else "due" if left <= 14 else "open") and case["decision"] is None
+    assert case["days_left"] == (left if left >= 0 else None)
+    assert case["created_by"] == "lm-jena" and case["price_eur"] == 180000
+
+
+def test_open_cases_come_by_deadline_and_due_ones_are_marked(client: TestClient, auth: Auth, conn: Connection) -> None:
+    first, second = free_parcels(conn)
+    soon = plus_months(TODAY, -3) + dt.timedelta(days=5)         # deadline in about 5 days
+    later = TODAY - dt.timedelta(days=3)
+    for reference, key, day in (("VK-LATER", first, later), ("VK-SOON", second, soon)):
+        assert client.post("/api/preemption", json=notice([key], day, reference),
+                           headers=auth("lm_jena")).status_code == 201
+    listed = client.get("/api/preemption", params={"municipality": JENA}, headers=auth("lm_jena")).json()
+    mine = [c for c in listed if c["file_reference"] in ("VK-SOON", "VK-LATER")]
+    assert [c["file_reference"] for c in mine] == ["VK-SOON", "VK-LATER"]
+    assert [c["state"] for c in mine] == ["due", "open"]
+    assert mine[0]["days_left"] == (plus_months(soon, 3) - TODAY).days <= 14
+    due = client.get("/api/preemption", params={"due_within": 14}, headers=auth("lm_jena")).json()
+    assert "VK-SOON" in {c["file_reference"] for c in due} and "VK-LATER" not in {c["file_reference"] for c in due}
+    assert all(c["days_left"] is not None and c["days_left"] <= 14 for c in due)
+    assert {c["file_reference"] for c in client.get("/api/preemption", params={"state": "due"},
+                                                    headers=auth("lm_jena")).json()} >= {"VK-SOON"}
+
+
+def test_an_exercised_right_enters_the_land_pool_and_is_final(client: TestClient, auth: Auth,
+                                                              conn: Connection) -> None:
+    keys = free_parcels(conn)
+    case = client.post("/api/preemption", json=notice(keys, TODAY - dt.timedelta(days=20)),
+                       headers=auth("lm_jena")).json()
+    effective = TODAY + dt.timedelta(days=30)
+    decided = client.post(f"/api/preemption/{case['id']}/decision", headers=auth("lm_jena"),
+                          json={"decision": "exercised", "effective_date": effective.isoformat(), "price_eur": 150000})
+    assert decided.status_code == 200, decided.text
+    body = decided.json()
+    assert body["decision"] == "exercised" and body["decided_on"] == TODAY.isoformat() and body["state"] == "decided"
+    assert body["decided_by"] == "lm-jena" and body["transaction_id"] is not None
+    row = conn.execute(text("SELECT kind, contract_date, effective_date, price_eur, file_reference FROM "
+                            "core.pool_transactions WHERE id = :t"), {"t": body["transaction_id"]}).one()
+    assert tuple(row) == ("pre_emption", TODAY, effective, 150000, "VK-TEST-1")
+    held = {p["flurstueckskennzeichen"]: p for p in client.get(
+        "/api/pool/holdings", params={"municipality": JENA, "as_of": effective.isoformat()},
+        headers=auth("planner")).json()["parcels"]}
+    assert set(keys) <= set(held) and {held[k]["acquired_by"] for k in keys} == {"pre_emption"}
+    before_effective = client.get("/api/pool/holdings", params={"municipality": JENA, "as_of": TODAY.isoformat()},
+                                  headers=auth("planner")).json()["parcels"]
+    assert not set(keys) & {p["flurstueckskennzeichen"] for p in before_effective}
+    stored = counts(conn)
+    again = client.post(f"/api/preemption/{case['id']}/decision", json={"decision": "waived"}, headers=auth("lm_jena"))
+    assert again.status_code == 409 and "final" in again.json()["detail"]
+    assert counts(conn) == stored
+
+
+def test_a_lapsed_right_cannot_be_exercised_but_the_case_can_be_closed(client: TestClient, auth: Auth,
+                                                                      conn: Connection) -> None:
+    case = client.post("/api/preemption", json=notice(free_parcels(conn, n=1), dt.date(2025, 6, 2)),
+                       headers=auth("lm_jena")).json()
+    assert case["deadline"] == "2025-09-02" and case["state"] == "lapsed"
+    stored = counts(conn)
+    late = client.post(f"/api/preemption/{case['id']}/decision", json={"decision": "exercised"},
+                       headers=auth("lm_jena"))
+    assert late.status_code == 409 and "2025-09-02" in late.json()["detail"]
+    in_time = client.post(f"/api/preemption/{case['id']}/decision", headers=auth("lm_jena"),
+                          json={"decision": "exercised", "decided_on": "2025-09-03"})
+    assert in_time.status_code == 409                                  # one day late is late
+    assert counts(conn) == stored
+    closed = client.post(f"/api/preemption/{case['id']}/decision", headers=auth("lm_jena"),
+                         json={"decision": "no_right", "decided_on": "2025-07-01", "notes": "Negativzeugnis erteilt"})
+    assert closed.status_code == 200 and closed.json()["notes"] == "Negativzeugnis erteilt"
+    assert closed.json()["transaction_id"] is None and counts(conn) == stored
+
+
+def test_only_the_municipalitys_land_managers_and_admins_handle_cases(client: TestClient, auth: Auth,
+                                                                      conn: Connection) -> None:
+    body = notice(free_parcels(conn, n=1), TODAY)
+    assert client.post("/api/preemption", json=body).status_code == 401
+    assert client.post("/api/preemption", json=body, headers=auth("planner")).status_code == 403
+    assert client.post("/api/preemption", json=body, headers=auth("lm_ilmenau")).status_code == 403
+    case = client.post("/api/preemption", json=body, headers=auth("lm_jena")).json()
+    path = f"/api/preemption/{case['id']}"
+    assert client.get("/api/preemption", headers=auth("planner")).status_code == 403      # prices of private sales
+    assert client.get(path, headers=auth("planner")).status_code == 403
+    assert client.get(path, headers=auth("lm_ilmenau")).status_code == 403
+    assert client.get("/api/preemption", params={"municipality": JENA}, headers=auth("lm_ilmenau")).status_code == 403
+    assert case["id"] not in {c["id"] for c in client.get("/api/preemption", headers=auth("lm_ilmenau")).json()}
+    assert case["id"] in {c["id"] for c in client.get("/api/preemption", headers=auth("admin")).json()}
+    assert client.post(f"{path}/decision", json={"decision": "waived"}, headers=auth("lm_ilmenau")).status_code == 403
+    assert client.get(path, headers=auth("lm_jena")).json()["decision"] is None
+    # the audit trail: planners do not see the cases' changes (their prices), admins do
+    planner_log = client.get("/api/audit", params={"table": "core.preemption_cases"}, headers=auth("planner"))
+    assert planner_log.status_code == 200 and planner_log.json() == []
+    admin_log = client.get("/api/audit", params={"table": "core.preemption_cases", "row_key": str(case["id"])},
+                           headers=auth("admin")).json()
+    assert admin_log and admin_log[-1]["after"]["price_eur"] == 180000
+
+
+def test_bad_notices_and_decisions_are_refused_and_leave_nothing(client: TestClient, auth: Auth,
+                                                                 conn: Connection) -> None:
+    key, other = free_parcels(conn)
+    ilmenau = free_parcels(conn, ILMENAU, 1)[0]
+    good = notice([key], TODAY - dt.timedelta(days=1))
+    stored = counts(conn)
+    for broken, status in (
+            ({**good, "notified_on": (TODAY + dt.timedelta(days=1)).isoformat()}, 400),
+            ({**good, "contract_date": TODAY.isoformat()}, 400),                # notice before the contract
+            ({**good, "parcels": ["16030400100001"]}, 400), ({**good, "parcels": [key, key]}, 400),
+            ({**good, "parcels": []}, 400), ({**good, "legal_basis": "§ 24"}, 400), ({**good, "price_eur": -1}, 400),
+            ({**good, "seller": "Name"}, 400), ({**good, "file_reference": ""}, 400),
+            ({**good, "parcels": [key, ilmenau]}, 422), ({**good, "notified_on": "2026-02-30"}, 400)):
+        response = client.post("/api/preemption", json=broken, headers=auth("lm_jena"))
+        assert response.status_code == status, (broken, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert counts(conn) == stored
+    case = client.post("/api/preemption", json=good, headers=auth("lm_jena")).json()
+    twice = client.post("/api/preemption", json={**good, "parcels": [other]}, headers=auth("lm_jena"))
+    assert twice.status_code == 409 and "VK-TEST-1" in twice.json()["detail"]
+    decision = f"/api/preemption/{case['id']}/decision"
+    for broken, status in (({"decision": "maybe"}, 400), ({"decision": "waived", "price_eur": 5}, 400),
+                           ({"decision": "exercised", "decided_on": (TODAY + dt.timedelta(days=1)).isoformat()}, 422),
+                           ({"decision": "exercised", "decided_on": "2020-01-01"}, 422),
+                           ({"decision": "exercised", "effective_date": "2020-01-01"}, 422)):
+        response = client.post(decision, json=broken, headers=auth("lm_jena"))
+        assert response.status_code == status, (broken, response.text)
+    assert client.post("/api/preemption/999999999/decision", json={"decision": "waived"},
+                       headers=auth("lm_jena")).status_code == 404
+    assert client.get("/api/preemption", params={"state": "someday"}, headers=auth("lm_jena")).status_code == 400
+    assert client.get("/api/preemption", params={"due_in": 3}, headers=auth("lm_jena")).status_code == 400
+    assert client.get(f"/api/preemption/{case['id']}", headers=auth("lm_jena")).json()["decision"] is None
+    assert counts(conn) == (stored[0] + 1, stored[1])
+
+
+def test_the_database_keeps_decisions_final_and_deadlines(conn: Connection) -> None:
+    """What the service checks holds in the database too, for any other client."""
+    key = free_parcels(conn, n=1)[0]
+    case_id = conn.execute(text(
+        "INSERT INTO core.preemption_cases (municipality_ags, file_reference, legal_basis, parcels, contract_date, "
+        "notified_on) VALUES (:m, 'VK-SQL', 'general', ARRAY[:k], '2025-01-02', '2025-01-10') RETURNING id"),
+        {"m": JENA, "k": key}).scalar_one()
+    assert conn.execute(text("SELECT deadline FROM core.preemption_cases WHERE id = :i"),
+                        {"i": case_id}).scalar_one() == dt.date(2025, 4, 10)
+    for statement in (
+            "UPDATE core.preemption_cases SET decision = 'exercised', decided_on = '2025-04-11', decided_by = 'x', "
+            "transaction_id = (SELECT min(id) FROM core.pool_transactions) WHERE id = :i",      # after the deadline
+            "UPDATE core.preemption_cases SET decision = 'exercised', decided_on = '2025-03-01', decided_by = 'x' "
+            "WHERE id = :i",                                                                       # no transaction
+            "UPDATE core.preemption_cases SET decision = 'waived' WHERE id = :i",                 # no date
+            "DELETE FROM core.preemption_cases WHERE id = :i"):
+        with pytest.raises(DBAPIError), conn.begin_nested():
+            conn.execute(text(statement), {"i": case_id})
+    conn.execute(text("UPDATE core.preemption_cases SET decision = 'waived', decided_on = '2025-03-01', "
+                      "decided_by = 'x' WHERE id = :i"), {"i": case_id})
+    with pytest.raises(DBAPIError, match="final"), conn.begin_nested():
+        conn.execute(text("UPDATE core.preemption_cases SET decision = 'no_right' WHERE id = :i"), {"i": case_id})
+    conn.execute(text("UPDATE core.preemption_cases SET notes = 'Akte abgelegt' WHERE id = :i"), {"i": case_id})
