@@ -5,9 +5,12 @@ An inquiry (*Anfrage*) or a site report (*Meldung*) sent through the public page
 outbox: nothing is queued for an inquiry that was not stored, nothing stored is left unqueued).
 Once a week per municipality, inquiries still new ``mail.remind_after_days`` days after they arrived
 are recalled in a reminder (kind ``reminder``, queued by ``personal.queue_reminders``; it lists
-reference numbers and sites). ``send_due`` sends what is due to the land managers of the municipality
-who have an e-mail address and want notifications (``auth.users.email``, ``notify``); when none of
-them has one, to the admins, so that nothing waits unseen. The e-mail names the reference number, the site and the municipality, never
+reference numbers and sites). Open pre-emption cases (*Vorkaufsrechtsfälle*) whose deadline is at most
+``mail.deadline_warn_days`` away are recalled weekly, in the last three days daily (kind ``deadline``,
+queued by ``core.queue_deadline_reminders``; file references, parcels and deadlines). ``send_due``
+sends what is due to the land managers of the municipality who have an e-mail address and want
+notifications (``auth.users.email``, ``notify``); when none of them has one, to the admins, so that
+nothing waits unseen. The e-mail names the reference number, the site and the municipality, never
 the sender's name, address or message: staff read those in Flächenpool, where each read is logged.
 
 Delivery is at least once: a message the SMTP server accepted is marked sent in the same transaction
@@ -22,7 +25,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from typing import Any
@@ -44,7 +47,7 @@ REPORT_KINDS = {"vacant_building": "leerstehendes Gebäude", "fallow_land": "bra
 class Due:
     """A queued notification with what its e-mail says."""
     id: int
-    kind: str                   # inquiry | site_report | reminder
+    kind: str                   # inquiry | site_report | reminder | deadline
     reference: str
     municipality_ags: str
     municipality: str
@@ -71,6 +74,16 @@ class Overdue:
     site_id: int
     site_name: str
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class Nearing:
+    """An open pre-emption case whose deadline comes near, as a deadline reminder names it (no price)."""
+    id: int
+    file_reference: str
+    parcels: list[str]
+    deadline: date
+    days_left: int
 
 
 @dataclass(frozen=True)
@@ -127,18 +140,26 @@ def overdue(conn: Connection, municipality_ags: str, days: int) -> list[Overdue]
                                                    {"m": municipality_ags, "d": days}).mappings()]
 
 
+def nearing(conn: Connection, municipality_ags: str, days: int) -> list[Nearing]:
+    """The open pre-emption cases of a municipality whose deadline is at most ``days`` away, soonest first."""
+    return [Nearing(**row) for row in conn.execute(text("SELECT * FROM core.nearing_deadlines(:m, :d)"),
+                                                   {"m": municipality_ags, "d": days}).mappings()]
+
+
 def _berlin(moment: datetime) -> str:
     return moment.astimezone(BERLIN).strftime("%d.%m.%Y, %H:%M Uhr")
 
 
 def compose(item: Due, to: list[Recipient], mail: MailSettings, public: PublicSettings,
-            waiting: list[Overdue] | None = None) -> EmailMessage:
-    """The German e-mail of a notification: what arrived (or, for a reminder, the inquiries ``waiting``),
-    where to read it; no personal data of the sender."""
+            waiting: list[Overdue] | list[Nearing] | None = None) -> EmailMessage:
+    """The German e-mail of a notification: what arrived (or, for a reminder, the inquiries ``waiting``; for
+    a deadline reminder, the cases whose deadline nears), where to read it; no personal data of the sender."""
     received = _berlin(item.created_at)
     link = mail.service_url.rstrip("/") if mail.service_url else None
     if item.kind == "reminder":
-        return _reminder(item, to, mail, waiting or [], link)
+        return _reminder(item, to, mail, waiting or [], link)  # type: ignore[arg-type]
+    if item.kind == "deadline":
+        return _deadlines(item, to, mail, waiting or [], link)  # type: ignore[arg-type]
     if item.kind == "inquiry":
         site = f"»{item.site_name}« (Nr. {item.site_id})"
         subject = f"Neue Anfrage {item.reference} zur Fläche {site}, {item.municipality}"
@@ -202,6 +223,40 @@ def _reminder(item: Due, to: list[Recipient], mail: MailSettings, waiting: list[
     return _message(item, to, mail, subject, lines)
 
 
+def _deadlines(item: Due, to: list[Recipient], mail: MailSettings, cases: list[Nearing],
+               link: str | None) -> EmailMessage:
+    n = len(cases)
+    soonest = cases[0].days_left
+    when = "heute" if soonest == 0 else "morgen" if soonest == 1 else f"in {soonest} Tagen"
+    subject = (f"Vorkaufsrecht: Frist des Falls {cases[0].file_reference} in {item.municipality} endet {when}"
+               if n == 1 else f"Vorkaufsrecht: {n} Fristen in {item.municipality} enden bald, die erste {when}")
+    rows = []
+    for c in cases:
+        parcels = c.parcels[0] + (f" (+{len(c.parcels) - 1})" if len(c.parcels) > 1 else "")
+        left = "heute" if c.days_left == 0 else "morgen" if c.days_left == 1 else f"noch {c.days_left} Tage"
+        rows.append(f"  {c.file_reference}  Frist {c.deadline:%d.%m.%Y} ({left})  Flurstück {parcels}  (Fall {c.id})")
+    lines = [
+        "Guten Tag,",
+        "",
+        (f"in {item.municipality} ist ein Vorkaufsrechtsfall noch nicht entschieden, dessen Frist" if n == 1 else
+         f"in {item.municipality} sind {n} Vorkaufsrechtsfälle noch nicht entschieden, deren Frist"),
+        f"in höchstens {mail.deadline_warn_days} Tagen endet. Nach Ablauf der Frist (drei Monate ab Mitteilung des "
+        "Kaufvertrags,",
+        "§ 28 Abs. 2 BauGB) kann das Vorkaufsrecht nicht mehr ausgeübt werden.",
+        "",
+        *rows,
+        "",
+        "Ansehen und entscheiden:",
+        f"  flaechenpool preemption list --municipality {item.municipality_ags} --due-within {mail.deadline_warn_days}",
+        "  flaechenpool preemption decide FALL no_right|waived|exercised",
+        f"  oder POST {link or ''}/api/preemption/FALL/decision",
+        "",
+        "Diese Erinnerung kommt wöchentlich und in den letzten drei Tagen vor einer Frist täglich, solange Fälle "
+        "offen sind.",
+    ]
+    return _message(item, to, mail, subject, lines)
+
+
 def _message(item: Due, to: list[Recipient], mail: MailSettings, subject: str, lines: list[str]) -> EmailMessage:
     """The e-mail with ``lines`` as its text and the footer every notification ends with."""
     footer = ["", "-- ", "Diese Nachricht hat der Flächenpool automatisch versandt, an die Flächenmanager der Gemeinde",
@@ -261,12 +316,16 @@ def send_due(conn: Connection, mail: MailSettings, public: PublicSettings, *, li
                            {"d": KEEP_SENT_DAYS}).rowcount
     if mail.remind_after_days > 0:
         conn.execute(text("SELECT personal.queue_reminders(:d)"), {"d": mail.remind_after_days})
+    if mail.deadline_warn_days > 0:
+        conn.execute(text("SELECT core.queue_deadline_reminders(:d)"), {"d": mail.deadline_warn_days})
     sent = failed = without = obsolete = 0
     smtp: smtplib.SMTP | None = None
     items = claim_due(conn, limit)
     try:
         for n, item in enumerate(items):
-            waiting = overdue(conn, item.municipality_ags, mail.remind_after_days) if item.kind == "reminder" else None
+            waiting = (overdue(conn, item.municipality_ags, mail.remind_after_days) if item.kind == "reminder" else
+                       nearing(conn, item.municipality_ags, mail.deadline_warn_days) if item.kind == "deadline" else
+                       None)
             if waiting == []:       # handled since the reminder was queued: nothing to say
                 _mark_sent(conn, item, [], {}, note="nothing to remind of any more")
                 obsolete += 1

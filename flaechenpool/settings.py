@@ -189,6 +189,9 @@ class MailSettings(BaseModel):
     timeout_s: float = Field(default=20, gt=0, description="Timeout of the SMTP connection.")
     remind_after_days: int = Field(default=5, ge=0, description="Once a week, remind the land managers of "
                                    "inquiries still new this many days after they arrived (0: no reminders).")
+    deadline_warn_days: int = Field(default=14, ge=0, le=90, description="Remind the land managers of open "
+                                    "pre-emption cases whose deadline is at most this many days away: weekly, daily "
+                                    "in the last three days (0: no deadline reminders).")
 
 
 class OperatorSettings(BaseModel):

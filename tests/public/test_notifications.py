@@ -4,6 +4,7 @@ sender's personal data; failures stay queued with their reason."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import socket
@@ -267,3 +268,53 @@ def test_a_reminder_of_inquiries_taken_up_meanwhile_is_not_sent(conn: Connection
     assert inbox.messages == []
     reminder = queued(conn)[-1]
     assert reminder["kind"] == "reminder" and reminder["sent_to"] == [] and "nothing to remind" in reminder["last_error"]
+
+
+def pre_emption_case(conn: Connection, reference: str, notified_sql: str, *, provenance: str = "user") -> int:
+    """An open case of Jena whose notice arrived on ``notified_sql`` (an SQL date expression)."""
+    key = conn.execute(text(
+        "SELECT flurstueckskennzeichen FROM core.parcels WHERE municipality_ags = :m AND valid_to IS NULL "
+        "AND flurstueckskennzeichen NOT IN (SELECT unnest(parcels) FROM core.preemption_cases) ORDER BY 1 LIMIT 1"),
+        {"m": JENA}).scalar_one()
+    return int(conn.execute(text(
+        "INSERT INTO core.preemption_cases (municipality_ags, file_reference, legal_basis, parcels, contract_date, "
+        f"notified_on, price_eur, provenance) VALUES (:m, :r, 'statute', ARRAY[:k], ({notified_sql}) - 5, "
+        f"{notified_sql}, 987654, :p) RETURNING id"), {"m": JENA, "r": reference, "k": key, "p": provenance}).scalar_one())
+
+
+def test_pre_emption_deadlines_are_recalled_weekly_and_daily_at_the_end(conn: Connection,
+                                                                       smtp: tuple[Inbox, MailSettings]) -> None:
+    inbox, mail = smtp
+    add_user(conn, "lm-jena-mail", role="land_manager", municipalities=[JENA], email="jens.jena@jena.example")
+    soon = pre_emption_case(conn, "VK-SOON", "(current_date - interval '3 months')::date + 1")    # 0–3 days left
+    nearing = pre_emption_case(conn, "VK-NEAR", "current_date - 80")                             # 9–12 days left
+    pre_emption_case(conn, "VK-FAR", "current_date - 10")                                        # months left
+    pre_emption_case(conn, "VK-DEMO", "current_date - 80", provenance="illustrative")           # no real case
+    left = dict(conn.execute(text("SELECT file_reference, deadline - current_date FROM core.preemption_cases "
+                                  "WHERE file_reference LIKE 'VK-%'")).all())
+    assert 0 <= left["VK-SOON"] <= 3 and 4 <= left["VK-NEAR"] <= 14 < left["VK-FAR"]
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport(sent=1)
+    (message,) = inbox.messages
+    assert inbox.recipients == [["jens.jena@jena.example"]]
+    assert message["Subject"].startswith("Vorkaufsrecht: 2 Fristen in Jena enden bald, die erste ")
+    listed = [line.split()[0] for line in body(message).splitlines() if line.startswith("  VK-")]
+    assert listed == ["VK-SOON", "VK-NEAR"]                                  # soonest first, open real cases only
+    assert f"(Fall {soon})" in body(message) and "987" not in message.as_string()    # no price
+    reminder = queued(conn)[-1]
+    assert reminder["kind"] == "deadline" and reminder["reference"].endswith(str(dt.date.today()))   # daily now
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport()       # once a day
+    conn.execute(text("UPDATE core.preemption_cases SET decision = 'waived', decided_on = current_date, "
+                      "decided_by = 'test' WHERE id = :i"), {"i": soon})
+    assert conn.execute(text("SELECT core.queue_deadline_reminders(14)")).scalar_one() == 1      # this week's
+    assert "-W" in queued(conn)[-1]["reference"]
+    conn.execute(text("UPDATE core.preemption_cases SET decision = 'no_right', decided_on = current_date, "
+                      "decided_by = 'test' WHERE id = :i"), {"i": nearing})
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport(obsolete=1)      # decided since
+    assert len(inbox.messages) == 1
+    off = MailSettings(**{**mail.model_dump(), "deadline_warn_days": 0})
+    pre_emption_case(conn, "VK-LATE", "(current_date - interval '3 months')::date + 1")
+    conn.execute(text("DELETE FROM core.notifications WHERE kind = 'deadline'"))
+    assert notifications.send_due(conn, off, PUBLIC) == notifications.SendReport()          # reminders off
+    assert not [n for n in queued(conn) if n["kind"] == "deadline"]
+    assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport(sent=1)    # on again
+    assert inbox.messages[-1]["Subject"].startswith("Vorkaufsrecht: Frist des Falls VK-LATE in Jena endet ")
