@@ -51,7 +51,7 @@ def parameter_values(client: TestClient, conn: Connection) -> dict[str, list[str
             "project_id": ids("core.construction_projects"), "report_id": ids("core.site_reports"),
             "collection_id": collections, "tms": ["WebMercatorQuad"],
             "run_id": ids("analysis.runs")[:3] or ["1"], "candidate_id": ids("analysis.candidates")[:3] or ["1"],
-            "photo_id": ids("core.site_photos")[:3] or ["1"]}
+            "photo_id": ids("core.site_photos")[:3] or ["1"], "case_id": ids("core.preemption_cases")[:3] or ["1"]}
 
 
 def tiles(conn: Connection) -> list[tuple[int, int, int]]:
