@@ -47,6 +47,47 @@ def preemption_list(
     show(table)
 
 
+@preemption_app.command("show")
+def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> None:
+    """One case with its deadline and what to weigh before deciding: sites, analysis candidates, zoning plans,
+    flood and protected shares, municipal parcels next to it."""
+    from flaechenpool import preemption
+    from flaechenpool.expose.labels import number
+
+    case, basis = _as_operator("pre-emption case read (CLI)", lambda conn: (
+        preemption.get_case(conn, _operator(), case_id), preemption.decision_basis(conn, _operator(), case_id)))
+    table = Table(title=f"Vorkaufsrechtsfall {case['id']}: {case['file_reference']} ({case['municipality']})",
+                  show_header=False, title_justify="left")
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    decided = f"{DECISION[case['decision']]} am {case['decided_on']} ({case['decided_by']})" if case["decision"] else ""
+    neighbours = basis["municipal_neighbours"]
+    rows = [
+        ("Rechtsgrundlage", "§ 25 BauGB (Satzung)" if case["legal_basis"] == "statute" else "§ 24 BauGB"),
+        ("Flurstücke", "\n".join(case["parcels"])),
+        ("Fläche", f"{number(basis['area_m2'])} m²"),
+        ("Kaufpreis", "" if case["price_eur"] is None else
+         f"{number(case['price_eur'], 2)} € ({number(basis['price_eur_m2'], 2)} €/m²)"),
+        ("Vertrag / Eingang", f"{case['contract_date']} / {case['notified_on']}"),
+        ("Frist", f"{case['deadline']}" + (f" (noch {case['days_left']} Tage)" if case["days_left"] is not None else "")),
+        ("Stand", STATE[case["state"]] + (f": {decided}" if decided else "")),
+        ("Potenzialflächen", ", ".join(f"{s['id']} {s['name']} ({s['status']})" for s in basis["sites"]) or "keine"),
+        (f"Kandidaten (Lauf {basis['analysis_run']})" if basis["analysis_run"] else "Kandidaten",
+         ", ".join(f"{c['id']} {c['kind']} ({number(c['score'], 1)} Punkte, Rang {c['rank']})" for c in basis["candidates"])
+         or "keine"),
+        ("Bebauungspläne", ", ".join(f"{z['name']} ({z['land_use_type'] or '–'}, {number(100 * z['share'])} %)"
+                                     for z in basis["zoning_plans"]) or "keine"),
+        ("Überschwemmungsgebiet", f"{number(100 * basis['flood_zone_share'], 1)} %"),
+        ("Schutzgebiete", f"{number(100 * basis['protected_area_share'], 1)} %"),
+        ("Gemeindeeigentum daneben", f"{neighbours['parcels']} Flurstück(e), {number(neighbours['area_m2'])} m²"
+         + (": " + ", ".join(neighbours["keys"]) if neighbours["keys"] else "")),
+        ("Notizen", case["notes"] or ""),
+    ]
+    for label, value in rows:
+        table.add_row(label, value)
+    out.print(table)
+
+
 @preemption_app.command("record")
 def preemption_record(file: Annotated[Path, typer.Argument(help="JSON of the notice (as POST /api/preemption)")]
                       ) -> None:

@@ -17,6 +17,7 @@ admins read and write cases: the price of a private sale is not for planners.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ from sqlalchemy import Connection, text
 
 from flaechenpool import pool
 from flaechenpool.auth import Principal
+from flaechenpool.db import load_sql
 from flaechenpool.errors import Conflict, InputError, NotFound, PermissionDenied, UnprocessableError
 
 PARCEL_KEY = r"^[0-9]{2}[0-9]{4}[0-9_]{3}[0-9]{5}([0-9]{4}|_{4})([0-9]{2}|_{2})$"
@@ -150,6 +152,14 @@ def get_case(conn: Connection, principal: Principal, case_id: int, *, today: dt.
         raise NotFound(f"no pre-emption case {case_id}")
     _check(principal, row["municipality_ags"])
     return dict(row)
+
+
+def decision_basis(conn: Connection, principal: Principal, case_id: int) -> dict[str, Any]:
+    """What to weigh before deciding (*Entscheidungsgrundlage*), computed in PostGIS
+    (sql/preemption/decision_basis.sql): price per m², sites and analysis candidates holding the parcels,
+    zoning plans, flood and protected shares, and the municipal parcels next to them."""
+    get_case(conn, principal, case_id)
+    return dict(json.loads(conn.execute(text(load_sql("preemption/decision_basis")), {"case_id": case_id}).scalar_one()))
 
 
 def decide(conn: Connection, principal: Principal, case_id: int, data: CaseDecision) -> dict[str, Any]:

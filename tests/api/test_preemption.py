@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
@@ -208,3 +209,57 @@ def test_the_database_keeps_decisions_final_and_deadlines(conn: Connection) -> N
     with pytest.raises(DBAPIError, match="final"), conn.begin_nested():
         conn.execute(text("UPDATE core.preemption_cases SET decision = 'no_right' WHERE id = :i"), {"i": case_id})
     conn.execute(text("UPDATE core.preemption_cases SET notes = 'Akte abgelegt' WHERE id = :i"), {"i": case_id})
+
+
+def test_the_decision_basis_matches_an_independent_computation(client: TestClient, auth: Auth,
+                                                               conn: Connection) -> None:
+    """Sites, candidates, zoning plans, flood and protected shares and the municipal parcels next to the
+    case's land, against shapely on the same rows."""
+    site_key = conn.execute(text(
+        "SELECT sp.flurstueckskennzeichen FROM core.site_parcels sp JOIN core.sites s ON s.id = sp.site_id "
+        "WHERE s.municipality_ags = :m AND s.retired_at IS NULL ORDER BY 1 LIMIT 1"), {"m": JENA}).scalar_one()
+    neighbour_key = conn.execute(text(
+        "SELECT p.flurstueckskennzeichen FROM core.parcels p JOIN core.pool_held(:m, current_date) h ON true "
+        "JOIN core.parcels q ON q.flurstueckskennzeichen = h.flurstueckskennzeichen AND q.valid_to IS NULL "
+        "WHERE p.municipality_ags = :m AND p.valid_to IS NULL AND p.flurstueckskennzeichen <> h.flurstueckskennzeichen "
+        "AND p.flurstueckskennzeichen NOT IN (SELECT flurstueckskennzeichen FROM core.pool_held(:m, current_date)) "
+        "AND ST_Touches(p.geom, q.geom) ORDER BY 1 LIMIT 1"), {"m": JENA}).scalar_one()
+    run = client.post("/api/analysis/runs", json={"municipalities": [JENA]}, headers=auth("lm_jena"))
+    assert run.status_code == 201, run.text
+    keys = [site_key, neighbour_key]
+    case = client.post("/api/preemption", json=notice(keys, TODAY - dt.timedelta(days=3), price_eur=250000),
+                       headers=auth("lm_jena")).json()
+    basis = client.get(f"/api/preemption/{case['id']}", headers=auth("lm_jena")).json()["decision_basis"]
+
+    def shapes(sql: str, **params: object) -> dict[object, shapely.Geometry]:
+        return {k: shapely.from_wkb(bytes(g)) for k, g in conn.execute(text(sql), params).all()}
+
+    parcels = shapes("SELECT flurstueckskennzeichen, ST_AsBinary(geom) FROM core.parcels WHERE valid_to IS NULL "
+                     "AND flurstueckskennzeichen = ANY(:k)", k=keys)
+    land = shapely.union_all(list(parcels.values()))
+    official = float(conn.execute(text("SELECT sum(official_area_m2) FROM core.parcels WHERE valid_to IS NULL AND "
+                                       "flurstueckskennzeichen = ANY(:k)"), {"k": keys}).scalar_one())
+    assert basis["area_m2"] == pytest.approx(official)
+    assert basis["price_eur_m2"] == pytest.approx(250000 / official, abs=0.01)
+    sites = set(conn.execute(text("SELECT site_id FROM core.site_parcels sp JOIN core.sites s ON s.id = sp.site_id "
+                                  "WHERE s.retired_at IS NULL AND flurstueckskennzeichen = ANY(:k)"),
+                             {"k": keys}).scalars())
+    assert {s["id"] for s in basis["sites"]} == sites and sites
+    held = shapes("SELECT h.flurstueckskennzeichen, ST_AsBinary(q.geom) FROM core.pool_held(:m, current_date) h "
+                  "JOIN core.parcels q ON q.flurstueckskennzeichen = h.flurstueckskennzeichen AND q.valid_to IS NULL",
+                  m=JENA)
+    next_to = sorted(k for k, g in held.items() if k not in keys and g.distance(land) <= 1)
+    assert basis["municipal_neighbours"]["keys"] == next_to and next_to
+    for table, field in (("ref.flood_zones", "flood_zone_share"), ("ref.protected_areas", "protected_area_share")):
+        zones = shapely.union_all(list(shapes(f"SELECT id, ST_AsBinary(geom) FROM {table}").values()))
+        assert basis[field] == pytest.approx(zones.intersection(land).area / land.area, abs=0.001)
+    plans = shapes("SELECT id, ST_AsBinary(geom) FROM ref.zoning_plans WHERE municipality_ags = :m "
+                   "AND legal_status <> 'repealed'", m=JENA)
+    shares = {i: g.intersection(land).area / land.area for i, g in plans.items()}
+    assert {p["id"]: p["share"] for p in basis["zoning_plans"]} == pytest.approx(
+        {i: round(v, 3) for i, v in shares.items() if v >= 0.001}, abs=0.001)
+    run_id = run.json()["id"]
+    expected = {int(i) for i, parcels_ in conn.execute(text(
+        "SELECT id, parcels FROM analysis.candidates WHERE run_id = :r"), {"r": run_id}).all() if set(parcels_) & set(keys)}
+    assert basis["analysis_run"] == run_id and {c["id"] for c in basis["candidates"]} == expected
+    assert client.get(f"/api/preemption/{case['id']}", headers=auth("lm_ilmenau")).status_code == 403

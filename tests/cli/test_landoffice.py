@@ -263,6 +263,10 @@ def test_preemption_cases_from_the_command_line(tmp_path: Path, conn: Connection
         listed = invoke("preemption", "list", "--state", "open")
     assert listed.exit_code == 0 and "VK-CLI-7" in listed.output and key in listed.output and "offen" in listed.output
     assert invoke("preemption", "list", "--state", "soon").exit_code == 2
+    shown = invoke("preemption", "show", str(case_id))
+    assert shown.exit_code == 0, shown.output
+    assert f"Vorkaufsrechtsfall {case_id}: VK-CLI-7 (Jena)" in shown.output and "42\u2009000,00 €" in shown.output
+    assert "§ 24 BauGB" in shown.output and "Gemeindeeigentum daneben" in shown.output
     decided = invoke("preemption", "decide", str(case_id), "exercised", "--price", "40000")
     assert decided.exit_code == 0, decided.output
     transaction = conn.execute(text("SELECT transaction_id FROM core.preemption_cases WHERE id = :i"),

@@ -34,10 +34,12 @@ def post_case(conn: ActingConnectionDep, principal: PrincipalDep, body: preempti
     return preemption.get_case(conn, principal, case_id)
 
 
-@router.get("/api/preemption/{case_id}", summary="One pre-emption case with its deadline and state")
+@router.get("/api/preemption/{case_id}", summary="One pre-emption case with its deadline, state and decision basis "
+            "(sites, analysis candidates, zoning plans, flood and protected shares, municipal parcels next to it)")
 def get_case(conn: ActingConnectionDep, principal: PrincipalDep, case_id: int) -> dict[str, Any]:
     require_role(principal, *HANDLERS)
-    return preemption.get_case(conn, principal, case_id)
+    return {**preemption.get_case(conn, principal, case_id),
+            "decision_basis": preemption.decision_basis(conn, principal, case_id)}
 
 
 @router.post("/api/preemption/{case_id}/decision",

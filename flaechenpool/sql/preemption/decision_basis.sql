@@ -1,0 +1,58 @@
+-- What the land office weighs before it decides a pre-emption case (Entscheidungsgrundlage), for the case's
+-- current parcels: the price per m², the sites they belong to, the candidates of the newest finished
+-- analysis run of the municipality that hold them, the zoning plans over them (share of the land), the
+-- shares in flood zones and protected areas, and the municipal land pool next to them (parcels the
+-- municipality holds today within 1 m: land it could join them to).
+WITH c AS (
+    SELECT id, municipality_ags, parcels, price_eur FROM core.preemption_cases WHERE id = :case_id
+), land AS (
+    SELECT ST_Union(p.geom) AS geom, sum(p.official_area_m2) AS official_m2
+    FROM core.parcels p, c
+    WHERE p.flurstueckskennzeichen = ANY (c.parcels) AND p.valid_to IS NULL
+), newest_run AS (
+    SELECT r.id FROM analysis.runs r, c
+    WHERE r.finished_at IS NOT NULL AND (r.municipalities IS NULL OR c.municipality_ags = ANY (r.municipalities))
+    ORDER BY r.started_at DESC, r.id DESC
+    LIMIT 1
+)
+SELECT json_build_object(
+    'area_m2', land.official_m2,
+    'price_eur_m2', round(c.price_eur / nullif(land.official_m2, 0), 2),
+    'sites', (
+        SELECT coalesce(json_agg(json_build_object('id', s.id, 'name', s.name, 'kind', s.kind, 'status', s.status)
+                                 ORDER BY s.id), '[]')
+        FROM core.sites s
+        WHERE s.retired_at IS NULL AND EXISTS (
+            SELECT 1 FROM core.site_parcels sp WHERE sp.site_id = s.id AND sp.flurstueckskennzeichen = ANY (c.parcels))),
+    'analysis_run', (SELECT id FROM newest_run),
+    'candidates', (
+        SELECT coalesce(json_agg(json_build_object('id', k.id, 'kind', k.kind, 'score', k.score, 'rank', k.rank)
+                                 ORDER BY k.rank), '[]')
+        FROM analysis.candidates k
+        WHERE k.run_id = (SELECT id FROM newest_run) AND k.parcels && c.parcels),
+    'zoning_plans', (
+        SELECT coalesce(json_agg(json_build_object('id', z.id, 'name', z.name, 'plan_number', z.plan_number,
+                                                   'land_use_type', z.land_use_type, 'legal_status', z.legal_status,
+                                                   'share', round(z.share::numeric, 3)) ORDER BY z.share DESC, z.id), '[]')
+        FROM (SELECT zp.*, ST_Area(ST_Intersection(zp.geom, land.geom)) / nullif(ST_Area(land.geom), 0) AS share
+              FROM ref.zoning_plans zp
+              WHERE zp.municipality_ags = c.municipality_ags AND zp.legal_status <> 'repealed'
+                AND ST_Intersects(zp.geom, land.geom)) z
+        WHERE z.share >= 0.001),
+    'flood_zone_share', (
+        SELECT round(coalesce(ST_Area(ST_Intersection(ST_Union(f.geom), land.geom)) / nullif(ST_Area(land.geom), 0), 0)
+                     ::numeric, 3)
+        FROM ref.flood_zones f WHERE ST_Intersects(f.geom, land.geom)),
+    'protected_area_share', (
+        SELECT round(coalesce(ST_Area(ST_Intersection(ST_Union(a.geom), land.geom)) / nullif(ST_Area(land.geom), 0), 0)
+                     ::numeric, 3)
+        FROM ref.protected_areas a WHERE ST_Intersects(a.geom, land.geom)),
+    'municipal_neighbours', (
+        SELECT json_build_object('parcels', count(*), 'area_m2', coalesce(sum(h.area_m2), 0),
+                                 'keys', coalesce(json_agg(h.flurstueckskennzeichen ORDER BY h.flurstueckskennzeichen),
+                                                  '[]'))
+        FROM core.pool_held(c.municipality_ags, current_date) h
+        JOIN core.parcels q ON q.flurstueckskennzeichen = h.flurstueckskennzeichen AND q.valid_to IS NULL
+        WHERE NOT h.flurstueckskennzeichen = ANY (c.parcels) AND ST_DWithin(q.geom, land.geom, 1))
+)::text
+FROM c, land
