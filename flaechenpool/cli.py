@@ -371,7 +371,7 @@ def import_parcels_cmd(
 @import_app.command("layer")
 def import_layer_cmd(
     kind: Annotated[str, typer.Argument(help="municipalities, stations, flood_zones, protected_areas, zoning_plans, "
-                                             "buildings, motorway_junctions, land_use")],
+                                             "buildings, motorway_junctions, land_use, land_values")],
     file: Annotated[Path, typer.Argument(help="GeoPackage, Shapefile (.zip), GeoJSON, FlatGeobuf, GML")],
     municipality: Annotated[str | None, typer.Option(help="AGS (zoning plans, buildings)")] = None,
     crs: Annotated[str | None, typer.Option(help="CRS when the file declares none")] = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -77,6 +77,7 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
          or "keine"),
         ("Bebauungspläne", ", ".join(f"{z['name']} ({z['land_use_type'] or '–'}, {number(100 * z['share'])} %)"
                                      for z in basis["zoning_plans"]) or "keine"),
+        ("Bodenrichtwert", _land_value(basis["land_value"])),
         ("Überschwemmungsgebiet", f"{number(100 * basis['flood_zone_share'], 1)} %"),
         ("Schutzgebiete", f"{number(100 * basis['protected_area_share'], 1)} %"),
         ("Gemeindeeigentum daneben", f"{neighbours['parcels']} Flurstück(e), {number(neighbours['area_m2'])} m²"
@@ -86,6 +87,20 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
     for label, value in rows:
         table.add_row(label, value)
     out.print(table)
+
+
+def _land_value(value: dict[str, Any] | None) -> str:
+    from flaechenpool.expose.labels import number
+
+    if value is None:
+        return "keine Zone (flaechenpool import layer land_values …)"
+    text_ = (f"{number(value['value_eur_m2'], 2)} €/m² (Stichtag {value['reference_date']}), für die Fläche "
+             f"{number(value['estimate_eur'])} €")
+    if value["price_ratio"] is not None:
+        text_ += f"; Kaufpreis: das {number(value['price_ratio'], 2)}-Fache"
+    if value["covered_share"] < 0.999:
+        text_ += f" (Zonen decken {number(100 * value['covered_share'])} % der Fläche)"
+    return text_
 
 
 @preemption_app.command("record")

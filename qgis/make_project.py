@@ -29,11 +29,13 @@ STATUS = {"identified": "#9e9e9e", "assessed": "#525252", "in_mobilisation": "#2
 SIMPLE = {"parcels": ("#ffffff00", "#8d8d8d", 0.2), "municipalities": ("#ffffff00", "#6a3d9a", 0.8),
           "districts": ("#ffffff00", "#9e9ac8", 0.3), "pool_holdings": ("#ffd92f88", "#b8860b", 0.4),
           "buildings": ("#c9c0b6", "#a39485", 0.1), "flood_zones": ("#4a90d944", "#2c6fb7", 0.3),
-          "protected_areas": ("#5aae6133", "#1b7837", 0.3), "zoning_plans": ("#fdae6126", "#e66101", 0.4),
+          "protected_areas": ("#5aae6133", "#1b7837", 0.3), "land_values": ("#fec44f33", "#cc4c02", 0.3),
+          "zoning_plans": ("#fdae6126", "#e66101", 0.4),
           "estates": ("#bcbddc59", "#54278f", 0.4), "land_use": ("#e5e5e599", "#cccccc", 0.1),
           "water_areas": ("#aad3df", "#7bb3d0", 0.1), "counties": ("#ffffff00", "#7a5195", 0.6)}
 # drawn bottom to top
-ORDER = ["land_use", "water_areas", "waterways", "flood_zones", "protected_areas", "counties", "municipalities",
+ORDER = ["land_use", "water_areas", "waterways", "land_values", "flood_zones", "protected_areas", "counties",
+         "municipalities",
          "districts", "zoning_plans", "estates", "parcels", "buildings", "pool_holdings", "analysis_candidates", "sites",
          "vacancies", "transit_routes", "transit_stops", "stations"]
 

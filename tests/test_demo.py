@@ -54,6 +54,7 @@ def test_invented_rows_are_marked_illustrative(conn: Connection) -> None:
         "personal.parties": "illustrative",
         "ref.flood_zones": "illustrative",
         "ref.zoning_plans": "illustrative",
+        "ref.land_values": "illustrative",
         "ref.stations": "open_data",
         "ref.land_use": "open_data",
     }

@@ -121,3 +121,44 @@ def test_bad_files_name_file_row_and_field_and_change_nothing(conn: Connection, 
         import_layer(conn, kind, path, municipality="16053000")
     assert expect in str(exc.value) and "plans.gpkg" in str(exc.value)
     assert snapshot(conn, "ref.zoning_plans") == before
+
+
+def land_values_file(path: Path, brw: list[object], stag: list[object]) -> Path:
+    """A Bodenrichtwert file with the VBORIS field names (BRW, STAG, NUTA, ENTW, WNUM, BRZNAME)."""
+    gpd.GeoDataFrame({"BRW": brw, "STAG": stag, "NUTA": ["W", "M", "G"], "ENTW": ["B", "B", "R"],
+                      "WNUM": ["101", "102", "103"], "BRZNAME": ["Wenigenjena", "Zentrum", "Göschwitz Süd"]},
+                     geometry=[box(680000 + 1000 * i, 5645000, 681000 + 1000 * i, 5646000) for i in range(3)],
+                     crs=25832).to_file(path)
+    return path
+
+
+def test_land_values_are_read_with_german_numbers_and_dates(conn: Connection, tmp_path: Path) -> None:
+    path = land_values_file(tmp_path / "brw_jena.gpkg", ["185,50", "1.250,00", 95], ["01.01.2024", "2024-01-01",
+                                                                                    "20240101"])
+    report = import_layer(conn, "land_values", path)
+    assert report.read == 3 and report.inserted == 3
+    rows = conn.execute(text("SELECT zone_number, name, value_eur_m2, reference_date, use, development_state, "
+                             "provenance, ST_Area(geom) FROM ref.land_values WHERE source = 'Import brw_jena.gpkg' "
+                             "ORDER BY zone_number")).all()
+    assert [(r[0], float(r[2]), str(r[3]), r[4], r[5]) for r in rows] == [
+        ("101", 185.5, "2024-01-01", "W", "B"), ("102", 1250.0, "2024-01-01", "M", "B"),
+        ("103", 95.0, "2024-01-01", "G", "R")]
+    assert rows[1][1] == "Zentrum" and {r[6] for r in rows} == {"official"} and all(r[7] == 1_000_000 for r in rows)
+    again = import_layer(conn, "land_values", path, replace=True)                 # a new year's file replaces it
+    assert again.inserted == 3 and conn.execute(text(
+        "SELECT count(*) FROM ref.land_values WHERE source = 'Import brw_jena.gpkg'")).scalar_one() == 3
+
+
+@pytest.mark.parametrize(("brw", "stag", "expect"), [
+    (["185,50", "abc", 95], ["2024-01-01"] * 3, "feature 2, field 'BRW': not a number: 'abc'"),
+    (["185,50", 0, 95], ["2024-01-01"] * 3, "feature 2, field 'BRW': must be above 0"),
+    (["185,50", 100, 95], ["2024-01-01", "2024-01-01", "31.02.2024"], "feature 3, field 'STAG': not a date"),
+    (["185,50", None, 95], ["2024-01-01"] * 3, "feature 2, field 'BRW': value missing"),
+])
+def test_bad_land_values_name_row_and_field_and_store_nothing(conn: Connection, tmp_path: Path, brw: list[object],
+                                                              stag: list[object], expect: str) -> None:
+    before = snapshot(conn, "ref.land_values")
+    with pytest.raises(ImportFileError) as exc:
+        import_layer(conn, "land_values", land_values_file(tmp_path / "brw.gpkg", brw, stag))
+    assert expect in str(exc.value) and "brw.gpkg" in str(exc.value)
+    assert snapshot(conn, "ref.land_values") == before

@@ -64,6 +64,26 @@ def generate_reference(conn: Connection) -> None:
         "WHERE l.category = 'landuse' AND l.class IN ('industrial', 'commercial', 'residential') "
         "AND l.area_m2 > 60000 ORDER BY l.area_m2 DESC LIMIT 12"),
         {"jena": JENA, "src": SOURCE})
+    # land values (Bodenrichtwerte): one invented zone per district of Jena, dearer towards the centre, and one
+    # for Ilmenau; real ones come from the expert committees (import layer land_values)
+    conn.execute(text(
+        "INSERT INTO ref.land_values (zone_number, name, value_eur_m2, reference_date, use, development_state, geom, "
+        "provenance, source) "
+        "SELECT 'J-' || lpad(row_number() OVER (ORDER BY d.name)::text, 3, '0'), d.name || ' (illustrativ)', "
+        "greatest(60, round((420 - 0.045 * ST_Distance(ST_PointOnSurface(d.geom), c.p))::numeric, -1)), "
+        "date '2024-01-01', CASE WHEN ST_Distance(ST_PointOnSurface(d.geom), c.p) < 1500 THEN 'M' ELSE 'W' END, 'B', "
+        "ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Intersection(d.geom, m.geom)), 3)), 'illustrative', :src "
+        "FROM core.districts d JOIN core.municipalities m ON m.ags = d.municipality_ags, "
+        "(SELECT coalesce((SELECT ST_PointOnSurface(geom) FROM core.districts WHERE municipality_ags = :jena "
+        "AND name = 'Jena-Zentrum' LIMIT 1), (SELECT ST_PointOnSurface(geom) FROM core.municipalities "
+        "WHERE ags = :jena)) AS p) c "
+        "WHERE d.municipality_ags = :jena AND ST_Area(ST_Intersection(d.geom, m.geom)) > 1"),
+        {"jena": JENA, "src": SOURCE + "; keine amtlichen Bodenrichtwerte"})
+    conn.execute(text(
+        "INSERT INTO ref.land_values (zone_number, name, value_eur_m2, reference_date, use, development_state, geom, "
+        "provenance, source) SELECT 'I-001', 'Ilmenau (illustrativ)', 55, date '2024-01-01', 'M', 'B', geom, "
+        "'illustrative', :src FROM core.municipalities WHERE ags = :ilmenau"),
+        {"ilmenau": ILMENAU, "src": SOURCE + "; keine amtlichen Bodenrichtwerte"})
 
 
 def generate_ilmenau_sites(conn: Connection, areas: dict[str, list[str]]) -> dict[str, int]:

@@ -211,6 +211,13 @@ REFERENCE = (
          "MultiPolygon", (P("class", "string", "Klasse"), NAME)),
     _ref("waterways", "ref.waterways", "Fließgewässer", "Flüsse und Bäche (Linien).", "MultiLineString",
          (P("class", "string", "Klasse"), NAME)),
+    _ref("land_values", "ref.land_values", "Bodenrichtwerte",
+         "Bodenrichtwertzonen der Gutachterausschüsse (§ 196 BauGB): Wert je m² Grundstücksfläche zum Stichtag.",
+         "MultiPolygon",
+         (P("zone_number", "string", "Zonennummer"), NAME, P("value_eur_m2", "number", "Bodenrichtwert (€/m²)"),
+          P("reference_date", "date", "Stichtag"), P("use", "string", "Art der Nutzung (NUTA)"),
+          P("development_state", "string", "Entwicklungszustand (ENTW)")),
+         temporal=("reference_date", None)),
     _ref("counties", "ref.counties", "Landkreise", "Landkreise und kreisfreie Städte.", "MultiPolygon",
          (NAME, P("kind", "string", "Art")), id_prop=P("ags", "string", "Kreisschlüssel"), provenance=False),
 )

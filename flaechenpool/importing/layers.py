@@ -9,6 +9,7 @@ transaction; the message of a bad row names the file, the feature and the field.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,45 @@ class LayerSpec:
     needs_municipality: bool = False
     history: bool = False              # buildings: retire the municipality's current rows
     decode: dict[str, Callable[[Any], Any]] = field(default_factory=dict)   # a code list's value → its name
+    casts: dict[str, str] = field(default_factory=dict)    # column → SQL type of its text value
+
+
+def decimal_value(value: Any) -> float | None:
+    """A number as files write it: 185.5, "185,50" or "1.250,00" (German); ValueError if it is none."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text_ = str(value).strip().replace("\u202f", "").replace(" ", "")
+    if "," in text_:
+        text_ = text_.replace(".", "").replace(",", ".")
+    try:
+        return float(text_)
+    except ValueError:
+        raise ValueError(f"not a number: {value!r}") from None
+
+
+def positive_value(value: Any) -> float | None:
+    """``decimal_value``, and above zero (a land value of 0 € is a missing one)."""
+    number = decimal_value(value)
+    if number is not None and not number > 0:
+        raise ValueError(f"must be above 0: {value!r}")
+    return number
+
+
+def date_value(value: Any) -> str | None:
+    """A date as files write it: 2024-01-01, 01.01.2024 or 20240101 (ISO text); ValueError if it is none."""
+    if value is None or value == "":
+        return None
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())[:10]
+    text_ = str(value).strip()[:10]
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%Y%m%d", "%Y/%m/%d"):
+        try:
+            return dt.datetime.strptime(text_, pattern).date().isoformat()
+        except ValueError:
+            continue
+    raise ValueError(f"not a date: {value!r} (2024-01-01 or 01.01.2024)")
 
 
 LAYERS: dict[str, LayerSpec] = {
@@ -72,6 +112,16 @@ LAYERS: dict[str, LayerSpec] = {
                           {"class": ("nutzart", "class", "landuse", "objart", "bez"), "name": ("name",),
                            "external_id": ("oid", "osm_id", "id")},
                           required=("class",), defaults={"category": "landuse", "provenance": "official"}),
+    # Bodenrichtwerte: the field names of the VBORIS exchange format (BRW, STAG, NUTA, ENTW, WNUM, BRZNAME)
+    "land_values": LayerSpec("ref.land_values", "polygon",
+                             {"value_eur_m2": ("brw", "bodenrichtwert", "value_eur_m2", "wert"),
+                              "reference_date": ("stag", "stichtag", "reference_date"),
+                              "zone_number": ("wnum", "brwznr", "zone_number", "zonennummer"),
+                              "name": ("brzname", "zonenname", "name"), "use": ("nuta", "nutzung", "use"),
+                              "development_state": ("entw", "entwicklungszustand", "development_state")},
+                             required=("value_eur_m2", "reference_date"), defaults={"provenance": "official"},
+                             decode={"value_eur_m2": positive_value, "reference_date": date_value},
+                             casts={"value_eur_m2": "numeric", "reference_date": "date"}),
 }
 
 _GEOMETRY = {"polygon": 3, "line": 2, "point": 1}
@@ -121,7 +171,10 @@ def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = N
                 attrs = {col: _value(batch.columns[f][i]) for col, f in mapping.items()}
                 for col, decode in spec.decode.items():
                     if col in attrs:
-                        attrs[col] = decode(attrs[col])
+                        try:
+                            attrs[col] = decode(attrs[col])
+                        except ValueError as exc:
+                            raise ImportFileError(str(exc), file=name, row=row, field=mapping[col]) from None
                 for col in spec.required:
                     if attrs.get(col) in (None, ""):
                         raise ImportFileError("value missing", file=name, row=row, field=mapping[col])
@@ -178,7 +231,7 @@ def _write(conn: Connection, spec: LayerSpec, report: LayerReport, *, municipali
     if spec.needs_municipality:
         columns.append("municipality_ags")
         values.append(":m")
-    casts = {"floors": "smallint"}
+    casts = {"floors": "smallint", **spec.casts}
     select = ", ".join(f"CAST({v} AS {casts[c]})" if c in casts else v for c, v in zip(columns, values, strict=True))
     if spec.history:
         report.retired = conn.execute(text(f"UPDATE {spec.table} SET valid_to = now() WHERE municipality_ags = :m "

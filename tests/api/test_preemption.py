@@ -258,6 +258,18 @@ def test_the_decision_basis_matches_an_independent_computation(client: TestClien
     shares = {i: g.intersection(land).area / land.area for i, g in plans.items()}
     assert {p["id"]: p["share"] for p in basis["zoning_plans"]} == pytest.approx(
         {i: round(v, 3) for i, v in shares.items() if v >= 0.001}, abs=0.001)
+    zones = {k: (v, float(eur)) for k, v, eur in conn.execute(text(
+        "SELECT id, ST_AsBinary(geom), value_eur_m2 FROM ref.land_values WHERE reference_date = "
+        "(SELECT max(reference_date) FROM ref.land_values)")).all()}
+    parts = [(eur, shapely.from_wkb(bytes(g)).intersection(land).area) for g, eur in zones.values()]
+    covered = sum(a for _, a in parts)
+    assert covered > 0                                          # the demo's (illustrative) land values
+    mean = sum(eur * a for eur, a in parts) / covered
+    value = basis["land_value"]
+    assert value["value_eur_m2"] == pytest.approx(mean, abs=0.01)
+    assert value["covered_share"] == pytest.approx(covered / land.area, abs=0.001)
+    assert value["estimate_eur"] == pytest.approx(mean * official, abs=1)
+    assert value["price_ratio"] == pytest.approx(250000 / (mean * official), abs=0.01)
     run_id = run.json()["id"]
     expected = {int(i) for i, parcels_ in conn.execute(text(
         "SELECT id, parcels FROM analysis.candidates WHERE run_id = :r"), {"r": run_id}).all() if set(parcels_) & set(keys)}

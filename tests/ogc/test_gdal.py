@@ -38,6 +38,7 @@ CASES = {
     "water_areas": ("FROM ref.water_areas WHERE true", "id > 50", "id > 50"),
     "waterways": ("FROM ref.waterways WHERE true", "class = 'stream'", "class = 'stream'"),
     "counties": ("FROM ref.counties WHERE true", "kind = 'Landkreis'", "kind = 'Landkreis'"),
+    "land_values": ("FROM ref.land_values WHERE true", "value_eur_m2 >= 200", "value_eur_m2 >= 200"),
 }
 
 

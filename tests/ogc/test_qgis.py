@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 import shapely
 from sqlalchemy import create_engine, text
 
+from flaechenpool.features.catalog import COLLECTIONS
 from flaechenpool.settings import PROJECT_ROOT
 from tests.live import LiveServer
 from tests.ogc.conftest import reproject, stored_geometries
@@ -107,6 +109,8 @@ def test_vector_tiles_render(probe: dict[str, Any]) -> None:
 def test_shipped_project_loads(probe: dict[str, Any]) -> None:
     """qgis/flaechenpool.qgs: every layer valid, German aliases, sites styled by kind."""
     assert probe["project_read"] is True
-    assert probe["project_layers"] == 20 and probe["project_invalid"] == []
+    shipped = set(re.findall(r"typename='(\w+)'", (PROJECT_ROOT / "qgis" / "flaechenpool.qgs").read_text("utf-8")))
+    assert shipped == {c.id for c in COLLECTIONS}                  # every collection, and the vector tiles
+    assert probe["project_layers"] == len(COLLECTIONS) + 1 and probe["project_invalid"] == []
     assert probe["project_sites_alias"] == "Flächenart"
     assert probe["project_sites_renderer"] == "categorizedSymbol"

@@ -1,14 +1,29 @@
 -- What the land office weighs before it decides a pre-emption case (Entscheidungsgrundlage), for the case's
 -- current parcels: the price per m², the sites they belong to, the candidates of the newest finished
 -- analysis run of the municipality that hold them, the zoning plans over them (share of the land), the
--- shares in flood zones and protected areas, and the municipal land pool next to them (parcels the
--- municipality holds today within 1 m: land it could join them to).
+-- shares in flood zones and protected areas, the municipal land pool next to them (parcels the
+-- municipality holds today within 1 m: land it could join them to), and the land value (Bodenrichtwert)
+-- of the newest reference date over the land: the area-weighted value per m², the estimate for the
+-- official area and the contract price against it (§ 28 (3) BauGB: a price well above the market value
+-- allows exercising the right at that value).
 WITH c AS (
     SELECT id, municipality_ags, parcels, price_eur FROM core.preemption_cases WHERE id = :case_id
 ), land AS (
     SELECT ST_Union(p.geom) AS geom, sum(p.official_area_m2) AS official_m2
     FROM core.parcels p, c
     WHERE p.flurstueckskennzeichen = ANY (c.parcels) AND p.valid_to IS NULL
+), value_zones AS (
+    SELECT lv.zone_number, lv.name, lv.value_eur_m2, lv.reference_date, lv.use,
+           ST_Area(ST_Intersection(lv.geom, land.geom)) AS m2
+    FROM ref.land_values lv, land
+    WHERE ST_Intersects(lv.geom, land.geom)
+      AND lv.reference_date = (SELECT max(x.reference_date) FROM ref.land_values x WHERE ST_Intersects(x.geom, land.geom))
+), land_value AS (
+    SELECT max(reference_date) AS reference_date, sum(value_eur_m2 * m2) / nullif(sum(m2), 0) AS eur_m2,
+           sum(m2) AS m2,
+           json_agg(json_build_object('zone_number', zone_number, 'name', name, 'value_eur_m2', value_eur_m2,
+                                      'use', use) ORDER BY m2 DESC) AS zones
+    FROM value_zones WHERE m2 > 0
 ), newest_run AS (
     SELECT r.id FROM analysis.runs r, c
     WHERE r.finished_at IS NOT NULL AND (r.municipalities IS NULL OR c.municipality_ags = ANY (r.municipalities))
@@ -53,6 +68,13 @@ SELECT json_build_object(
                                                   '[]'))
         FROM core.pool_held(c.municipality_ags, current_date) h
         JOIN core.parcels q ON q.flurstueckskennzeichen = h.flurstueckskennzeichen AND q.valid_to IS NULL
-        WHERE NOT h.flurstueckskennzeichen = ANY (c.parcels) AND ST_DWithin(q.geom, land.geom, 1))
+        WHERE NOT h.flurstueckskennzeichen = ANY (c.parcels) AND ST_DWithin(q.geom, land.geom, 1)),
+    'land_value', CASE WHEN lv.eur_m2 IS NOT NULL THEN json_build_object(
+        'reference_date', lv.reference_date,
+        'value_eur_m2', round(lv.eur_m2::numeric, 2),
+        'covered_share', round((lv.m2 / nullif(ST_Area(land.geom), 0))::numeric, 3),
+        'estimate_eur', round((lv.eur_m2 * land.official_m2)::numeric, 0),
+        'price_ratio', round((c.price_eur / nullif(lv.eur_m2 * land.official_m2, 0))::numeric, 2),
+        'zones', lv.zones) END
 )::text
-FROM c, land
+FROM c, land, land_value lv
