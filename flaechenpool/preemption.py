@@ -19,9 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from sqlalchemy import Connection, text
 
 from flaechenpool import pool
@@ -50,7 +50,8 @@ class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     municipality_ags: str = Field(pattern=r"^[0-9]{8}$")
-    file_reference: str = Field(min_length=1, max_length=100, description="The office's file number (Aktenzeichen)")
+    file_reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)] = Field(
+        description="The office's file number (Aktenzeichen)")
     legal_basis: Literal["general", "statute"] = Field(
         description="general: § 24 BauGB; statute: a pre-emption statute of the municipality, § 25 BauGB")
     parcels: list[str] = Field(min_length=1, max_length=200, description="Flurstückskennzeichen of the sold land")

@@ -163,6 +163,7 @@ def test_bad_notices_and_decisions_are_refused_and_leave_nothing(client: TestCli
             ({**good, "parcels": ["16030400100001"]}, 400), ({**good, "parcels": [key, key]}, 400),
             ({**good, "parcels": []}, 400), ({**good, "legal_basis": "§ 24"}, 400), ({**good, "price_eur": -1}, 400),
             ({**good, "seller": "Name"}, 400), ({**good, "file_reference": ""}, 400),
+            ({**good, "file_reference": "   "}, 400), ({**good, "file_reference": "x" * 101}, 400),
             ({**good, "parcels": [key, ilmenau]}, 422), ({**good, "notified_on": "2026-02-30"}, 400)):
         response = client.post("/api/preemption", json=broken, headers=auth("lm_jena"))
         assert response.status_code == status, (broken, response.text)
