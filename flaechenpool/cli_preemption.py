@@ -35,15 +35,15 @@ def preemption_list(
     rows = _as_operator("pre-emption cases (CLI)", lambda conn: preemption.list_cases(
         conn, _operator(), municipality=municipality, state=state, due_within=due_within,  # type: ignore[arg-type]
         limit=limit))
+    several = len({c["municipality_ags"] for c in rows}) > 1
     table = Table(title=f"Vorkaufsrechtsfälle: {len(rows)}")
-    for column in ("id", "Aktenzeichen", "Gemeinde", "Flurstücke", "Eingang", "Frist", "Tage", "Stand",
-                   "Entscheidung"):
+    for column in ("id", "Aktenzeichen / Flurstücke", *(["Gemeinde"] if several else []), "Frist", "Tage", "Stand"):
         table.add_column(column, justify="right" if column in ("id", "Tage") else "left")
     for c in rows:
-        decided = f"{DECISION[c['decision']]} am {c['decided_on']}" if c["decision"] else ""
-        table.add_row(str(c["id"]), c["file_reference"], c["municipality"], "\n".join(c["parcels"]),
-                      str(c["notified_on"]), str(c["deadline"]), "" if c["days_left"] is None else str(c["days_left"]),
-                      STATE[c["state"]], decided)
+        stand = STATE[c["state"]] + (f":\n{DECISION[c['decision']]} am {c['decided_on']}" if c["decision"] else "")
+        table.add_row(str(c["id"]), "\n".join([c["file_reference"], *c["parcels"]]),
+                      *([c["municipality"]] if several else []), str(c["deadline"]),
+                      "" if c["days_left"] is None else str(c["days_left"]), stand)
     show(table)
 
 

@@ -259,9 +259,10 @@ def test_preemption_cases_from_the_command_line(tmp_path: Path, conn: Connection
                                           "'VK-CLI-7'")).one()
     assert f"pre-emption case {case_id} recorded: deadline {deadline}" in recorded.output
     with pytest.MonkeyPatch.context() as terminal:
-        terminal.setattr(cli.out, "width", 160)
+        terminal.setattr(cli.out, "width", 80)
         listed = invoke("preemption", "list", "--state", "open")
     assert listed.exit_code == 0 and "VK-CLI-7" in listed.output and key in listed.output and "offen" in listed.output
+    assert "┃ Frist" in listed.output and "…" not in listed.output        # a table that fits 80 columns
     assert invoke("preemption", "list", "--state", "soon").exit_code == 2
     shown = invoke("preemption", "show", str(case_id))
     assert shown.exit_code == 0, shown.output
