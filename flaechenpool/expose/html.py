@@ -52,6 +52,13 @@ border-bottom:0.5pt solid #ccd}th{width:38%}h2{font-size:11pt;margin:3.5mm 0 1.5
 """
 
 
+def land_value(value: dict[str, Any]) -> str:
+    """The land value (Bodenrichtwert) over a site, with its reference date; invented demo values say so."""
+    day = dt.date.fromisoformat(str(value["reference_date"]))
+    return (f"{number(value['value_eur_m2'], 2)} €/m² (Stichtag {day:%d.%m.%Y})"
+            + (", illustrativ" if value.get("illustrative") else ""))
+
+
 def facts(site: dict[str, Any]) -> list[tuple[str, str]]:
     """The exposé's key facts as (German label, value) pairs."""
     price = site.get("asking_price_eur_m2")
@@ -71,6 +78,8 @@ def facts(site: dict[str, Any]) -> list[tuple[str, str]]:
         ("Kaufpreisvorstellung", f"{number(price, 2)} €/m²" if price is not None else "auf Anfrage"),
         ("Stand der Vermarktung", STATUS.get(site["status"], site["status"])),
     ]
+    if site.get("land_value"):
+        rows.insert(10, ("Bodenrichtwert", land_value(site["land_value"])))
     if site.get("estate"):
         rows.append(("Gewerbegebiet", site["estate"]))
     if site.get("station_name"):

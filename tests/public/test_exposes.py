@@ -66,3 +66,25 @@ def test_the_pdf_expose_downloads_and_names_the_site_never_an_owner(client: Test
     assert " ".join(s["contact_office"].split()) in flat
     names = owners(conn, s["id"])
     assert names and not any(n in flat for n in names)
+
+
+def test_the_land_value_over_a_site_is_shown_where_zones_exist(client: TestClient, conn: Connection) -> None:
+    """The Bodenrichtwert over a site, area-weighted over the zones of the newest reference date (checked with
+    shapely), in the public feature, on the detail page and in the PDF; without zones, no such line."""
+    s = site(conn, "Ehemaliges Porzellanwerk Ilmenau")
+    outline = wkb.loads(bytes(s["g"]))
+    zones = conn.execute(text("SELECT ST_AsBinary(geom), value_eur_m2 FROM ref.land_values WHERE reference_date = "
+                              "(SELECT max(reference_date) FROM ref.land_values)")).all()
+    parts = [(float(v), wkb.loads(bytes(g)).intersection(outline).area) for g, v in zones]
+    expected = sum(v * a for v, a in parts) / sum(a for _, a in parts)
+    feature = client.get(f"/api/public/sites/{s['id']}").json()["properties"]
+    assert feature["land_value"] == {"value_eur_m2": pytest.approx(expected, abs=0.01),
+                                     "reference_date": "2024-01-01", "illustrative": True}
+    shown = f"{expected:.2f}".replace(".", ",") + " €/m² (Stichtag 01.01.2024), illustrativ"
+    assert f"<dt>Bodenrichtwert</dt><dd>{shown}</dd>" in client.get(f"/flaechen/{s['id']}").text
+    pdf = " ".join(" ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(
+        client.get(f"/flaechen/{s['id']}/expose.pdf").content)).pages).split())
+    assert f"Bodenrichtwert {shown}" in pdf
+    conn.execute(text("DELETE FROM ref.land_values"))
+    assert client.get(f"/api/public/sites/{s['id']}").json()["properties"]["land_value"] is None
+    assert "Bodenrichtwert" not in client.get(f"/flaechen/{s['id']}").text

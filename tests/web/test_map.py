@@ -85,6 +85,8 @@ def test_shared_url_restores_view_filters_and_card(site: Site, conn: Connection)
     page = site.open(f"?map=14.50/{target['lat']:.5f}/{target['lng']:.5f}&use=office&site={target['id']}")
     page.locator("#card-title").wait_for()
     assert page.locator("#card-title").inner_text().startswith(target["name"])
+    facts = page.locator(".facts").inner_text()
+    assert "Bodenrichtwert" in facts and "€/m² (Stichtag 1.1.2024), illustrativ" in facts     # the demo's zone
     assert page.locator("#f-use").input_value() == "office"
     view = page.evaluate("(() => { const m = window.flaechenpool.map; const c = m.getCenter();"
                          " return [m.getZoom(), c.lat, c.lng]; })()")

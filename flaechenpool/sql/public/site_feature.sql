@@ -34,6 +34,17 @@ json_build_object(
         'junction_distance_m', round(p.junction_distance_m),
         'label_point', (SELECT json_build_array(round(ST_X(l)::numeric, :d), round(ST_Y(l)::numeric, :d))
                         FROM (SELECT ST_Transform(ST_PointOnSurface(p.geom), CAST(:srid AS integer)) AS l) lp),
+        -- the land value (Bodenrichtwert) of the newest reference date over the site, weighted by area
+        'land_value', (SELECT CASE WHEN sum(v.m2) > 0 THEN json_build_object(
+                                  'value_eur_m2', round((sum(v.value_eur_m2 * v.m2) / sum(v.m2))::numeric, 2),
+                                  'reference_date', max(v.reference_date),
+                                  'illustrative', bool_or(v.provenance = 'illustrative')) END
+                       FROM (SELECT lv.value_eur_m2, lv.reference_date, lv.provenance,
+                                    ST_Area(ST_Intersection(lv.geom, p.geom)) AS m2
+                             FROM ref.land_values lv
+                             WHERE ST_Intersects(lv.geom, p.geom)
+                               AND lv.reference_date = (SELECT max(x.reference_date) FROM ref.land_values x
+                                                        WHERE ST_Intersects(x.geom, p.geom))) v),
         'provenance', p.provenance,
         'illustrative', p.provenance = 'illustrative',
         'updated_at', p.updated_at,

@@ -50,6 +50,13 @@ export function price(eurM2) {
   return eurM2 == null ? "Preis auf Anfrage" : `${decimal.format(eurM2)} €/m²`;
 }
 
+/** The land value (Bodenrichtwert) over a site with its reference date; invented demo values say so. */
+export function landValue(value) {
+  if (value == null) return null;
+  const day = new Date(value.reference_date).toLocaleDateString("de-DE");
+  return `${decimal.format(value.value_eur_m2)} €/m² (Stichtag ${day})${value.illustrative ? ", illustrativ" : ""}`;
+}
+
 export function distance(m) {
   if (m == null) return "–";
   return m < 1000 ? `${integer.format(Math.round(m / 10) * 10)} m` : `${decimal.format(m / 1000).replace(/0$/, "")} km`;

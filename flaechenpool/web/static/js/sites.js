@@ -1,6 +1,6 @@
 // The list of sites in the map's view and the card of one site (from GET /api/public/sites[/{id}]).
 import { AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITIES, area, distance, h, illustrativeBadge,
-  label, labels, price } from "./format.js";
+  label, labels, landValue, price } from "./format.js";
 
 export const siteId = (f) => Number(f.id ?? f.properties.id);
 const isIllustrative = (p) => p.illustrative === true || p.provenance === "illustrative";
@@ -75,6 +75,7 @@ export function renderCard(card, feature, onClose) {
     h("dl", { class: "facts" },
       fact("Fläche", area(p.area_m2)),
       fact("Preis", price(p.asking_price_eur_m2)),
+      fact("Bodenrichtwert", landValue(p.land_value)),
       fact("Planungsrecht", label(PLANNING_LAW, p.planning_law ?? "unknown")),
       fact("Art der Nutzung", p.land_use_type_name),
       fact("Gewerbegebiet", p.estate),
