@@ -85,6 +85,7 @@ def test_shared_url_restores_view_filters_and_card(site: Site, conn: Connection)
     page = site.open(f"?map=14.50/{target['lat']:.5f}/{target['lng']:.5f}&use=office&site={target['id']}")
     page.locator("#card-title").wait_for()
     assert page.locator("#card-title").inner_text().startswith(target["name"])
+    assert "null" not in page.locator("#site-card").inner_text()      # no photo, no description: left out
     facts = page.locator(".facts").inner_text()
     assert "Bodenrichtwert" in facts and "€/m² (Stichtag 1.1.2024), illustrativ" in facts     # the demo's zone
     assert page.locator("#f-use").input_value() == "office"

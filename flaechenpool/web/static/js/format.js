@@ -71,6 +71,13 @@ export function h(tag, attrs = {}, ...children) {
     else if (key === "text") el.textContent = value;
     else el.setAttribute(key, value === true ? "" : String(value));
   }
+  return fill(el, ...children);
+}
+
+/** Replaces an element's children, as ``h`` adds them: null and false are left out (the DOM's own
+ * ``replaceChildren`` would write them as the text "null"), arrays are flattened, strings become text. */
+export function fill(el, ...children) {
+  el.replaceChildren();
   for (const child of children.flat()) {
     if (child == null || child === false) continue;
     el.append(child instanceof Node ? child : document.createTextNode(String(child)));

@@ -1,5 +1,5 @@
 // The list of sites in the map's view and the card of one site (from GET /api/public/sites[/{id}]).
-import { AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITIES, area, distance, h, illustrativeBadge,
+import { AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITIES, area, distance, fill, h, illustrativeBadge,
   label, labels, landValue, price } from "./format.js";
 
 export const siteId = (f) => Number(f.id ?? f.properties.id);
@@ -64,7 +64,7 @@ export function renderCard(card, feature, onClose) {
   const back = h("button", { type: "button", class: "secondary back" }, "← Zurück zur Liste");
   back.addEventListener("click", onClose);
   const slot = h("div", { class: "inquiry-slot" });
-  card.replaceChildren(
+  fill(card,
     back,
     h("h2", { id: "card-title", tabindex: "-1" }, p.name, isIllustrative(p) ? [" ", illustrativeBadge()] : null),
     h("p", { class: "card-sub" },
