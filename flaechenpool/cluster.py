@@ -119,13 +119,15 @@ def default_root(project_root: Path, *, echo: Echo = _silent) -> Path:
 
 
 def _is_postmaster(pid: int, data_dir: Path) -> bool:
-    """True if ``pid`` is a live (not zombie) postgres process working in ``data_dir``."""
+    """True if ``pid`` is a live (not zombie) postgres process working in ``data_dir``, also when the folder
+    is reached through a symbolic link (``.flaechenpool`` on another disk): the process's working folder is
+    the resolved path, and a live server taken for a stale one would lose its lock file and shut down."""
     try:
         lines = Path(f"/proc/{pid}/status").read_text().splitlines() if pid > 0 else []
         fields = {key: value.strip() for key, _, value in (line.partition(":") for line in lines)}
         if fields.get("Name") != "postgres" or fields.get("State", "Z").startswith("Z"):
             return False
-        return Path(os.readlink(f"/proc/{pid}/cwd")) == data_dir  # the postmaster chdirs to PGDATA
+        return Path(os.readlink(f"/proc/{pid}/cwd")) == data_dir.resolve()  # the postmaster chdirs to PGDATA
     except OSError:
         return False
 

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, text
 
-from flaechenpool.cluster import ClusterStatus, EmbeddedCluster, default_root
+from flaechenpool.cluster import ClusterStatus, EmbeddedCluster, _is_postmaster, default_root
 from flaechenpool.errors import ClusterError
 from flaechenpool.settings import PROJECT_ROOT, ClusterSettings
 
@@ -151,6 +151,16 @@ def test_start_twice_is_idempotent(started: Started) -> None:
     )
     other = EmbeddedCluster(started.cluster.settings)  # a second instance sees the same server
     assert other.status().pid == first.pid
+
+
+def test_a_data_folder_reached_through_a_symlink_is_the_running_server(started: Started, workdir: Path) -> None:
+    """``.flaechenpool`` linked to another disk: the live server must not be taken for a stale one (its
+    lock file would be removed and it would shut down)."""
+    running = started.cluster.start()
+    link = workdir / "linked-pg"
+    link.symlink_to(started.cluster.root, target_is_directory=True)
+    assert _is_postmaster(running.pid or 0, link / "data")
+    assert not _is_postmaster(running.pid or 0, workdir)
 
 
 def test_stop_twice_then_start_reuses_recorded_port(started: Started) -> None:
