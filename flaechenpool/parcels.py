@@ -18,6 +18,10 @@ from flaechenpool.db import reads_as
 from flaechenpool.errors import InputError, NotFound
 from flaechenpool.spatial import STORAGE_SRID, BBox, geometry_sql
 
+# Flurstückskennzeichen as the CHECK of core.parcels has it: Land 2, Gemarkung 4, Flur 3, Zähler 5, Nenner 4,
+# Folge 2 ('_' where absent)
+KEY_RE = re.compile(r"^[0-9]{2}[0-9]{4}[0-9_]{3}[0-9]{5}([0-9]{4}|_{4})([0-9]{2}|_{2})$")
+
 # Built share: building footprint inside the parcel / parcel area (Bebauungsanteil)
 BUILT_SHARE = (
     "(SELECT coalesce(sum(ST_Area(ST_Intersection(b.geom, p.geom))), 0) / nullif(p.area_m2, 0) "

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, text
 
 from flaechenpool.auth import USER_SOURCE, Principal
 from flaechenpool.errors import InputError, PermissionDenied, UnprocessableError
+from flaechenpool.parcels import KEY_RE
 
 TransactionKind = Literal["purchase", "sale", "exchange", "lease_in", "lease_out", "pre_emption"]
 Direction = Literal["acquire", "dispose", "lease_in", "lease_out"]
@@ -38,7 +39,7 @@ class Counterparty(BaseModel):
 class TransactionParcel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    flurstueckskennzeichen: str = Field(pattern=r"^[0-9]{2}[0-9]{4}[0-9_]{3}[0-9]{5}([0-9]{4}|_{4})([0-9]{2}|_{2})$")
+    flurstueckskennzeichen: str = Field(pattern=KEY_RE.pattern)
     direction: Direction | None = None
     area_m2: float | None = Field(default=None, gt=0)
     book_value_eur: float | None = Field(default=None, ge=0)

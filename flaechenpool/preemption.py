@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -28,8 +27,8 @@ from flaechenpool import pool
 from flaechenpool.auth import Principal
 from flaechenpool.db import load_sql
 from flaechenpool.errors import Conflict, InputError, NotFound, PermissionDenied, UnprocessableError
+from flaechenpool.parcels import KEY_RE
 
-PARCEL_KEY = r"^[0-9]{2}[0-9]{4}[0-9_]{3}[0-9]{5}([0-9]{4}|_{4})([0-9]{2}|_{2})$"
 Decision = Literal["no_right", "waived", "exercised"]
 State = Literal["open", "due", "lapsed", "decided"]
 DUE_DAYS = 14          # an open case whose deadline is this close is "due"
@@ -67,7 +66,7 @@ class CaseCreate(BaseModel):
         if self.notified_on > dt.date.today():
             raise ValueError("notified_on lies in the future")
         for key in self.parcels:
-            if not _is_key(key):
+            if not KEY_RE.fullmatch(key):
                 raise ValueError(f"parcels: {key!r} is no Flurstückskennzeichen (20 characters)")
         if len(set(self.parcels)) != len(self.parcels):
             raise ValueError("parcels: a parcel is listed twice")
@@ -91,10 +90,6 @@ class CaseDecision(BaseModel):
         if self.decision != "exercised" and (self.effective_date is not None or self.price_eur is not None):
             raise ValueError("effective_date and price_eur belong to an exercised right only")
         return self
-
-
-def _is_key(key: str) -> bool:
-    return re.fullmatch(PARCEL_KEY, key) is not None
 
 
 def _check(principal: Principal, municipality: str) -> None:

@@ -6,7 +6,6 @@ Every bad value raises ``ImportFileError`` naming the file, the feature (row) an
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,9 +19,8 @@ from flaechenpool.errors import ImportFileError
 from flaechenpool.importing import copy_binary
 from flaechenpool.importing.reading import Batch, VectorFile
 from flaechenpool.importing.wkb import multipolygons
+from flaechenpool.parcels import KEY_RE
 
-# the CHECK of core.parcels: Land 2, Gemarkung 4, Flur 3, Zähler 5, Nenner 4, Folge 2 ('_' where absent)
-KEY_RE = re.compile(r"[0-9]{2}[0-9]{4}[0-9_]{3}[0-9]{5}([0-9]{4}|_{4})([0-9]{2}|_{2})")
 PROVENANCES = ("official", "open_data", "illustrative", "user")
 PARCEL_LAYERS = ("AX_Flurstueck", "Flurstueck", "flurstuecke", "flurstueck", "parcels")
 # target → field names of the file (lower case, first match wins); a Shapefile cuts names to 10 chars
