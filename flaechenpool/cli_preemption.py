@@ -54,8 +54,11 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
     from flaechenpool import preemption
     from flaechenpool.expose.labels import number
 
-    case, basis = _as_operator("pre-emption case read (CLI)", lambda conn: (
-        preemption.get_case(conn, _operator(), case_id), preemption.decision_basis(conn, _operator(), case_id)))
+    def read(conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        case = preemption.get_case(conn, _operator(), case_id)
+        return case, preemption.decision_basis(conn, case)
+
+    case, basis = _as_operator("pre-emption case read (CLI)", read)
     table = Table(title=f"Vorkaufsrechtsfall {case['id']}: {case['file_reference']} ({case['municipality']})",
                   show_header=False, title_justify="left")
     table.add_column(style="bold", no_wrap=True)

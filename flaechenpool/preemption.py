@@ -150,12 +150,13 @@ def get_case(conn: Connection, principal: Principal, case_id: int, *, today: dt.
     return dict(row)
 
 
-def decision_basis(conn: Connection, principal: Principal, case_id: int) -> dict[str, Any]:
-    """What to weigh before deciding (*Entscheidungsgrundlage*), computed in PostGIS
-    (sql/preemption/decision_basis.sql): price per m², sites and analysis candidates holding the parcels,
-    zoning plans, flood and protected shares, and the municipal parcels next to them."""
-    get_case(conn, principal, case_id)
-    return dict(json.loads(conn.execute(text(load_sql("preemption/decision_basis")), {"case_id": case_id}).scalar_one()))
+def decision_basis(conn: Connection, case: dict[str, Any]) -> dict[str, Any]:
+    """What to weigh before deciding (*Entscheidungsgrundlage*) a ``case`` as ``get_case`` returned it (the
+    caller's right to it checked there), computed in PostGIS (sql/preemption/decision_basis.sql): price per m²,
+    sites and analysis candidates holding the parcels, zoning plans, flood and protected shares, the municipal
+    parcels next to them and the land value."""
+    return dict(json.loads(conn.execute(text(load_sql("preemption/decision_basis")),
+                                        {"case_id": case["id"]}).scalar_one()))
 
 
 def decide(conn: Connection, principal: Principal, case_id: int, data: CaseDecision) -> dict[str, Any]:

@@ -38,8 +38,8 @@ def post_case(conn: ActingConnectionDep, principal: PrincipalDep, body: preempti
             "(sites, analysis candidates, zoning plans, flood and protected shares, municipal parcels next to it)")
 def get_case(conn: ActingConnectionDep, principal: PrincipalDep, case_id: int) -> dict[str, Any]:
     require_role(principal, *HANDLERS)
-    return {**preemption.get_case(conn, principal, case_id),
-            "decision_basis": preemption.decision_basis(conn, principal, case_id)}
+    case = preemption.get_case(conn, principal, case_id)
+    return {**case, "decision_basis": preemption.decision_basis(conn, case)}
 
 
 @router.post("/api/preemption/{case_id}/decision",
