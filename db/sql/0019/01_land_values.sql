@@ -24,6 +24,22 @@ COMMENT ON COLUMN ref.land_values.reference_date IS 'Stichtag';
 COMMENT ON COLUMN ref.land_values.use IS 'Art der Nutzung (NUTA)';
 COMMENT ON COLUMN ref.land_values.development_state IS 'Entwicklungszustand (ENTW)';
 
+-- The zones of the newest reference date over a geometry, each with the area of it they cover (m²; 0 where they
+-- only touch): what the land value of a site (public page) and of a pre-emption case (decision basis) is weighted
+-- from. One scan of the zones; the intersection only for the newest.
+CREATE FUNCTION ref.land_value_zones(p_geom geometry)
+RETURNS TABLE (zone_number text, name text, value_eur_m2 numeric, reference_date date, use text, provenance text,
+               m2 double precision)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT z.zone_number, z.name, z.value_eur_m2, z.reference_date, z.use, z.provenance,
+           ST_Area(ST_Intersection(z.geom, p_geom))
+    FROM (SELECT lv.*, max(lv.reference_date) OVER () AS newest
+          FROM ref.land_values lv WHERE ST_Intersects(lv.geom, p_geom)) z
+    WHERE z.reference_date = z.newest
+$$;
+COMMENT ON FUNCTION ref.land_value_zones(geometry) IS
+    'Bodenrichtwertzonen des jüngsten Stichtags über einer Fläche, je mit der überdeckten Fläche (m²)';
+
 CREATE TRIGGER audit_log AFTER INSERT OR UPDATE OR DELETE ON ref.land_values
     FOR EACH ROW EXECUTE FUNCTION audit.log_change('id');
 GRANT SELECT ON ref.land_values TO flaechenpool_public;

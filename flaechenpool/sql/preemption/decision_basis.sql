@@ -13,11 +13,7 @@ WITH c AS (
     FROM core.parcels p, c
     WHERE p.flurstueckskennzeichen = ANY (c.parcels) AND p.valid_to IS NULL
 ), value_zones AS (
-    SELECT lv.zone_number, lv.name, lv.value_eur_m2, lv.reference_date, lv.use,
-           ST_Area(ST_Intersection(lv.geom, land.geom)) AS m2
-    FROM ref.land_values lv, land
-    WHERE ST_Intersects(lv.geom, land.geom)
-      AND lv.reference_date = (SELECT max(x.reference_date) FROM ref.land_values x WHERE ST_Intersects(x.geom, land.geom))
+    SELECT z.* FROM land, ref.land_value_zones(land.geom) z
 ), land_value AS (
     SELECT max(reference_date) AS reference_date, sum(value_eur_m2 * m2) / nullif(sum(m2), 0) AS eur_m2,
            sum(m2) AS m2,

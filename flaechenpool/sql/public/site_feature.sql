@@ -39,12 +39,7 @@ json_build_object(
                                   'value_eur_m2', round((sum(v.value_eur_m2 * v.m2) / sum(v.m2))::numeric, 2),
                                   'reference_date', max(v.reference_date),
                                   'illustrative', bool_or(v.provenance = 'illustrative')) END
-                       FROM (SELECT lv.value_eur_m2, lv.reference_date, lv.provenance,
-                                    ST_Area(ST_Intersection(lv.geom, p.geom)) AS m2
-                             FROM ref.land_values lv
-                             WHERE ST_Intersects(lv.geom, p.geom)
-                               AND lv.reference_date = (SELECT max(x.reference_date) FROM ref.land_values x
-                                                        WHERE ST_Intersects(x.geom, p.geom))) v),
+                       FROM ref.land_value_zones(p.geom) v),
         'provenance', p.provenance,
         'illustrative', p.provenance = 'illustrative',
         'updated_at', p.updated_at,
