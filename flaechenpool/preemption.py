@@ -121,8 +121,7 @@ def list_cases(conn: Connection, principal: Principal, *, municipality: str | No
                limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     """Cases of the municipalities the caller works for (admins: all), soonest open deadline first, then the
     decided ones, newest first. ``due_within``: open cases whose deadline is at most that many days away."""
-    if principal.role not in ("land_manager", "admin"):
-        raise PermissionDenied("pre-emption cases are for land managers and admins")
+    _role(principal)
     if municipality is not None:
         _check(principal, municipality)
     if due_within is not None and not 0 <= due_within <= 366:
@@ -141,12 +140,19 @@ def list_cases(conn: Connection, principal: Principal, *, municipality: str | No
     return [dict(r) for r in rows]
 
 
+def _role(principal: Principal) -> None:
+    if principal.role not in ("land_manager", "admin"):
+        raise PermissionDenied("pre-emption cases are for land managers and admins")
+
+
 def get_case(conn: Connection, principal: Principal, case_id: int, *, today: dt.date | None = None) -> dict[str, Any]:
+    """One case. Another municipality's case is "not found" for a land manager, as an unknown id is, so that
+    the answer does not tell which case ids exist elsewhere."""
+    _role(principal)
     row = conn.execute(text(f"SELECT {_COLUMNS} {_FROM} WHERE c.id = :i"),
                        {"i": case_id, "today": today or dt.date.today(), "due": DUE_DAYS}).mappings().first()
-    if row is None:
+    if row is None or not principal.may_write(row["municipality_ags"]):
         raise NotFound(f"no pre-emption case {case_id}")
-    _check(principal, row["municipality_ags"])
     return dict(row)
 
 

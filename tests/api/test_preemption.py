@@ -137,11 +137,13 @@ def test_only_the_municipalitys_land_managers_and_admins_handle_cases(client: Te
     path = f"/api/preemption/{case['id']}"
     assert client.get("/api/preemption", headers=auth("planner")).status_code == 403      # prices of private sales
     assert client.get(path, headers=auth("planner")).status_code == 403
-    assert client.get(path, headers=auth("lm_ilmenau")).status_code == 403
+    other = client.get(path, headers=auth("lm_ilmenau"))      # as an unknown id: no hint that the case exists
+    assert other.status_code == 404 and other.json()["detail"] == client.get(
+        "/api/preemption/999999", headers=auth("lm_ilmenau")).json()["detail"].replace("999999", str(case["id"]))
     assert client.get("/api/preemption", params={"municipality": JENA}, headers=auth("lm_ilmenau")).status_code == 403
     assert case["id"] not in {c["id"] for c in client.get("/api/preemption", headers=auth("lm_ilmenau")).json()}
     assert case["id"] in {c["id"] for c in client.get("/api/preemption", headers=auth("admin")).json()}
-    assert client.post(f"{path}/decision", json={"decision": "waived"}, headers=auth("lm_ilmenau")).status_code == 403
+    assert client.post(f"{path}/decision", json={"decision": "waived"}, headers=auth("lm_ilmenau")).status_code == 404
     assert client.get(path, headers=auth("lm_jena")).json()["decision"] is None
     # the audit trail: planners do not see the cases' changes (their prices), admins do
     planner_log = client.get("/api/audit", params={"table": "core.preemption_cases"}, headers=auth("planner"))
@@ -275,4 +277,4 @@ def test_the_decision_basis_matches_an_independent_computation(client: TestClien
     expected = {int(i) for i, parcels_ in conn.execute(text(
         "SELECT id, parcels FROM analysis.candidates WHERE run_id = :r"), {"r": run_id}).all() if set(parcels_) & set(keys)}
     assert basis["analysis_run"] == run_id and {c["id"] for c in basis["candidates"]} == expected
-    assert client.get(f"/api/preemption/{case['id']}", headers=auth("lm_ilmenau")).status_code == 403
+    assert client.get(f"/api/preemption/{case['id']}", headers=auth("lm_ilmenau")).status_code == 404
