@@ -3,7 +3,8 @@
 -- analysis run of the municipality that hold them, the zoning plans over them (share of the land), the
 -- shares in flood zones and protected areas, the municipal land pool next to them (parcels the
 -- municipality holds today within 1 m: land it could join them to), and the land value (Bodenrichtwert)
--- of the newest reference date over the land: the area-weighted value per m², the estimate for the
+-- of the newest reference date over the land (where zones overlap, building land first: ref.land_value_zones):
+-- the area-weighted value per m², the estimate for the
 -- official area and the contract price against it (§ 28 (3) BauGB: a price well above the market value
 -- allows exercising the right at that value).
 WITH c AS (
@@ -12,14 +13,17 @@ WITH c AS (
     SELECT ST_Union(p.geom) AS geom, sum(p.official_area_m2) AS official_m2
     FROM core.parcels p, c
     WHERE p.flurstueckskennzeichen = ANY (c.parcels) AND p.valid_to IS NULL
-), value_zones AS (
-    SELECT z.* FROM land, ref.land_value_zones(land.geom) z
+), value_zones AS (   -- for the use of the largest parcel where zones overlap
+    SELECT z.* FROM land, c, ref.land_value_zones(land.geom, (
+        SELECT ref.parcel_use_class(p.land_use) FROM core.parcels p
+        WHERE p.flurstueckskennzeichen = ANY (c.parcels) AND p.valid_to IS NULL
+        ORDER BY p.official_area_m2 DESC NULLS LAST, p.flurstueckskennzeichen LIMIT 1)) z
 ), land_value AS (
     SELECT max(reference_date) AS reference_date, sum(value_eur_m2 * m2) / nullif(sum(m2), 0) AS eur_m2,
-           sum(m2) AS m2,
+           ST_Area(ST_Union(counted)) AS m2,
            json_agg(json_build_object('zone_number', zone_number, 'name', name, 'value_eur_m2', value_eur_m2,
-                                      'use', use) ORDER BY m2 DESC) AS zones
-    FROM value_zones WHERE m2 > 0
+                                      'use', use, 'development_state', development_state) ORDER BY m2 DESC) AS zones
+    FROM value_zones
 ), newest_run AS (
     SELECT r.id FROM analysis.runs r, c
     WHERE r.finished_at IS NOT NULL AND (r.municipalities IS NULL OR c.municipality_ags = ANY (r.municipalities))

@@ -34,12 +34,13 @@ json_build_object(
         'junction_distance_m', round(p.junction_distance_m),
         'label_point', (SELECT json_build_array(round(ST_X(l)::numeric, :d), round(ST_Y(l)::numeric, :d))
                         FROM (SELECT ST_Transform(ST_PointOnSurface(p.geom), CAST(:srid AS integer)) AS l) lp),
-        -- the land value (Bodenrichtwert) of the newest reference date over the site, weighted by area
+        -- the land value (Bodenrichtwert) of the newest reference date over the site, weighted by area; where
+        -- zones overlap, those of building land for the site's use (ref.land_value_zones)
         'land_value', (SELECT CASE WHEN sum(v.m2) > 0 THEN json_build_object(
                                   'value_eur_m2', round((sum(v.value_eur_m2 * v.m2) / sum(v.m2))::numeric, 2),
                                   'reference_date', max(v.reference_date),
                                   'illustrative', bool_or(v.provenance = 'illustrative')) END
-                       FROM ref.land_value_zones(p.geom) v),
+                       FROM ref.land_value_zones(p.geom, ref.site_use_class(p.land_use_type, p.uses)) v),
         'provenance', p.provenance,
         'illustrative', p.provenance = 'illustrative',
         'updated_at', p.updated_at,
