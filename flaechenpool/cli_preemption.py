@@ -93,12 +93,11 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
 
 
 def _land_value(value: dict[str, Any] | None) -> str:
-    from flaechenpool.expose.labels import number
+    from flaechenpool.expose.labels import land_value, number
 
     if value is None:
         return "keine Zone (flaechenpool import layer land_values …)"
-    text_ = (f"{number(value['value_eur_m2'], 2)} €/m² (Stichtag {value['reference_date']}), für die Fläche "
-             f"{number(value['estimate_eur'])} €")
+    text_ = f"{land_value(value)}, für die Fläche {number(value['estimate_eur'])} €"
     if value["price_ratio"] is not None:
         text_ += f"; Kaufpreis: das {number(value['price_ratio'], 2)}-Fache"
     if value["covered_share"] < 0.999:

@@ -9,7 +9,7 @@ import datetime as dt
 from html import escape
 from typing import Any
 
-from flaechenpool.expose.labels import AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITY, number, words
+from flaechenpool.expose.labels import AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITY, land_value, number, words
 from flaechenpool.web import FAVICON
 
 ATTRIBUTION = (
@@ -50,13 +50,6 @@ figure.photo img{display:block;max-width:100%;max-height:60mm;margin:0 auto}figc
 padding:1mm 2mm}table{width:100%;border-collapse:collapse}th,td{text-align:left;vertical-align:top;padding:0.8mm 2mm;
 border-bottom:0.5pt solid #ccd}th{width:38%}h2{font-size:11pt;margin:3.5mm 0 1.5mm}.sources{font-size:7pt;color:#555}
 """
-
-
-def land_value(value: dict[str, Any]) -> str:
-    """The land value (Bodenrichtwert) over a site, with its reference date; invented demo values say so."""
-    day = dt.date.fromisoformat(str(value["reference_date"]))
-    return (f"{number(value['value_eur_m2'], 2)} €/m² (Stichtag {day:%d.%m.%Y})"
-            + (", illustrativ" if value.get("illustrative") else ""))
 
 
 def facts(site: dict[str, Any]) -> list[tuple[str, str]]:

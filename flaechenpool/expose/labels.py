@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 KIND = {
     "brownfield": "Brachfläche", "infill_gap": "Baulücke", "commercial_land": "Gewerbefläche",
     "vacant_building": "Leerstehendes Gebäude", "partial_vacancy": "Leerstand in einem Gebäude",
@@ -39,3 +42,11 @@ def number(value: float | int | None, digits: int = 0) -> str:
 def price(eur_m2: float | None) -> str:
     """An asking price for lists (page, feed): "12,50 €/m²" or "Preis auf Anfrage"."""
     return "Preis auf Anfrage" if eur_m2 is None else f"{number(eur_m2, 2)} €/m²"
+
+
+def land_value(value: dict[str, Any]) -> str:
+    """A land value (Bodenrichtwert) with its reference date: "55,00 €/m² (Stichtag 01.01.2024)"; invented demo
+    values say so."""
+    day = dt.date.fromisoformat(str(value["reference_date"]))
+    return (f"{number(value['value_eur_m2'], 2)} €/m² (Stichtag {day:%d.%m.%Y})"
+            + (", illustrativ" if value.get("illustrative") else ""))

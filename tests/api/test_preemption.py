@@ -269,7 +269,7 @@ def test_the_decision_basis_matches_an_independent_computation(client: TestClien
     assert covered > 0                                          # the demo's (illustrative) land values
     mean = sum(eur * a for eur, a in parts) / covered
     value = basis["land_value"]
-    assert value["value_eur_m2"] == pytest.approx(mean, abs=0.01)
+    assert value["value_eur_m2"] == pytest.approx(mean, abs=0.01) and value["illustrative"] is True
     assert value["covered_share"] == pytest.approx(covered / land.area, abs=0.001)
     assert value["estimate_eur"] == pytest.approx(mean * official, abs=1)
     assert value["price_ratio"] == pytest.approx(250000 / (mean * official), abs=0.01)

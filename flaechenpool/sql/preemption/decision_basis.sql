@@ -20,7 +20,7 @@ WITH c AS (
         ORDER BY p.official_area_m2 DESC NULLS LAST, p.flurstueckskennzeichen LIMIT 1)) z
 ), land_value AS (
     SELECT max(reference_date) AS reference_date, sum(value_eur_m2 * m2) / nullif(sum(m2), 0) AS eur_m2,
-           ST_Area(ST_Union(counted)) AS m2,
+           ST_Area(ST_Union(counted)) AS m2, bool_or(provenance = 'illustrative') AS illustrative,
            json_agg(json_build_object('zone_number', zone_number, 'name', name, 'value_eur_m2', value_eur_m2,
                                       'use', use, 'development_state', development_state) ORDER BY m2 DESC) AS zones
     FROM value_zones
@@ -75,6 +75,7 @@ SELECT json_build_object(
         'covered_share', round((lv.m2 / nullif(ST_Area(land.geom), 0))::numeric, 3),
         'estimate_eur', round((lv.eur_m2 * land.official_m2)::numeric, 0),
         'price_ratio', round((c.price_eur / nullif(lv.eur_m2 * land.official_m2, 0))::numeric, 2),
+        'illustrative', lv.illustrative,
         'zones', lv.zones) END
 )::text
 FROM c, land, land_value lv
