@@ -33,11 +33,14 @@ SIMPLE = {"parcels": ("#ffffff00", "#8d8d8d", 0.2), "municipalities": ("#ffffff0
           "zoning_plans": ("#fdae6126", "#e66101", 0.4),
           "estates": ("#bcbddc59", "#54278f", 0.4), "land_use": ("#e5e5e599", "#cccccc", 0.1),
           "water_areas": ("#aad3df", "#7bb3d0", 0.1), "counties": ("#ffffff00", "#7a5195", 0.6)}
+# pre-emption cases (for land managers only: a project built with a land manager's token holds them) by state
+PREEMPTION_STATE = {"open": ("#2171b5", "offen"), "due": ("#e31a1c", "Frist läuft ab"),
+                    "lapsed": ("#969696", "Frist verstrichen"), "decided": ("#41ab5d", "entschieden")}
 # drawn bottom to top
 ORDER = ["land_use", "water_areas", "waterways", "land_values", "flood_zones", "protected_areas", "counties",
          "municipalities",
          "districts", "zoning_plans", "estates", "parcels", "buildings", "pool_holdings", "analysis_candidates", "sites",
-         "vacancies", "transit_routes", "transit_stops", "stations"]
+         "preemption_cases", "vacancies", "transit_routes", "transit_stops", "stations"]
 
 
 def fetch(url: str, user: str, token: str, accept: str = "application/json") -> dict:  # type: ignore[type-arg]
@@ -114,6 +117,11 @@ def main() -> None:
                 QgsRendererCategory(kind, QgsFillSymbol.createSimple(
                     {"color": colour + "55", "outline_color": colour, "outline_style": "dash", "outline_width": "0.5"}),
                     label) for kind, (colour, label) in KIND.items() if kind != "commercial_land"]))
+        elif cid == "preemption_cases":
+            layer.setRenderer(QgsCategorizedSymbolRenderer("state", [
+                QgsRendererCategory(state, QgsFillSymbol.createSimple(
+                    {"color": colour + "66", "outline_color": colour, "outline_width": "0.8"}), label)
+                for state, (colour, label) in PREEMPTION_STATE.items()]))
         elif cid == "vacancies":
             layer.setRenderer(QgsSingleSymbolRenderer(QgsMarkerSymbol.createSimple(
                 {"color": "#d7301f", "size": "2.6", "outline_color": "#ffffff"})))

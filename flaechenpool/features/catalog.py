@@ -9,6 +9,7 @@ from __future__ import annotations
 from flaechenpool.analysis.profiles import CRITERIA, KINDS
 from flaechenpool.db import load_sql
 from flaechenpool.features.registry import Collection, Property, Registry
+from flaechenpool.preemption import DUE_DAYS
 
 P = Property
 PROVENANCE = P("provenance", "string", "Herkunft", "official, open_data, illustrative (Demo) oder user",
@@ -254,8 +255,43 @@ CANDIDATES = Collection(
     keywords=("Potenzialflächenanalyse", "FLOO"),
 )
 
+PREEMPTION_CASES = Collection(
+    "preemption_cases", "Vorkaufsrechtsfälle",
+    "Mitteilungen über Kaufverträge (§§ 24–28 BauGB) mit Ausübungsfrist (drei Monate ab Mitteilung) und "
+    "Entscheidung; Umring der Flurstücke bei Eingang. Nur für Flächenmanager der Gemeinde und die Administration "
+    "(mit Kaufpreis, ohne Vertragsparteien); keine Vektorkacheln.",
+    "core.preemption_cases", "id", "MultiPolygon",
+    (
+        ID, AGS,
+        P("file_reference", "string", "Aktenzeichen"),
+        P("legal_basis", "string", "Rechtsgrundlage", "general: § 24 BauGB, statute: Satzung nach § 25 BauGB",
+          enum=("general", "statute")),
+        P("parcels", "string", "Flurstücke", sql="array_to_string(t.parcels, ', ')"),
+        P("contract_date", "date", "Kaufvertrag vom"),
+        P("notified_on", "date", "Mitteilung eingegangen"),
+        P("deadline", "date", "Frist endet", "Drei Monate ab Mitteilung (§ 28 Abs. 2 BauGB)"),
+        P("state", "string", "Stand", f"due: Frist endet in höchstens {DUE_DAYS} Tagen",
+          sql=f"core.preemption_state(t.decision, t.deadline, current_date, {DUE_DAYS})",
+          enum=("open", "due", "lapsed", "decided")),
+        P("days_left", "integer", "Tage bis Fristende",
+          sql="CASE WHEN t.decision IS NULL AND t.deadline >= current_date THEN t.deadline - current_date END"),
+        P("price_eur", "number", "Kaufpreis (€)", sql="CAST(t.price_eur AS double precision)"),
+        P("area_m2", "number", "Fläche (m²)", sql="round(CAST(ST_Area(t.geom) AS numeric), 1)"),
+        P("decision", "string", "Entscheidung", "no_right: Negativzeugnis, waived: nicht ausgeübt, exercised: ausgeübt",
+          enum=("no_right", "waived", "exercised")),
+        P("decided_on", "date", "Entschieden am"),
+        P("transaction_id", "integer", "Vorgang im Flächenpool"),
+        P("notes", "string", "Bemerkungen"),
+        PROVENANCE,
+    ),
+    ("core.preemption_cases",),
+    min_role="land_manager", where="auth.may_read_personal_data(t.municipality_ags)", per_user=True,
+    temporal=("notified_on", "deadline"), keywords=("Flächenpool", "Vorkaufsrecht"),
+)
+
 COLLECTIONS: tuple[Collection, ...] = (
     SITES, PARCELS, POOL_HOLDINGS, VACANCIES, BUILDINGS, ESTATES, MUNICIPALITIES, DISTRICTS, CANDIDATES, *REFERENCE,
+    PREEMPTION_CASES,
 )
 
 

@@ -115,7 +115,7 @@ def _extent(conn: Connection, state: OgcState, c: Collection, role: str) -> dict
             extent["temporal"] = {"interval": [[t0, t1]], "trs": GREGORIAN}
         return extent
 
-    return state.cached(("extent", c.id, role), c.tables, compute)
+    return compute() if c.per_user else state.cached(("extent", c.id, role), c.tables, compute)
 
 
 def collection(conn: Connection, state: OgcState, base: str, c: Collection, role: str) -> dict[str, Any]:
@@ -132,7 +132,7 @@ def collection(conn: Connection, state: OgcState, base: str, c: Collection, role
             link(here + "/items?f=html", "items", HTML, "Objekte (HTML)"),
             link(here + "/queryables", REL_QUERYABLES, SCHEMA_JSON, "Abfragbare Eigenschaften"),
             link(here + "/schema", REL_SCHEMA, SCHEMA_JSON, "Schema der Objekte"),
-            link(here + "/tiles", REL_TILESETS, JSON, "Vektorkacheln"),
+            *([] if c.per_user else [link(here + "/tiles", REL_TILESETS, JSON, "Vektorkacheln")]),
         ],
     }
     if c.temporal is None:

@@ -184,6 +184,7 @@ class PagePlan:
     known: int | None       # numberMatched from the cache
     with_count: bool
     generation: int         # the change log's generation before the read
+    shared: bool = True     # numberMatched may be remembered for others of the role (not ``per_user``)
 
     def page(self, row: tuple[Any, ...] | None, counts: Any = None) -> tuple[Page, bool]:
         """The page from the statement's row, and whether numberMatched still needs ``count_sql``
@@ -197,7 +198,7 @@ class PagePlan:
             matched = self.known
         elif self.with_count and row[2] is not None:
             matched = int(row[2])
-            if counts is not None:
+            if counts is not None and self.shared:
                 counts.remember(self.key, self.query.c.tables, matched, self.generation)
         else:
             return Page(features, returned, None), True
@@ -208,18 +209,20 @@ class PagePlan:
         unless the data changed meanwhile."""
         assert row is not None
         matched = None if int(row[0]) >= COUNT_CAP else int(row[0])
-        if counts is not None and matched is not None:
+        if counts is not None and self.shared and matched is not None:
             counts.remember(self.key, self.query.c.tables, matched, self.generation)
         return Page(page.features, page.returned, matched)
 
 
 def plan_page(query: ItemsQuery, counts: Any = None) -> PagePlan:
-    """How to read ``query``'s page; ``counts`` (a ``state.OgcState``) caches numberMatched."""
+    """How to read ``query``'s page; ``counts`` (a ``state.OgcState``) caches numberMatched, except for a
+    collection whose rows depend on the user (``per_user``: the count is the caller's)."""
+    shared = not query.c.per_user
     key = query.count_key()
-    known = counts.derived.get(key) if counts is not None else None
+    known = counts.derived.get(key) if counts is not None and shared else None
     with_count = known is None and query.count_in_page
     generation = counts.tracker.generation if counts is not None else 0
-    return PagePlan(query, query.page_sql(with_count=with_count), key, known, with_count, generation)
+    return PagePlan(query, query.page_sql(with_count=with_count), key, known, with_count, generation, shared)
 
 
 def read_page(conn: Connection, query: ItemsQuery, counts: Any = None, *, actor: str = "anonymous") -> Page:

@@ -107,7 +107,7 @@ def _collection_paths(c: Collection, role: str, *, writer: bool) -> dict[str, An
                           "operationId": f"deleteItem_{c.id}", "tags": [c.id], "parameters": [_ref("featureId")],
                           "responses": {"204": _response("Beendet")}}
     here = f"/collections/{c.id}"
-    return {
+    paths = {
         here: {"get": {"summary": c.title, "operationId": f"describeCollection_{c.id}", "tags": [c.id],
                        "responses": {"200": _response("Sammlung", "application/json")}}},
         here + "/items": items,
@@ -123,6 +123,7 @@ def _collection_paths(c: Collection, role: str, *, writer: bool) -> dict[str, An
             "summary": f"{c.title}: Vektorkachel (MVT)", "operationId": f"getTile_{c.id}", "tags": [c.id],
             "parameters": _tile_params(), "responses": _tile_responses()}},
     }
+    return {k: v for k, v in paths.items() if not (c.per_user and "/tiles" in k)}
 
 
 def document(base: str, collections: list[Collection], role: str, *, default_limit: int, max_limit: int,

@@ -71,6 +71,9 @@ class Collection:
     requires: str | None = None               # table that must exist (e.g. analysis.candidates)
     keywords: tuple[str, ...] = field(default_factory=tuple)
     id_from_property: bool = True
+    # rows depend on the user, not only the role (``where`` asks the database who acts): no vector tiles
+    # (their cache is shared by a role) and nothing derived from the rows cached (numberMatched, extent)
+    per_user: bool = False
 
     @property
     def id_expr(self) -> str:
@@ -132,6 +135,18 @@ class Registry:
 
     def for_role(self, role: str) -> list[Collection]:
         return [c for c in self.all() if role_allows(role, c.min_role)]
+
+    def tiled_for_role(self, role: str) -> list[Collection]:
+        """The collections of the role's vector tiles (``per_user`` ones have none)."""
+        return [c for c in self.for_role(role) if not c.per_user]
+
+    def get_tiled(self, collection_id: str, principal: Principal) -> Collection:
+        """``get``, and 404 for a collection without vector tiles."""
+        c = self.get(collection_id, principal)
+        if c.per_user:
+            raise NotFound(f"collection {collection_id!r} has no vector tiles (what it shows depends on the user); "
+                           "read its items")
+        return c
 
     def get(self, collection_id: str, principal: Principal) -> Collection:
         """The collection if the caller may read it: 404 unknown, 401 anonymous, 403 too low a role."""

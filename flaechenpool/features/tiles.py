@@ -126,8 +126,8 @@ def cache_key(tileset: str, role: str, z: int, x: int, y: int) -> TileKey:
 
 def layers_of(state: OgcState, principal: Principal, tileset: str) -> list[Collection]:
     if tileset == ALL:
-        return state.registry.for_role(principal.role)
-    return [state.registry.get(tileset, principal)]
+        return state.registry.tiled_for_role(principal.role)
+    return [state.registry.get_tiled(tileset, principal)]
 
 
 def check_tile(tms: str, z: int, x: int, y: int) -> None:

@@ -105,3 +105,29 @@ def test_anonymous_reads_only_published_sites(live_server: LiveServer, db: Engin
         published = conn.execute(text("SELECT count(*) FROM core.sites WHERE published AND retired_at IS NULL"))
         assert len(sites) == published.scalar_one()
     assert "owner_contact" not in sites.columns
+
+
+def test_a_land_manager_reads_the_pre_emption_cases_of_the_municipality(live_server: LiveServer, db: Engine) -> None:
+    """GDAL with a land manager's token: Jena's cases, in EPSG:25832 and filtered, counts as in the database;
+    Ilmenau's land manager gets none of them, and a planner does not see the layer."""
+    token = live_server.tokens["ogc-lm-jena"]
+    options = {"USERPWD": f"ogc-lm-jena:{token}", "CRS": "EPSG:25832"}
+    url = f"OAPIF:{live_server.url}/ogc"
+    with db.connect() as conn:
+        jena = dict(conn.execute(text("SELECT file_reference, ST_AsBinary(geom) FROM core.preemption_cases "
+                                      "WHERE municipality_ags = '16053000'")).all())
+        open_ = conn.execute(text("SELECT count(*) FROM core.preemption_cases WHERE municipality_ags = '16053000' "
+                                  "AND decision IS NULL")).scalar_one()
+    cases = pyogrio.read_dataframe(url, layer="preemption_cases", **options)
+    assert set(cases["file_reference"]) == set(jena) and len(jena) >= 3
+    for reference, geom in zip(cases["file_reference"], cases.geometry.values, strict=True):
+        assert geom.equals_exact(shapely.from_wkb(bytes(jena[reference])), 0.01), reference
+    assert len(pyogrio.read_dataframe(url, layer="preemption_cases", where="decision IS NULL", **options)) == open_
+    other = pyogrio.read_dataframe(url, layer="preemption_cases", USERPWD="ogc-lm-ilmenau:"
+                                   + live_server.tokens["ogc-lm-ilmenau"])
+    assert len(other) == 0
+    pyogrio.set_gdal_config_options({"GDAL_HTTP_USERPWD": f"ogc-planner:{live_server.tokens['ogc-planner']}"})
+    try:
+        assert "preemption_cases" not in [name for name, _ in pyogrio.list_layers(url)]
+    finally:
+        pyogrio.set_gdal_config_options({"GDAL_HTTP_USERPWD": None})

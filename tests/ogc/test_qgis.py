@@ -21,6 +21,7 @@ import shapely
 from sqlalchemy import create_engine, text
 
 from flaechenpool.features.catalog import COLLECTIONS
+from flaechenpool.features.registry import role_allows
 from flaechenpool.settings import PROJECT_ROOT
 from tests.live import LiveServer
 from tests.ogc.conftest import reproject, stored_geometries
@@ -110,7 +111,9 @@ def test_shipped_project_loads(probe: dict[str, Any]) -> None:
     """qgis/flaechenpool.qgs: every layer valid, German aliases, sites styled by kind."""
     assert probe["project_read"] is True
     shipped = set(re.findall(r"typename='(\w+)'", (PROJECT_ROOT / "qgis" / "flaechenpool.qgs").read_text("utf-8")))
-    assert shipped == {c.id for c in COLLECTIONS}                  # every collection, and the vector tiles
-    assert probe["project_layers"] == len(COLLECTIONS) + 1 and probe["project_invalid"] == []
+    # every collection a planner reads (built with a planner's token: pre-emption cases are for land managers)
+    planners = {c.id for c in COLLECTIONS if role_allows("planner", c.min_role)}
+    assert shipped == planners and "preemption_cases" not in shipped
+    assert probe["project_layers"] == len(planners) + 1 and probe["project_invalid"] == []    # and the tiles
     assert probe["project_sites_alias"] == "Flächenart"
     assert probe["project_sites_renderer"] == "categorizedSymbol"

@@ -88,7 +88,7 @@ def all_tilesets(request: Request, params: ParamsDep) -> Response:
 def all_tileset(tms: str, request: Request, params: ParamsDep, state: StateDep, principal: PrincipalDep) -> Response:
     check_params(params, {"f"})
     tiles.check_tile(tms, 0, 0, 0)
-    layers = state.registry.for_role(principal.role)
+    layers = state.registry.tiled_for_role(principal.role)
     return _json(tilesets.tileset(base_url(request), tiles.ALL, ALL_TITLE, layers, principal.role))
 
 
@@ -96,7 +96,7 @@ def all_tileset(tms: str, request: Request, params: ParamsDep, state: StateDep, 
 def all_tilejson(tms: str, request: Request, params: ParamsDep, state: StateDep, principal: PrincipalDep) -> Response:
     check_params(params, set())
     tiles.check_tile(tms, 0, 0, 0)
-    layers = state.registry.for_role(principal.role)
+    layers = state.registry.tiled_for_role(principal.role)
     return _json(tilesets.tilejson(base_url(request), tiles.ALL, ALL_TITLE, layers, principal.role))
 
 
@@ -104,7 +104,7 @@ def all_tilejson(tms: str, request: Request, params: ParamsDep, state: StateDep,
 def collection_tilesets(collection_id: str, request: Request, params: ParamsDep, state: StateDep,
                         principal: PrincipalDep) -> Response:
     check_params(params, {"f"})
-    c = state.registry.get(collection_id, principal)
+    c = state.registry.get_tiled(collection_id, principal)
     return _json(tilesets.tileset_list(base_url(request), c.id, c.title))
 
 
@@ -113,7 +113,7 @@ def collection_tileset(collection_id: str, tms: str, request: Request, params: P
                        principal: PrincipalDep) -> Response:
     check_params(params, {"f"})
     tiles.check_tile(tms, 0, 0, 0)
-    c = state.registry.get(collection_id, principal)
+    c = state.registry.get_tiled(collection_id, principal)
     return _json(tilesets.tileset(base_url(request), c.id, c.title, [c], principal.role))
 
 
@@ -122,12 +122,12 @@ def collection_tilejson(collection_id: str, tms: str, request: Request, params: 
                         principal: PrincipalDep) -> Response:
     check_params(params, set())
     tiles.check_tile(tms, 0, 0, 0)
-    c = state.registry.get(collection_id, principal)
+    c = state.registry.get_tiled(collection_id, principal)
     return _json(tilesets.tilejson(base_url(request), c.id, c.title, [c], principal.role))
 
 
 @router.get("/styles/default", summary="MapLibre style for the combined tileset")
 def default_style(request: Request, params: ParamsDep, state: StateDep, principal: PrincipalDep) -> Response:
     check_params(params, {"f"})
-    doc = style.style(base_url(request), state.registry.for_role(principal.role))
+    doc = style.style(base_url(request), state.registry.tiled_for_role(principal.role))
     return _json(doc, "application/vnd.mapbox.style+json")

@@ -1,0 +1,42 @@
+-- Pre-emption cases on the map: land managers see the land of the notices in QGIS next to the pool (OGC collection
+-- preemption_cases). Each case keeps the outline of its parcels as they were when the notice was recorded (a later
+-- split or merge of the parcels does not move the land the contract was about).
+
+-- The outline of parcels by their keys: the current version of each, else its last one.
+CREATE FUNCTION core.parcels_outline(p_keys text[]) RETURNS geometry
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT ST_Multi(ST_CollectionExtract(ST_Union(g.geom), 3))
+    FROM (SELECT DISTINCT ON (p.flurstueckskennzeichen) p.geom FROM core.parcels p
+          WHERE p.flurstueckskennzeichen = ANY (p_keys)
+          ORDER BY p.flurstueckskennzeichen, p.valid_to DESC NULLS FIRST) g
+$$;
+COMMENT ON FUNCTION core.parcels_outline(text[]) IS
+    'Umring von Flurstücken (aktueller Stand, sonst der letzte)';
+
+ALTER TABLE core.preemption_cases ADD COLUMN geom geometry(MultiPolygon, 25832);
+COMMENT ON COLUMN core.preemption_cases.geom IS 'Umring der Flurstücke bei Eingang der Mitteilung';
+UPDATE core.preemption_cases SET geom = core.parcels_outline(parcels);
+CREATE INDEX preemption_cases_geom_idx ON core.preemption_cases USING gist (geom);
+
+CREATE FUNCTION core.preemption_cases_outline() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.geom := core.parcels_outline(NEW.parcels);
+    RETURN NEW;
+END $$;
+CREATE TRIGGER preemption_cases_outline BEFORE INSERT OR UPDATE OF parcels ON core.preemption_cases
+    FOR EACH ROW EXECUTE FUNCTION core.preemption_cases_outline();
+
+-- A case's state on a day: decided, lapsed (deadline passed, undecided), due (deadline within p_due_days) or
+-- open. One definition for the API and the map.
+CREATE FUNCTION core.preemption_state(p_decision text, p_deadline date, p_today date, p_due_days integer)
+RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_decision IS NOT NULL THEN 'decided' WHEN p_deadline < p_today THEN 'lapsed'
+                WHEN p_deadline <= p_today + p_due_days THEN 'due' ELSE 'open' END
+$$;
+
+-- The map's rows are those the caller may handle: admins all, land managers their municipalities' (the same rule
+-- as for personal data). Land managers evaluate it in the collection's query.
+-- (The schema's tables stay closed to them: only admins have grants on auth.*.)
+GRANT USAGE ON SCHEMA auth TO flaechenpool_land_manager;
+GRANT EXECUTE ON FUNCTION auth.may_read_personal_data(text) TO flaechenpool_land_manager;
