@@ -29,6 +29,7 @@ def preemption_list(
 ) -> None:
     """The cases: open ones by deadline (soonest first), then the decided ones."""
     from flaechenpool import preemption
+    from flaechenpool.expose.labels import day
 
     if state is not None and state not in STATE:
         raise typer.BadParameter(f"one of {', '.join(STATE)}", param_hint="--state")
@@ -40,9 +41,9 @@ def preemption_list(
     for column in ("id", "Aktenzeichen / Flurstücke", *(["Gemeinde"] if several else []), "Frist", "Tage", "Stand"):
         table.add_column(column, justify="right" if column in ("id", "Tage") else "left")
     for c in rows:
-        stand = STATE[c["state"]] + (f":\n{DECISION[c['decision']]} am {c['decided_on']}" if c["decision"] else "")
+        stand = STATE[c["state"]] + (f":\n{DECISION[c['decision']]} am {day(c['decided_on'])}" if c["decision"] else "")
         table.add_row(str(c["id"]), "\n".join([c["file_reference"], *c["parcels"]]),
-                      *([c["municipality"]] if several else []), str(c["deadline"]),
+                      *([c["municipality"]] if several else []), day(c["deadline"]),
                       "" if c["days_left"] is None else str(c["days_left"]), stand)
     show(table)
 
@@ -52,7 +53,7 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
     """One case with its deadline and what to weigh before deciding: sites, analysis candidates, zoning plans,
     flood and protected shares, municipal parcels next to it."""
     from flaechenpool import preemption
-    from flaechenpool.expose.labels import number
+    from flaechenpool.expose.labels import day, number
 
     def read(conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         case = preemption.get_case(conn, _operator(), case_id)
@@ -63,7 +64,7 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
                   show_header=False, title_justify="left")
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    decided = f"{DECISION[case['decision']]} am {case['decided_on']} ({case['decided_by']})" if case["decision"] else ""
+    decided = f"{DECISION[case['decision']]} am {day(case['decided_on'])} ({case['decided_by']})" if case["decision"] else ""
     neighbours = basis["municipal_neighbours"]
     rows = [
         ("Rechtsgrundlage", "§ 25 BauGB (Satzung)" if case["legal_basis"] == "statute" else "§ 24 BauGB"),
@@ -71,8 +72,8 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
         ("Fläche", f"{number(basis['area_m2'])} m²"),
         ("Kaufpreis", "" if case["price_eur"] is None else
          f"{number(case['price_eur'], 2)} € ({number(basis['price_eur_m2'], 2)} €/m²)"),
-        ("Vertrag / Eingang", f"{case['contract_date']} / {case['notified_on']}"),
-        ("Frist", f"{case['deadline']}" + (f" (noch {case['days_left']} Tage)" if case["days_left"] is not None else "")),
+        ("Vertrag / Eingang", f"{day(case['contract_date'])} / {day(case['notified_on'])}"),
+        ("Frist", day(case["deadline"]) + (f" (noch {case['days_left']} Tage)" if case["days_left"] is not None else "")),
         ("Stand", STATE[case["state"]] + (f": {decided}" if decided else "")),
         ("Potenzialflächen", ", ".join(f"{s['id']} {s['name']} ({s['status']})" for s in basis["sites"]) or "keine"),
         (f"Kandidaten (Lauf {basis['analysis_run']})" if basis["analysis_run"] else "Kandidaten",
@@ -80,7 +81,7 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
          or "keine"),
         ("Bebauungspläne", ", ".join(f"{z['name']} ({z['land_use_type'] or '–'}, {number(100 * z['share'])} %)"
                                      for z in basis["zoning_plans"]) or "keine"),
-        ("Bodenrichtwert", _land_value(basis["land_value"])),
+        *_land_value(basis["land_value"]),
         ("Überschwemmungsgebiet", f"{number(100 * basis['flood_zone_share'], 1)} %"),
         ("Schutzgebiete", f"{number(100 * basis['protected_area_share'], 1)} %"),
         ("Gemeindeeigentum daneben", f"{neighbours['parcels']} Flurstück(e), {number(neighbours['area_m2'])} m²"
@@ -92,17 +93,18 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
     out.print(table)
 
 
-def _land_value(value: dict[str, Any] | None) -> str:
+def _land_value(value: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The rows of the land value: the value per m² (with how much of the land its zones cover) and the land's
+    value at it, against the price."""
     from flaechenpool.expose.labels import land_value, number
 
     if value is None:
-        return "keine Zone (flaechenpool import layer land_values …)"
-    text_ = f"{land_value(value)}, für die Fläche {number(value['estimate_eur'])} €"
-    if value["price_ratio"] is not None:
-        text_ += f"; Kaufpreis: das {number(value['price_ratio'], 2)}-Fache"
-    if value["covered_share"] < 0.999:
-        text_ += f" (Zonen decken {number(100 * value['covered_share'])} % der Fläche)"
-    return text_
+        return [("Bodenrichtwert", "keine Zone (flaechenpool import layer land_values …)")]
+    covered = "" if value["covered_share"] >= 0.999 else \
+        f"; Zonen decken {number(100 * value['covered_share'])} % der Fläche"
+    ratio = "" if value["price_ratio"] is None else f" (Kaufpreis: das {number(value['price_ratio'], 2)}-Fache)"
+    return [("Bodenrichtwert", land_value(value) + covered),
+            ("Bodenwert der Fläche", f"{number(value['estimate_eur'])} €{ratio}")]
 
 
 @preemption_app.command("record")

@@ -9,7 +9,7 @@ import datetime as dt
 from html import escape
 from typing import Any
 
-from flaechenpool.expose.labels import AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITY, land_value, number, words
+from flaechenpool.expose.labels import AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITY, day, land_value, number, words
 from flaechenpool.web import FAVICON
 
 ATTRIBUTION = (
@@ -57,7 +57,7 @@ def facts(site: dict[str, Any]) -> list[tuple[str, str]]:
     price = site.get("asking_price_eur_m2")
     availability = AVAILABILITY.get(site["availability"], site["availability"])
     if site.get("available_from"):
-        availability += f" (ab {dt.date.fromisoformat(str(site['available_from'])):%d.%m.%Y})"
+        availability += f" (ab {day(site['available_from'])})"
     rows = [
         ("Gemeinde", site["municipality"]),
         ("Flächenart", KIND.get(site["kind"], site["kind"])),

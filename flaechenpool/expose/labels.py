@@ -44,9 +44,15 @@ def price(eur_m2: float | None) -> str:
     return "Preis auf Anfrage" if eur_m2 is None else f"{number(eur_m2, 2)} €/m²"
 
 
+def day(value: dt.date | str | None) -> str:
+    """A date as Germans write it: 01.09.2026 (from a date or ISO text); "–" for none."""
+    if value is None:
+        return "–"
+    return f"{dt.date.fromisoformat(str(value)[:10]):%d.%m.%Y}"
+
+
 def land_value(value: dict[str, Any]) -> str:
     """A land value (Bodenrichtwert) with its reference date: "55,00 €/m² (Stichtag 01.01.2024)"; invented demo
     values say so."""
-    day = dt.date.fromisoformat(str(value["reference_date"]))
-    return (f"{number(value['value_eur_m2'], 2)} €/m² (Stichtag {day:%d.%m.%Y})"
+    return (f"{number(value['value_eur_m2'], 2)} €/m² (Stichtag {day(value['reference_date'])})"
             + (", illustrativ" if value.get("illustrative") else ""))

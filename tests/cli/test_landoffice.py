@@ -268,7 +268,9 @@ def test_preemption_cases_from_the_command_line(tmp_path: Path, conn: Connection
     assert shown.exit_code == 0, shown.output
     assert f"Vorkaufsrechtsfall {case_id}: VK-CLI-7 (Jena)" in shown.output and "42\u2009000,00 €" in shown.output
     assert "§ 24 BauGB" in shown.output and "Gemeindeeigentum daneben" in shown.output
-    assert re.search(r"Bodenrichtwert .*€/m² \(Stichtag 01\.01\.2024\), illustrativ, für die Fläche", shown.output)     # the demo's zones
+    assert re.search(r"Bodenrichtwert .*€/m² \(Stichtag 01\.01\.2024\), illustrativ", shown.output)   # the demo's zones
+    assert re.search(r"Bodenwert der Fläche .*€ \(Kaufpreis: das \d+,\d\d-Fache\)", shown.output)
+    assert f"{deadline:%d.%m.%Y} (noch" in shown.output and str(deadline) not in shown.output      # German dates
     decided = invoke("preemption", "decide", str(case_id), "exercised", "--price", "40000")
     assert decided.exit_code == 0, decided.output
     transaction = conn.execute(text("SELECT transaction_id FROM core.preemption_cases WHERE id = :i"),
