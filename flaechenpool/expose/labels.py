@@ -31,12 +31,16 @@ def words(codes: list[str] | None, table: dict[str, str], empty: str = "keine An
     return ", ".join(table.get(c, c) for c in codes or []) or empty
 
 
+_SWAP = str.maketrans(",.", ".,")
+
+
 def number(value: float | int | None, digits: int = 0) -> str:
-    """German number format with a thin space as thousands separator."""
+    """German number format, as the map page's script writes it (Intl, de-DE): 1.250,50 — a dot groups the
+    thousands, so a number never breaks across lines (a thin space would, in a browser as in a terminal)."""
     if value is None:
         return "–"
     text = f"{float(value):,.{digits}f}"
-    return text.replace(",", "\u2009").replace(".", ",")
+    return text.translate(_SWAP)
 
 
 def price(eur_m2: float | None) -> str:
