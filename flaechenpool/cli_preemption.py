@@ -50,10 +50,10 @@ def preemption_list(
 
 @preemption_app.command("show")
 def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> None:
-    """One case with its deadline and what to weigh before deciding: sites, analysis candidates, zoning plans,
-    flood and protected shares, municipal parcels next to it."""
+    """One case with its deadline and what to weigh before deciding: land value, zoning plans, sites, analysis
+    candidates, flood and protected shares, municipal parcels next to it."""
     from flaechenpool import preemption
-    from flaechenpool.expose.labels import day, number
+    from flaechenpool.expose.case_report import basis_rows, contract_rows
 
     def read(conn: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         case = preemption.get_case(conn, _operator(), case_id)
@@ -64,47 +64,24 @@ def preemption_show(case_id: Annotated[int, typer.Argument(help="Case id")]) -> 
                   show_header=False, title_justify="left")
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
-    decided = f"{DECISION[case['decision']]} am {day(case['decided_on'])} ({case['decided_by']})" if case["decision"] else ""
-    neighbours = basis["municipal_neighbours"]
-    rows = [
-        ("Rechtsgrundlage", "§ 25 BauGB (Satzung)" if case["legal_basis"] == "statute" else "§ 24 BauGB"),
-        ("Flurstücke", "\n".join(case["parcels"])),
-        ("Fläche", f"{number(basis['area_m2'])} m²"),
-        ("Kaufpreis", "" if case["price_eur"] is None else
-         f"{number(case['price_eur'], 2)} € ({number(basis['price_eur_m2'], 2)} €/m²)"),
-        ("Vertrag / Eingang", f"{day(case['contract_date'])} / {day(case['notified_on'])}"),
-        ("Frist", day(case["deadline"]) + (f" (noch {case['days_left']} Tage)" if case["days_left"] is not None else "")),
-        ("Stand", STATE[case["state"]] + (f": {decided}" if decided else "")),
-        ("Potenzialflächen", ", ".join(f"{s['id']} {s['name']} ({s['status']})" for s in basis["sites"]) or "keine"),
-        (f"Kandidaten (Lauf {basis['analysis_run']})" if basis["analysis_run"] else "Kandidaten",
-         ", ".join(f"{c['id']} {c['kind']} ({number(c['score'], 1)} Punkte, Rang {c['rank']})" for c in basis["candidates"])
-         or "keine"),
-        ("Bebauungspläne", ", ".join(f"{z['name']} ({z['land_use_type'] or '–'}, {number(100 * z['share'])} %)"
-                                     for z in basis["zoning_plans"]) or "keine"),
-        *_land_value(basis["land_value"]),
-        ("Überschwemmungsgebiet", f"{number(100 * basis['flood_zone_share'], 1)} %"),
-        ("Schutzgebiete", f"{number(100 * basis['protected_area_share'], 1)} %"),
-        ("Gemeindeeigentum daneben", f"{neighbours['parcels']} Flurstück(e), {number(neighbours['area_m2'])} m²"
-         + (": " + ", ".join(neighbours["keys"]) if neighbours["keys"] else "")),
-        ("Notizen", case["notes"] or ""),
-    ]
-    for label, value in rows:
+    for label, value in [*contract_rows(case, basis), *basis_rows(basis), ("Notizen", case["notes"] or "")]:
         table.add_row(label, value)
     out.print(table)
 
 
-def _land_value(value: dict[str, Any] | None) -> list[tuple[str, str]]:
-    """The rows of the land value: the value per m² (with how much of the land its zones cover) and the land's
-    value at it, against the price."""
-    from flaechenpool.expose.labels import land_value, number
+@preemption_app.command("report")
+def preemption_report(
+    case_id: Annotated[int, typer.Argument(help="Case id")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="PDF file (default: vorkaufsrecht-fall-ID.pdf)")] = None,
+) -> None:
+    """The decision paper (Entscheidungsvorlage) as PDF: terms, deadline, map with the land pool, decision basis."""
+    from flaechenpool.expose.case_report import case_report_pdf
 
-    if value is None:
-        return [("Bodenrichtwert", "keine Zone (flaechenpool import layer land_values …)")]
-    covered = "" if value["covered_share"] >= 0.999 else \
-        f"; Zonen decken {number(100 * value['covered_share'])} % der Fläche"
-    ratio = "" if value["price_ratio"] is None else f" (Kaufpreis: das {number(value['price_ratio'], 2)}-Fache)"
-    return [("Bodenrichtwert", land_value(value) + covered),
-            ("Bodenwert der Fläche", f"{number(value['estimate_eur'])} €{ratio}")]
+    pdf, name = _as_operator("pre-emption decision paper (CLI)", lambda conn: case_report_pdf(conn, _operator(),
+                                                                                              case_id))
+    target = out_file or Path(name)
+    target.write_bytes(pdf)
+    out.print(f"wrote {target} ({len(pdf) // 1024} KiB)")
 
 
 @preemption_app.command("record")

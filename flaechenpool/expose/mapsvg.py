@@ -22,11 +22,36 @@ def _scale_length(width: float) -> int:
     return max((s for s in SCALE_STEPS if s <= width / 4), default=SCALE_STEPS[0])
 
 
+# the area a map is drawn around (bound :id), and the layers only staff documents add (whitelists)
+SUBJECTS = {
+    "site": "SELECT geom FROM core.public_sites WHERE id = :id",
+    "preemption_case": "SELECT geom FROM core.preemption_cases WHERE id = :id AND geom IS NOT NULL",
+}
+EXTRA_LAYERS = {
+    # the land the municipality holds today (land pool), for the decision on a pre-emption case
+    "pool": """UNION ALL
+SELECT 5, 'pool', NULL, NULL, ST_AsSVG(ST_ClipByBox2D(q.geom, f.b), 0, 1), NULL, NULL, NULL, NULL
+FROM f, core.preemption_cases c, core.pool_held(c.municipality_ags, current_date) h
+JOIN core.parcels q ON q.flurstueckskennzeichen = h.flurstueckskennzeichen AND q.valid_to IS NULL
+WHERE c.id = :id AND q.geom && f.frame""",
+}
+
+
 def site_map_svg(conn: Connection, site_id: int, *, title: str) -> str:
     """SVG of the published site ``site_id`` and its surroundings (404 when not published)."""
-    rows = conn.execute(text(load_sql("public/expose_map")), {"site_id": site_id}).mappings().all()
+    return area_map_svg(conn, "site", site_id, title=title,
+                        missing=f"Die Fläche {site_id} ist nicht veröffentlicht oder existiert nicht.")
+
+
+def area_map_svg(conn: Connection, subject: str, subject_id: int, *, title: str, missing: str,
+                 extra: tuple[str, ...] = ()) -> str:
+    """SVG of the area of ``subject`` (a key of ``SUBJECTS``) ``subject_id`` drawn in red, its surroundings and
+    the ``extra`` layers (keys of ``EXTRA_LAYERS``); 404 with the text ``missing`` when there is no such area."""
+    sql = load_sql("public/area_map").replace("{subject}", SUBJECTS[subject]).replace(
+        "{extra_layers}", "\n".join(EXTRA_LAYERS[e] for e in extra))
+    rows = conn.execute(text(sql), {"id": subject_id}).mappings().all()
     if not rows or rows[0]["layer"] != "frame":
-        raise NotFound(f"Die Fläche {site_id} ist nicht veröffentlicht oder existiert nicht.")
+        raise NotFound(missing)
     frame = rows[0]
     x0, top, w, h = frame["x"], -frame["y"], frame["width"], frame["height"]
     unit = w / 500                               # one "pixel" of a 500 px wide figure, in metres
@@ -52,6 +77,7 @@ def site_map_svg(conn: Connection, site_id: int, *, title: str) -> str:
                         f'{4 * unit:.1f}"',
             "estate": f'fill="none" stroke="#2f7d46" stroke-width="{1.5 * unit:.1f}" stroke-dasharray="{5 * unit:.1f} '
                       f'{3 * unit:.1f}"',
+            "pool": f'fill="#ffd92f" fill-opacity="0.55" stroke="#b8860b" stroke-width="{unit:.1f}"',
             "site": f'fill="#d62f2f" fill-opacity="0.25" stroke="#b01e1e" stroke-width="{3 * unit:.1f}"',
         }[layer]
         shapes.append(f'<path d="{path}" {style} fill-rule="evenodd"/>')

@@ -26,17 +26,22 @@ def expose_page(conn: Connection, site_id: int, *, base_url: str) -> str:
 def expose_pdf(conn: Connection, site_id: int, *, today: dt.date | None = None, base_url: str = "") -> tuple[bytes, str]:
     """The PDF exposé of a published site and a file name for it; ``base_url`` is where the service is
     reached (printed as the address of the detail page)."""
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
     site, svg = _site_and_map(conn, site_id)
     photo = None
     if site.get("photos"):
         content, media_type, _ = site_photos.public_photo(conn, site_id, site["photos"][0]["id"])
         photo = (content, media_type)
     html = print_document(site, svg, today=today or dt.date.today(), base_url=base_url, photo=photo)
-    # only what the document carries itself (the photo as a data: URI); any other URL stops the rendering
+    return render_pdf(html), f"expose-flaeche-{site_id}.pdf"
+
+
+def render_pdf(html: str) -> bytes:
+    """A PDF of a self-contained HTML document: only what it carries itself (a photo as a data: URI) is
+    read; any other URL stops the rendering."""
+    from weasyprint import HTML
+    from weasyprint.urls import URLFetcher
+
     only_inline = URLFetcher(allowed_protocols={"data"}, fail_on_errors=True)
     pdf = HTML(string=html, base_url=None, url_fetcher=only_inline).write_pdf()
     assert pdf is not None
-    return pdf, f"expose-flaeche-{site_id}.pdf"
+    return pdf

@@ -6,14 +6,18 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import io
+import re
 from collections.abc import Callable
 
 import pytest
 import shapely
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from flaechenpool.expose.mapsvg import area_map_svg
 from tests.api.conftest import ILMENAU, JENA
 
 Auth = Callable[[str | None], dict[str, str]]
@@ -278,3 +282,51 @@ def test_the_decision_basis_matches_an_independent_computation(client: TestClien
         "SELECT id, parcels FROM analysis.candidates WHERE run_id = :r"), {"r": run_id}).all() if set(parcels_) & set(keys)}
     assert basis["analysis_run"] == run_id and {c["id"] for c in basis["candidates"]} == expected
     assert client.get(f"/api/preemption/{case['id']}", headers=auth("lm_ilmenau")).status_code == 404
+
+
+def svg_polygons(svg: str, fill: str) -> list[shapely.Polygon]:
+    """The polygons of the SVG paths filled with ``fill`` (ST_AsSVG: metres, y negated)."""
+    out = []
+    for path in re.findall(rf'<path d="([^"]+)" fill="{fill}"', svg):
+        for part in path.split("M")[1:]:
+            ring = [(float(a), -float(b)) for a, b in re.findall(r"(-?[\d.]+) (-?[\d.]+)", part)]
+            out.append(shapely.Polygon(ring))
+    return out
+
+
+def test_the_decision_paper_prints_terms_deadline_basis_and_the_land_pool(client: TestClient, auth: Auth,
+                                                                          conn: Connection) -> None:
+    """The PDF for the mayor or council: German, marked internal, the deadline, the terms and the basis; its map
+    draws the case's land in red and the municipality's land pool in yellow (checked against the database)."""
+    case = client.post("/api/preemption", json=notice(free_parcels(conn), TODAY - dt.timedelta(days=80),
+                                                      reference="VK-PAPER-1", price_eur=250000),
+                       headers=auth("lm_jena")).json()
+    path = f"/api/preemption/{case['id']}/report.pdf"
+    r = client.get(path, headers=auth("lm_jena"))
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["content-disposition"] == f'attachment; filename="vorkaufsrecht-fall-{case["id"]}.pdf"'
+    text_ = " ".join(" ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(r.content)).pages).split())
+    deadline = dt.date.fromisoformat(case["deadline"])
+    assert "Vorkaufsrechtsfall VK-PAPER-1" in text_ and "Nur für den Dienstgebrauch" in text_
+    assert f"Frist: {deadline:%d.%m.%Y} (noch {case['days_left']} Tage)" in text_
+    assert "250.000,00 €" in text_ and "§ 25 BauGB (Satzung)" in text_ and "Bodenrichtwert" in text_
+    assert all(key in text_ for key in case["parcels"]) and "Negativzeugnis erteilen" in text_
+    for who, status in (("lm_ilmenau", 404), ("planner", 403), (None, 401)):
+        refused = client.get(path, headers=auth(who) if who else {})
+        assert refused.status_code == status and refused.headers["content-type"] == "application/problem+json"
+    # the map: the exercised demo case of 2022 lies in the pool now, so its land is drawn red over yellow
+    held = conn.execute(text("SELECT id FROM core.preemption_cases WHERE decision = 'exercised' ORDER BY id "
+                             "LIMIT 1")).scalar_one()
+    svg = area_map_svg(conn, "preemption_case", held, title="t", missing="x", extra=("pool",))
+    land = shapely.from_wkb(bytes(conn.execute(text("SELECT ST_AsBinary(geom) FROM core.preemption_cases "
+                                                    "WHERE id = :i"), {"i": held}).scalar_one()))
+    red = shapely.union_all(svg_polygons(svg, "#d62f2f"))
+    assert red.symmetric_difference(land).area < 0.01 * land.area
+    pool = shapely.union_all(svg_polygons(svg, "#ffd92f"))
+    assert pool.intersection(land).area == pytest.approx(land.area, rel=0.01)     # the land is municipal now
+    assert "#ffd92f" not in client.get(f"/flaechen/{published_site(conn)}").text      # never on public maps
+
+
+def published_site(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT id FROM core.public_sites ORDER BY id LIMIT 1")).scalar_one())

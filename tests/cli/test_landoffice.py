@@ -271,6 +271,10 @@ def test_preemption_cases_from_the_command_line(tmp_path: Path, conn: Connection
     assert re.search(r"Bodenrichtwert .*€/m² \(Stichtag 01\.01\.2024\), illustrativ", shown.output)   # the demo's zones
     assert re.search(r"Bodenwert der Fläche .*€ \(Kaufpreis: das \d+,\d\d-Fache\)", shown.output)
     assert f"{deadline:%d.%m.%Y} (noch" in shown.output and str(deadline) not in shown.output      # German dates
+    paper = invoke("preemption", "report", str(case_id), "--out", str(tmp_path / "vorlage.pdf"))
+    assert paper.exit_code == 0 and "vorlage.pdf" in paper.output, paper.output
+    assert (tmp_path / "vorlage.pdf").read_bytes().startswith(b"%PDF")
+    assert invoke("preemption", "report", "999999", "--out", str(tmp_path / "x.pdf")).exit_code == 1
     decided = invoke("preemption", "decide", str(case_id), "exercised", "--price", "40000")
     assert decided.exit_code == 0, decided.output
     transaction = conn.execute(text("SELECT transaction_id FROM core.preemption_cases WHERE id = :i"),

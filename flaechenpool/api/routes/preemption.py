@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from flaechenpool import preemption
 from flaechenpool.api.params import Offset
 from flaechenpool.api.security import ActingConnectionDep, PrincipalDep, require_role
+from flaechenpool.expose.case_report import case_report_pdf
 
 router = APIRouter(tags=["pre-emption"])
 HANDLERS = ("land_manager", "admin")
@@ -48,3 +49,12 @@ def post_decision(conn: ActingConnectionDep, principal: PrincipalDep, case_id: i
                   body: preemption.CaseDecision) -> dict[str, Any]:
     require_role(principal, *HANDLERS)
     return preemption.decide(conn, principal, case_id, body)
+
+
+@router.get("/api/preemption/{case_id}/report.pdf", response_class=Response,
+            summary="The decision paper (Entscheidungsvorlage) of a case as PDF (German, internal: with the price)")
+def get_report(conn: ActingConnectionDep, principal: PrincipalDep, case_id: int) -> Response:
+    require_role(principal, *HANDLERS)
+    content, filename = case_report_pdf(conn, principal, case_id)
+    return Response(content, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})

@@ -1,8 +1,11 @@
--- The map extract of an exposé: everything the public may see around a published site, clipped to a
--- frame around it, as SVG path data in EPSG:25832 (ST_AsSVG: metres, y negated). One row per shape:
--- layer, class, label, path (points: x and y instead). The first row (layer 'frame') is the frame.
+-- The map extract around an area: a published site (exposé, detail page) or the land of a pre-emption case
+-- (decision paper), with what is around it, clipped to a frame around it, as SVG path data in EPSG:25832
+-- (ST_AsSVG: metres, y negated). One row per shape: layer, class, label, path (points: x and y instead). The
+-- first row (layer 'frame') is the frame. mapsvg fills in the statement of the area's geometry (one of its
+-- SUBJECTS, bound :id) and the rows of more layers for staff documents (its EXTRA_LAYERS) or nothing: the
+-- public map reads only what the public role may read.
 WITH s AS (
-    SELECT geom FROM core.public_sites WHERE id = :site_id
+    {subject}
 ), near AS (        -- the nearest station within 800 m is drawn too
     SELECT ST_Buffer(st.geom, 60) AS geom FROM ref.stations st, s WHERE ST_DWithin(st.geom, s.geom, 800)
     ORDER BY st.geom <-> s.geom LIMIT 1
@@ -47,4 +50,5 @@ SELECT 6, 'site', NULL, NULL, ST_AsSVG(f.geom, 0, 1), NULL, NULL, NULL, NULL FRO
 UNION ALL
 SELECT 7, 'station', NULL, st.name, NULL, ST_X(st.geom), ST_Y(st.geom), NULL, NULL
 FROM ref.stations st, f WHERE st.geom && f.frame
+{extra_layers}
 ORDER BY z
