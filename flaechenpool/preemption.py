@@ -37,8 +37,7 @@ _COLUMNS = """c.id, c.municipality_ags, m.name AS municipality, c.file_reference
     c.contract_date, c.notified_on, c.deadline, c.price_eur::float AS price_eur, c.decision, c.decided_on,
     c.decided_by, c.transaction_id, c.notes, c.provenance, c.created_at, c.created_by,
     core.preemption_state(c.decision, c.deadline, CAST(:today AS date), :due) AS state,
-    CASE WHEN c.decision IS NULL AND c.deadline >= CAST(:today AS date)
-         THEN c.deadline - CAST(:today AS date) END AS days_left"""
+    core.preemption_days_left(c.decision, c.deadline, CAST(:today AS date)) AS days_left"""
 _FROM = "FROM core.preemption_cases c JOIN core.municipalities m ON m.ags = c.municipality_ags"
 
 

@@ -274,7 +274,7 @@ PREEMPTION_CASES = Collection(
           sql=f"core.preemption_state(t.decision, t.deadline, current_date, {DUE_DAYS})",
           enum=("open", "due", "lapsed", "decided")),
         P("days_left", "integer", "Tage bis Fristende",
-          sql="CASE WHEN t.decision IS NULL AND t.deadline >= current_date THEN t.deadline - current_date END"),
+          sql="core.preemption_days_left(t.decision, t.deadline, current_date)"),
         P("price_eur", "number", "Kaufpreis (€)", sql="CAST(t.price_eur AS double precision)"),
         P("area_m2", "number", "Fläche (m²)", sql="round(CAST(ST_Area(t.geom) AS numeric), 1)"),
         P("decision", "string", "Entscheidung", "no_right: Negativzeugnis, waived: nicht ausgeübt, exercised: ausgeübt",

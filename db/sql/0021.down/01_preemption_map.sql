@@ -1,5 +1,6 @@
 REVOKE EXECUTE ON FUNCTION auth.may_read_personal_data(text) FROM flaechenpool_land_manager;
 REVOKE USAGE ON SCHEMA auth FROM flaechenpool_land_manager;
+DROP FUNCTION core.preemption_days_left(text, date, date);
 DROP FUNCTION core.preemption_state(text, date, date, integer);
 DROP TRIGGER preemption_cases_outline ON core.preemption_cases;
 DROP FUNCTION core.preemption_cases_outline();

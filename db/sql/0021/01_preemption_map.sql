@@ -35,6 +35,12 @@ RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
                 WHEN p_deadline <= p_today + p_due_days THEN 'due' ELSE 'open' END
 $$;
 
+-- Days until an open case's deadline on a day (0: it ends that day); none once decided or lapsed.
+CREATE FUNCTION core.preemption_days_left(p_decision text, p_deadline date, p_today date)
+RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN p_decision IS NULL AND p_deadline >= p_today THEN p_deadline - p_today END
+$$;
+
 -- The map's rows are those the caller may handle: admins all, land managers their municipalities' (the same rule
 -- as for personal data). Land managers evaluate it in the collection's query.
 -- (The schema's tables stay closed to them: only admins have grants on auth.*.)
