@@ -36,11 +36,15 @@ SIMPLE = {"parcels": ("#ffffff00", "#8d8d8d", 0.2), "municipalities": ("#ffffff0
 # pre-emption cases (for land managers only: a project built with a land manager's token holds them) by state
 PREEMPTION_STATE = {"open": ("#2171b5", "offen"), "due": ("#e31a1c", "Frist läuft ab"),
                     "lapsed": ("#969696", "Frist verstrichen"), "decided": ("#41ab5d", "entschieden")}
+# construction projects (Bauvorhaben) by status
+PROJECT_STATUS = {"planned": ("#9e9ac8", "geplant"), "under_construction": ("#e6550d", "im Bau"),
+                  "completed": ("#636363", "fertiggestellt")}
 # drawn bottom to top
 ORDER = ["land_use", "water_areas", "waterways", "land_values", "flood_zones", "protected_areas", "counties",
          "municipalities",
          "districts", "zoning_plans", "estates", "parcels", "buildings", "pool_holdings", "analysis_candidates", "sites",
-         "preemption_cases", "vacancies", "transit_routes", "transit_stops", "stations"]
+         "construction_project_areas", "preemption_cases", "vacancies", "construction_projects", "transit_routes",
+         "transit_stops", "stations"]
 
 
 def fetch(url: str, user: str, token: str, accept: str = "application/json") -> dict:  # type: ignore[type-arg]
@@ -122,6 +126,17 @@ def main() -> None:
                 QgsRendererCategory(state, QgsFillSymbol.createSimple(
                     {"color": colour + "66", "outline_color": colour, "outline_width": "0.8"}), label)
                 for state, (colour, label) in PREEMPTION_STATE.items()]))
+        elif cid == "construction_projects":
+            layer.setRenderer(QgsCategorizedSymbolRenderer("status", [
+                QgsRendererCategory(status, QgsMarkerSymbol.createSimple(
+                    {"name": "square", "color": colour, "size": "2.6", "outline_color": "#ffffff"}), label)
+                for status, (colour, label) in PROJECT_STATUS.items()]))
+        elif cid == "construction_project_areas":
+            layer.setRenderer(QgsCategorizedSymbolRenderer("status", [
+                QgsRendererCategory(status, QgsFillSymbol.createSimple(
+                    {"color": colour + "40", "outline_color": colour, "outline_width": "0.6",
+                     "outline_style": "dot"}), label)
+                for status, (colour, label) in PROJECT_STATUS.items()]))
         elif cid == "vacancies":
             layer.setRenderer(QgsSingleSymbolRenderer(QgsMarkerSymbol.createSimple(
                 {"color": "#d7301f", "size": "2.6", "outline_color": "#ffffff"})))

@@ -10,6 +10,8 @@ from flaechenpool.analysis.profiles import CRITERIA, KINDS
 from flaechenpool.db import load_sql
 from flaechenpool.features.registry import Collection, Property, Registry
 from flaechenpool.preemption import DUE_DAYS
+from flaechenpool.projects import KINDS as PROJECT_KINDS
+from flaechenpool.projects import STATUSES as PROJECT_STATUSES
 
 P = Property
 PROVENANCE = P("provenance", "string", "Herkunft", "official, open_data, illustrative (Demo) oder user",
@@ -255,6 +257,41 @@ CANDIDATES = Collection(
     keywords=("Potenzialflächenanalyse", "FLOO"),
 )
 
+PROJECT_PROPERTIES = (
+    ID, AGS,
+    P("name", "string", "Bezeichnung"),
+    P("description", "string", "Beschreibung"),
+    P("kind", "string", "Art", enum=PROJECT_KINDS),
+    P("status", "string", "Stand", "planned: geplant, under_construction: im Bau, completed: fertiggestellt",
+      enum=PROJECT_STATUSES),
+    P("start_on", "date", "Baubeginn"),
+    P("end_on", "date", "Fertigstellung"),
+    P("builder_type", "string", "Bauherr (Art)", enum=("public", "private")),
+    P("builder_name", "string", "Bauherr"),
+    P("site_id", "integer", "Potenzialfläche"),
+    P("public", "boolean", "Öffentlich (Kartenseite)"),
+    P("updated_at", "date-time", "Zuletzt geändert"),
+    PROVENANCE, SOURCE,
+)
+_PROJECTS = "Bauvorhaben der Gemeinden: was wo gebaut wird, geplant, im Bau und fertig (datetime: Bauzeit)."
+CONSTRUCTION_PROJECTS = Collection(
+    "construction_projects", "Bauvorhaben",
+    _PROJECTS + " Jedes Vorhaben als Punkt (bei einer Fläche ein Punkt in ihr); die Flächen in "
+    "construction_project_areas.",
+    "(SELECT cp.id, cp.municipality_ags, cp.name, cp.description, cp.kind, cp.status, cp.start_on, cp.end_on, "
+    "cp.builder_type, cp.builder_name, cp.site_id, cp.public, cp.updated_at, cp.provenance, cp.source, "
+    "ST_PointOnSurface(cp.geom) AS geom FROM core.construction_projects cp)",
+    "id", "Point", PROJECT_PROPERTIES, ("core.construction_projects",),
+    min_role=PLANNER, temporal=("start_on", "end_on"), keywords=("Bauvorhaben",),
+)
+CONSTRUCTION_PROJECT_AREAS = Collection(
+    "construction_project_areas", "Bauvorhaben (Flächen)",
+    _PROJECTS + " Die Vorhaben, die als Fläche erfasst sind.",
+    "core.construction_projects", "id", "MultiPolygon", PROJECT_PROPERTIES, ("core.construction_projects",),
+    where="GeometryType(t.geom) = 'MULTIPOLYGON'", min_role=PLANNER, temporal=("start_on", "end_on"),
+    keywords=("Bauvorhaben",),
+)
+
 PREEMPTION_CASES = Collection(
     "preemption_cases", "Vorkaufsrechtsfälle",
     "Mitteilungen über Kaufverträge (§§ 24–28 BauGB) mit Ausübungsfrist (drei Monate ab Mitteilung) und "
@@ -291,7 +328,7 @@ PREEMPTION_CASES = Collection(
 
 COLLECTIONS: tuple[Collection, ...] = (
     SITES, PARCELS, POOL_HOLDINGS, VACANCIES, BUILDINGS, ESTATES, MUNICIPALITIES, DISTRICTS, CANDIDATES, *REFERENCE,
-    PREEMPTION_CASES,
+    CONSTRUCTION_PROJECTS, CONSTRUCTION_PROJECT_AREAS, PREEMPTION_CASES,
 )
 
 

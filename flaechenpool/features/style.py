@@ -20,6 +20,7 @@ SITE_STATUS_COLOURS = {
     "identified": "#9e9e9e", "assessed": "#525252", "in_mobilisation": "#2171b5", "marketed": "#238b45",
     "reserved": "#fd8d3c", "sold": "#a50f15", "developed": "#54278f", "withdrawn": "#000000",
 }
+PROJECT_STATUS_COLOURS = {"planned": "#9e9ac8", "under_construction": "#e6550d", "completed": "#636363"}
 VACANCY_COLOURS = {"residential": "#d7301f", "commercial": "#fc8d59", "retail": "#fdbb84", "mixed": "#b30000",
                    "industrial": "#7f0000", "agricultural": "#a6761d", "public": "#3690c0", "other": "#969696"}
 
@@ -76,6 +77,11 @@ LAYERS: dict[str, list[dict[str, Any]]] = {
     "pool_holdings": [_fill("pool_holdings", "#ffd92f", 0.45), _line("pool_holdings", "#b8860b", 1.2)],
     "sites": [_fill("sites", _match("kind", SITE_KIND_COLOURS, "#999999"), 0.55),
               _line("sites", _match("status", SITE_STATUS_COLOURS, "#000000"), 2.5, suffix="status")],
+    "construction_project_areas": [
+        _fill("construction_project_areas", _match("status", PROJECT_STATUS_COLOURS, "#636363"), 0.25),
+        _line("construction_project_areas", _match("status", PROJECT_STATUS_COLOURS, "#636363"), 1.5, dash=[2, 1])],
+    "construction_projects": [_circle("construction_projects", _match("status", PROJECT_STATUS_COLOURS, "#636363"),
+                                      4, minzoom=10)],
     "vacancies": [_circle("vacancies", _match("building_type", VACANCY_COLOURS, "#969696"), 5)],
     "transit_routes": [_line("transit_routes", "#e31a1c", 2, minzoom=11)],
     "transit_stops": [_circle("transit_stops", "#e31a1c", 3, minzoom=13)],
@@ -92,7 +98,8 @@ def style(base: str, collections: list[Collection]) -> dict[str, Any]:
     return {
         "version": 8,
         "name": "Flächenpool",
-        "metadata": {"flaechenpool:legend": {"sites.kind": SITE_KIND_COLOURS, "sites.status": SITE_STATUS_COLOURS}},
+        "metadata": {"flaechenpool:legend": {"sites.kind": SITE_KIND_COLOURS, "sites.status": SITE_STATUS_COLOURS,
+                                              "construction_projects.status": PROJECT_STATUS_COLOURS}},
         "center": [11.03, 50.98], "zoom": 8,
         "sources": {SOURCE: {"type": "vector", "tiles": [f"{base}/tiles/{TMS_ID}/{{z}}/{{y}}/{{x}}"],
                              "minzoom": 0, "maxzoom": 16, "bounds": [9.8, 50.2, 12.7, 51.65],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, text
 
@@ -53,3 +54,21 @@ def test_no_personal_data_anywhere(ogc: TestClient, auth: Auth) -> None:
     for c in ogc.get("/ogc/collections", headers=auth("admin")).json()["collections"]:
         props = ogc.get(f"/ogc/collections/{c['id']}/schema", headers=auth("admin")).json()["properties"]
         assert not {"owner", "owners", "counterparty_id", "counterparty", "party_id"} & set(props), c["id"]
+
+
+def test_construction_projects_as_points_and_areas(ogc: TestClient, conn: Connection, auth: Auth) -> None:
+    """Bauvorhaben for planners: every project as a point in it (a point stays itself), the areas as areas."""
+    assert ogc.get("/ogc/collections/construction_projects/items").status_code == 401
+    stored = {i: (kind, shapely.from_wkb(bytes(g))) for i, kind, g in conn.execute(text(
+        "SELECT id, GeometryType(geom), ST_AsBinary(geom) FROM core.construction_projects")).all()}
+    crs = {"crs": "http://www.opengis.net/def/crs/EPSG/0/25832", "limit": 100}
+    points = ogc.get("/ogc/collections/construction_projects/items", params=crs, headers=auth("planner")).json()
+    assert {f["id"] for f in points["features"]} == set(stored) and {"POINT", "MULTIPOLYGON"} == {
+        kind for kind, _ in stored.values()}
+    for f in points["features"]:
+        point = shapely.geometry.shape(f["geometry"])
+        assert point.geom_type == "Point" and stored[f["id"]][1].buffer(0.01).contains(point), f["id"]
+    areas = ogc.get("/ogc/collections/construction_project_areas/items", params=crs, headers=auth("planner")).json()
+    expected = {i for i, (kind, _) in stored.items() if kind == "MULTIPOLYGON"}
+    assert {f["id"] for f in areas["features"]} == expected and areas["numberMatched"] == len(expected)
+    assert all(f["geometry"]["type"] == "MultiPolygon" for f in areas["features"])
