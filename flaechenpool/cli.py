@@ -371,9 +371,10 @@ def import_parcels_cmd(
 @import_app.command("layer")
 def import_layer_cmd(
     kind: Annotated[str, typer.Argument(help="municipalities, stations, flood_zones, protected_areas, zoning_plans, "
-                                             "buildings, motorway_junctions, land_use, land_values")],
+                                             "buildings, motorway_junctions, land_use, land_values, "
+                                             "preemption_areas")],
     file: Annotated[Path, typer.Argument(help="GeoPackage, Shapefile (.zip), GeoJSON, FlatGeobuf, GML")],
-    municipality: Annotated[str | None, typer.Option(help="AGS (zoning plans, buildings)")] = None,
+    municipality: Annotated[str | None, typer.Option(help="AGS (zoning plans, buildings, pre-emption areas)")] = None,
     crs: Annotated[str | None, typer.Option(help="CRS when the file declares none")] = None,
     layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file")] = None,
     replace: Annotated[bool, typer.Option(help="Replace rows of an earlier import of this file")] = False,

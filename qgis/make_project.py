@@ -30,7 +30,7 @@ SIMPLE = {"parcels": ("#ffffff00", "#8d8d8d", 0.2), "municipalities": ("#ffffff0
           "districts": ("#ffffff00", "#9e9ac8", 0.3), "pool_holdings": ("#ffd92f88", "#b8860b", 0.4),
           "buildings": ("#c9c0b6", "#a39485", 0.1), "flood_zones": ("#4a90d944", "#2c6fb7", 0.3),
           "protected_areas": ("#5aae6133", "#1b7837", 0.3), "land_values": ("#fec44f33", "#cc4c02", 0.3),
-          "zoning_plans": ("#fdae6126", "#e66101", 0.4),
+          "zoning_plans": ("#fdae6126", "#e66101", 0.4), "preemption_areas": ("#b2182b1a", "#b2182b", 0.6),
           "estates": ("#bcbddc59", "#54278f", 0.4), "land_use": ("#e5e5e599", "#cccccc", 0.1),
           "water_areas": ("#aad3df", "#7bb3d0", 0.1), "counties": ("#ffffff00", "#7a5195", 0.6)}
 # pre-emption cases (for land managers only: a project built with a land manager's token holds them) by state
@@ -41,10 +41,9 @@ PROJECT_STATUS = {"planned": ("#9e9ac8", "geplant"), "under_construction": ("#e6
                   "completed": ("#636363", "fertiggestellt")}
 # drawn bottom to top
 ORDER = ["land_use", "water_areas", "waterways", "land_values", "flood_zones", "protected_areas", "counties",
-         "municipalities",
-         "districts", "zoning_plans", "estates", "parcels", "buildings", "pool_holdings", "analysis_candidates", "sites",
-         "construction_project_areas", "preemption_cases", "vacancies", "construction_projects", "transit_routes",
-         "transit_stops", "stations"]
+         "municipalities", "districts", "zoning_plans", "preemption_areas", "estates", "parcels", "buildings",
+         "pool_holdings", "analysis_candidates", "sites", "construction_project_areas", "preemption_cases",
+         "vacancies", "construction_projects", "transit_routes", "transit_stops", "stations"]
 
 
 def fetch(url: str, user: str, token: str, accept: str = "application/json") -> dict:  # type: ignore[type-arg]

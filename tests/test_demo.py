@@ -55,6 +55,7 @@ def test_invented_rows_are_marked_illustrative(conn: Connection) -> None:
         "ref.flood_zones": "illustrative",
         "ref.zoning_plans": "illustrative",
         "ref.land_values": "illustrative",
+        "ref.preemption_areas": "illustrative",
         "ref.stations": "open_data",
         "ref.land_use": "open_data",
     }

@@ -162,3 +162,38 @@ def test_bad_land_values_name_row_and_field_and_store_nothing(conn: Connection, 
         import_layer(conn, "land_values", land_values_file(tmp_path / "brw.gpkg", brw, stag))
     assert expect in str(exc.value) and "brw.gpkg" in str(exc.value)
     assert snapshot(conn, "ref.land_values") == before
+
+
+def preemption_areas_file(path: Path, kinds: list[object], dates: list[object]) -> Path:
+    """Areas of pre-emption rights as a town writes them: German field names and wordings."""
+    gpd.GeoDataFrame({"Bezeichnung": ["Altstadt", "Nord", "Wohnen Ost"], "Art": kinds, "Rechtskraft": dates},
+                     geometry=[box(680000 + 1000 * i, 5645000, 680800 + 1000 * i, 5645500) for i in range(3)],
+                     crs=25832).to_file(path)
+    return path
+
+
+def test_preemption_areas_are_read_from_german_wordings(conn: Connection, tmp_path: Path) -> None:
+    path = preemption_areas_file(tmp_path / "vorkauf.gpkg", ["Sanierungsgebiet", "Vorkaufssatzung § 25 Abs. 1 "
+                                 "Satz 1 Nr. 2 BauGB", "statute_housing"], ["01.05.2019", "2020-02-01", None])
+    report = import_layer(conn, "preemption_areas", path, municipality="16053000")
+    assert report.inserted == 3
+    rows = conn.execute(text("SELECT name, kind, in_force_since, ref.preemption_legal_basis(kind), municipality_ags, "
+                             "ST_Area(geom) FROM ref.preemption_areas WHERE source = 'Import vorkauf.gpkg' "
+                             "ORDER BY name")).all()
+    assert [(r[0], r[1], r[2] and str(r[2]), r[3]) for r in rows] == [
+        ("Altstadt", "redevelopment", "2019-05-01", "general"), ("Nord", "statute_measures", "2020-02-01", "statute"),
+        ("Wohnen Ost", "statute_housing", None, "statute")]
+    assert {r[4] for r in rows} == {"16053000"} and all(r[5] == pytest.approx(400_000) for r in rows)
+
+
+def test_bad_preemption_areas_name_row_and_field_and_store_nothing(conn: Connection, tmp_path: Path) -> None:
+    before = snapshot(conn, "ref.preemption_areas")
+    path = preemption_areas_file(tmp_path / "vorkauf.gpkg", ["Sanierungsgebiet", "Bebauungsplan", "Umlegung"],
+                                 [None] * 3)
+    with pytest.raises(ImportFileError) as exc:
+        import_layer(conn, "preemption_areas", path, municipality="16053000")
+    assert "feature 2, field 'Art': unknown kind of pre-emption area: 'Bebauungsplan'" in str(exc.value)
+    with pytest.raises(ImportFileError) as exc:
+        import_layer(conn, "preemption_areas", path)
+    assert "needs --municipality" in str(exc.value)
+    assert snapshot(conn, "ref.preemption_areas") == before

@@ -288,6 +288,22 @@ def preemption_cases(conn: Connection, exercised: int, exercised_key: str, free_
         [{"m": JENA, "ref": ref, "basis": basis, "parcels": parcels, "contract": contract, "notified": notified,
           "per_m2": per_m2, "decision": decision, "decided": decided, "t": t}
          for ref, basis, parcels, contract, notified, per_m2, decision, decided, t in cases])
+    # the pre-emption statute (§ 25 (1) no. 2 BauGB) the statute cases rest on: the districts that hold them
+    conn.execute(text(
+        "INSERT INTO ref.preemption_areas (municipality_ags, name, kind, in_force_since, geom, provenance, source) "
+        "SELECT :m, 'Vorkaufssatzung ' || d.name || ' (illustrativ)', 'statute_measures', date '2019-05-01', "
+        "ST_Multi(ST_CollectionExtract(ST_MakeValid(d.geom), 3)), 'illustrative', :src FROM core.districts d "
+        "WHERE d.municipality_ags = :m AND EXISTS (SELECT 1 FROM core.parcels p WHERE p.flurstueckskennzeichen = "
+        "ANY(:keys) AND p.valid_to IS NULL AND ST_Contains(d.geom, ST_PointOnSurface(p.geom)))"),
+        {"m": JENA, "keys": [k for _, basis, parcels, *_ in cases if basis == "statute" for k in parcels],
+         "src": SOURCE + "; keine amtliche Satzung"})
+    # and Ilmenau's redevelopment area (§ 24 (1) no. 3 BauGB) around the former porcelain works
+    conn.execute(text(
+        "INSERT INTO ref.preemption_areas (municipality_ags, name, kind, in_force_since, geom, provenance, source) "
+        "SELECT s.municipality_ags, 'Sanierungsgebiet Porzellanwerk (illustrativ)', 'redevelopment', "
+        "date '2021-03-15', ST_Multi(ST_Buffer(s.geom, 80, 'quad_segs=2')), 'illustrative', :src "
+        "FROM core.sites s WHERE s.name = 'Ehemaliges Porzellanwerk Ilmenau'"),
+        {"src": SOURCE + "; keine amtliche Satzung"})
 
 
 def _area(rows: list, key: str) -> float:

@@ -21,6 +21,14 @@ from flaechenpool.expose.pdf import render_pdf
 STATE = {"open": "offen", "due": "Frist läuft ab", "lapsed": "Frist verstrichen", "decided": "entschieden"}
 DECISION = {"no_right": "kein Vorkaufsrecht (Negativzeugnis)", "waived": "nicht ausgeübt", "exercised": "ausgeübt"}
 LEGAL_BASIS = {"general": "§ 24 BauGB", "statute": "§ 25 BauGB (Satzung)"}
+AREA_KIND = {
+    "reallocation": "Umlegungsgebiet, § 24 Abs. 1 Nr. 2 BauGB",
+    "redevelopment": "Sanierungsgebiet oder Entwicklungsbereich, § 24 Abs. 1 Nr. 3 BauGB",
+    "restructuring_preservation": "Stadtumbau- oder Erhaltungssatzung, § 24 Abs. 1 Nr. 4 BauGB",
+    "statute_zoning_plan": "Vorkaufssatzung, § 25 Abs. 1 Nr. 1 BauGB",
+    "statute_measures": "Vorkaufssatzung, § 25 Abs. 1 Nr. 2 BauGB",
+    "statute_housing": "Vorkaufssatzung, § 25 Abs. 1 Nr. 3 BauGB",
+}
 CONFIDENTIAL = "Nur für den Dienstgebrauch: enthält den Kaufpreis eines privaten Kaufvertrags."
 
 
@@ -31,13 +39,23 @@ def deadline_text(case: dict[str, Any]) -> str:
 
 
 def contract_rows(case: dict[str, Any], basis: dict[str, Any]) -> list[tuple[str, str]]:
-    """The notice: legal basis, parcels, area, price, dates, deadline and state (German label, text)."""
+    """The notice: legal basis and the areas of pre-emption rights over the land (with a hint where a statute is
+    claimed and none is recorded), parcels, area, price, dates, deadline and state (German label, text)."""
     decided = (f": {DECISION[case['decision']]} am {day(case['decided_on'])} ({case['decided_by']})"
                if case["decision"] else "")
     price = "nicht angegeben" if case["price_eur"] is None else \
         f"{number(case['price_eur'], 2)} € ({number(basis['price_eur_m2'], 2)} €/m²)"
-    return [
+    areas = basis["preemption_areas"]
+    rows = [
         ("Rechtsgrundlage", LEGAL_BASIS[case["legal_basis"]]),
+        ("Vorkaufsrechtsgebiete", "; ".join(f"{a['name']}: {AREA_KIND[a['kind']]}, {number(100 * a['share'])} % "
+                                            "der Fläche" for a in areas) or "keines erfasst"),
+    ]
+    if case["legal_basis"] == "statute" and not any(a["legal_basis"] == "statute" for a in areas):
+        rows.append(("Hinweis", "Rechtsgrundlage § 25 BauGB, aber keine Vorkaufssatzung über den Flurstücken "
+                                "erfasst: bitte prüfen"))
+    return [
+        *rows,
         ("Flurstücke", ", ".join(case["parcels"])),
         ("Fläche (amtlich)", f"{number(basis['area_m2'])} m²"),
         ("Kaufpreis", price),

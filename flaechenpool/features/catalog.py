@@ -221,6 +221,16 @@ REFERENCE = (
           P("reference_date", "date", "Stichtag"), P("use", "string", "Art der Nutzung (NUTA)"),
           P("development_state", "string", "Entwicklungszustand (ENTW)")),
          temporal=("reference_date", None)),
+    _ref("preemption_areas", "ref.preemption_areas", "Vorkaufsrechtsgebiete",
+         "Gebiete mit Vorkaufsrecht der Gemeinde: Umlegungs-, Sanierungs-, Stadtumbau- und Erhaltungsgebiete "
+         "(§ 24 Abs. 1 Nr. 2–4 BauGB) und Vorkaufssatzungen (§ 25 Abs. 1 Nr. 1–3 BauGB).", "MultiPolygon",
+         (AGS, NAME,
+          P("kind", "string", "Art", "reallocation: § 24 Abs. 1 Nr. 2, redevelopment: Nr. 3, restructuring_preservation: "
+            "Nr. 4; statute_zoning_plan: § 25 Abs. 1 Nr. 1, statute_measures: Nr. 2, statute_housing: Nr. 3 BauGB",
+            enum=("reallocation", "redevelopment", "restructuring_preservation", "statute_zoning_plan",
+                  "statute_measures", "statute_housing")),
+          P("in_force_since", "date", "In Kraft seit")),
+         temporal=("in_force_since", None)),
     _ref("counties", "ref.counties", "Landkreise", "Landkreise und kreisfreie Städte.", "MultiPolygon",
          (NAME, P("kind", "string", "Art")), id_prop=P("ags", "string", "Kreisschlüssel"), provenance=False),
 )

@@ -68,6 +68,7 @@ LAYERS: dict[str, list[dict[str, Any]]] = {
                                           0, "#fff7bc", 100, "#fec44f", 300, "#ec7014", 1000, "#8c2d04"], 0.3,
                           minzoom=11, outline="#cc4c02")],
     "zoning_plans": [_fill("zoning_plans", "#fdae61", 0.15), _line("zoning_plans", "#e66101", 1.2)],
+    "preemption_areas": [_line("preemption_areas", "#b2182b", 1.5, minzoom=11, dash=[4, 2])],
     "counties": [_line("counties", "#7a5195", 1.5, dash=[3, 2])],
     "municipalities": [_line("municipalities", "#6a3d9a", ["interpolate", ["linear"], ["zoom"], 6, 1, 14, 3])],
     "districts": [_line("districts", "#9e9ac8", 1, minzoom=11, dash=[2, 2])],

@@ -75,6 +75,29 @@ def date_value(value: Any) -> str | None:
     raise ValueError(f"not a date: {value!r} (2024-01-01 or 01.01.2024)")
 
 
+PREEMPTION_AREA_KINDS = {
+    "reallocation": ("umlegung",),
+    "redevelopment": ("sanierung", "entwicklungsbereich"),
+    "restructuring_preservation": ("stadtumbau", "erhaltung"),
+    "statute_zoning_plan": ("25 abs. 1 nr. 1", "25 abs. 1 satz 1 nr. 1"),
+    "statute_measures": ("25 abs. 1 nr. 2", "25 abs. 1 satz 1 nr. 2"),
+    "statute_housing": ("25 abs. 1 nr. 3", "25 abs. 1 satz 1 nr. 3"),
+}
+
+
+def preemption_area_kind(value: Any) -> str | None:
+    """The kind of a pre-emption area from its code or a German wording ("Sanierungsgebiet", "Vorkaufssatzung
+    § 25 Abs. 1 Nr. 2 BauGB"); ValueError naming the kinds if it is none of them."""
+    if value is None or value == "":
+        return None
+    text_ = " ".join(str(value).lower().replace("§", " ").split())
+    for kind, words in PREEMPTION_AREA_KINDS.items():
+        if text_ == kind or any(w in text_ for w in words):
+            return kind
+    raise ValueError(f"unknown kind of pre-emption area: {value!r} (one of {', '.join(PREEMPTION_AREA_KINDS)}, or "
+                     "Umlegungsgebiet, Sanierungsgebiet, Stadtumbau-/Erhaltungssatzung, § 25 Abs. 1 Nr. 1–3)")
+
+
 LAYERS: dict[str, LayerSpec] = {
     "municipalities": LayerSpec("core.municipalities", "polygon",
                                 {"ags": ("ags", "gmdschl", "ags_0", "gemeindeschluessel"), "name": ("name", "gen", "gemeinde"),
@@ -113,6 +136,13 @@ LAYERS: dict[str, LayerSpec] = {
                            "external_id": ("oid", "osm_id", "id")},
                           required=("class",), defaults={"category": "landuse", "provenance": "official"}),
     # Bodenrichtwerte: the field names of the VBORIS exchange format (BRW, STAG, NUTA, ENTW, WNUM, BRZNAME)
+    "preemption_areas": LayerSpec("ref.preemption_areas", "polygon",
+                                  {"name": ("name", "bezeichnung", "satzung"), "kind": ("kind", "art", "typ"),
+                                   "in_force_since": ("in_force_since", "rechtskraft", "inkrafttreten", "datum")},
+                                  required=("name", "kind"), needs_municipality=True,
+                                  defaults={"provenance": "official"},
+                                  decode={"kind": preemption_area_kind, "in_force_since": date_value},
+                                  casts={"in_force_since": "date"}),
     "land_values": LayerSpec("ref.land_values", "polygon",
                              {"value_eur_m2": ("brw", "bodenrichtwert", "value_eur_m2", "wert"),
                               "reference_date": ("stag", "stichtag", "reference_date"),

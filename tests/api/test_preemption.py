@@ -17,6 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
+from flaechenpool.expose.case_report import contract_rows
 from flaechenpool.expose.mapsvg import area_map_svg
 from tests.api.conftest import ILMENAU, JENA
 
@@ -330,3 +331,32 @@ def test_the_decision_paper_prints_terms_deadline_basis_and_the_land_pool(client
 
 def published_site(conn: Connection) -> int:
     return int(conn.execute(text("SELECT id FROM core.public_sites ORDER BY id LIMIT 1")).scalar_one())
+
+
+def test_the_areas_of_pre_emption_rights_over_the_land_and_the_statute_hint(client: TestClient, auth: Auth,
+                                                                            conn: Connection) -> None:
+    """Does a right exist? The basis lists the areas over the land with their share (checked with shapely); a case
+    on a statute (§ 25) without a statute area over it gets a hint, in the CLI's and the paper's rows."""
+    keys = free_parcels(conn, n=2)
+    case = client.post("/api/preemption", json=notice(keys, TODAY - dt.timedelta(days=5), reference="VK-AREA-1"),
+                       headers=auth("lm_jena")).json()
+    land = shapely.union_all([shapely.from_wkb(bytes(g)) for g in conn.execute(text(
+        "SELECT ST_AsBinary(geom) FROM core.parcels WHERE flurstueckskennzeichen = ANY(:k) AND valid_to IS NULL"),
+        {"k": keys}).scalars()])
+    conn.execute(text("DELETE FROM ref.preemption_areas"))
+    basis = client.get(f"/api/preemption/{case['id']}", headers=auth("lm_jena")).json()["decision_basis"]
+    assert basis["preemption_areas"] == []
+    assert ("Vorkaufsrechtsgebiete", "keines erfasst") in contract_rows(case, basis)
+    assert any(label == "Hinweis" and "keine Vorkaufssatzung" in text_ for label, text_ in contract_rows(case, basis))
+    west = shapely.box(land.bounds[0] - 10, land.bounds[1] - 10, land.centroid.x, land.bounds[3] + 10)
+    for name, kind, geom in (("Satzung West", "statute_measures", west), ("Sanierung", "redevelopment",
+                                                                          land.buffer(20))):
+        conn.execute(text("INSERT INTO ref.preemption_areas (municipality_ags, name, kind, geom, provenance, source) "
+                          "VALUES (:m, :n, :k, ST_Multi(ST_GeomFromText(:g, 25832)), 'user', 'Test')"),
+                     {"m": JENA, "n": name, "k": kind, "g": geom.wkt})
+    basis = client.get(f"/api/preemption/{case['id']}", headers=auth("lm_jena")).json()["decision_basis"]
+    shares = {a["name"]: (a["share"], a["legal_basis"]) for a in basis["preemption_areas"]}
+    assert shares == {"Sanierung": (pytest.approx(1.0, abs=0.001), "general"),
+                      "Satzung West": (pytest.approx(west.intersection(land).area / land.area, abs=0.001), "statute")}
+    rows = dict(contract_rows(case, basis))
+    assert "Hinweis" not in rows and "Vorkaufssatzung, § 25 Abs. 1 Nr. 2 BauGB" in rows["Vorkaufsrechtsgebiete"]

@@ -39,6 +39,7 @@ CASES = {
     "waterways": ("FROM ref.waterways WHERE true", "class = 'stream'", "class = 'stream'"),
     "counties": ("FROM ref.counties WHERE true", "kind = 'Landkreis'", "kind = 'Landkreis'"),
     "land_values": ("FROM ref.land_values WHERE true", "value_eur_m2 >= 200", "value_eur_m2 >= 200"),
+    "preemption_areas": ("FROM ref.preemption_areas WHERE true", "kind = 'redevelopment'", "kind = 'redevelopment'"),
     "construction_projects": ("FROM core.construction_projects WHERE true", "status = 'planned'", "status = 'planned'"),
     "construction_project_areas": ("FROM core.construction_projects WHERE GeometryType(geom) = 'MULTIPOLYGON'",
                                    "kind = 'office'", "kind = 'office'"),

@@ -1,5 +1,6 @@
 -- What the land office weighs before it decides a pre-emption case (Entscheidungsgrundlage), for the case's
--- current parcels: the price per m², the sites they belong to, the candidates of the newest finished
+-- current parcels: the areas of pre-emption rights over them (does a right exist?), the price per m², the sites
+-- they belong to, the candidates of the newest finished
 -- analysis run of the municipality that hold them, the zoning plans over them (share of the land), the
 -- shares in flood zones and protected areas, the municipal land pool next to them (parcels the
 -- municipality holds today within 1 m: land it could join them to), and the land value (Bodenrichtwert)
@@ -54,6 +55,15 @@ SELECT json_build_object(
               WHERE zp.municipality_ags = c.municipality_ags AND zp.legal_status <> 'repealed'
                 AND ST_Intersects(zp.geom, land.geom)) z
         WHERE z.share >= 0.001),
+    -- the areas of pre-emption rights over the land (share of it), and the legal basis each gives
+    'preemption_areas', (
+        SELECT coalesce(json_agg(json_build_object('id', a.id, 'name', a.name, 'kind', a.kind,
+                                                   'legal_basis', ref.preemption_legal_basis(a.kind),
+                                                   'share', round(a.share::numeric, 3)) ORDER BY a.share DESC, a.id), '[]')
+        FROM (SELECT pa.*, ST_Area(ST_Intersection(pa.geom, land.geom)) / nullif(ST_Area(land.geom), 0) AS share
+              FROM ref.preemption_areas pa
+              WHERE pa.municipality_ags = c.municipality_ags AND ST_Intersects(pa.geom, land.geom)) a
+        WHERE a.share >= 0.001),
     'flood_zone_share', (
         SELECT round(coalesce(ST_Area(ST_Intersection(ST_Union(f.geom), land.geom)) / nullif(ST_Area(land.geom), 0), 0)
                      ::numeric, 3)
