@@ -125,7 +125,8 @@ def case_document(case: dict[str, Any], basis: dict[str, Any], map_svg: str, *, 
 <p class="deadline">Frist: {escape(deadline_text(case))}. Danach kann das Vorkaufsrecht nicht mehr ausgeübt werden
 (§ 28 Abs. 2 BauGB: drei Monate ab Mitteilung des Kaufvertrags).</p>
 <figure>{map_svg}<figcaption>Lage der verkauften Flurstücke (rot) mit den Flurstücken der Gemeinde (gelb,
-Flächenpool am {day(today)}), Flurstücken, Flächennutzung und Bahnhöfen; ETRS89 / UTM 32N, Norden oben.</figcaption>
+Flächenpool am {day(today)}), den Grenzen der Vorkaufsrechtsgebiete (rot gestrichelt), Flurstücken, Flächennutzung
+und Bahnhöfen; ETRS89 / UTM 32N, Norden oben.</figcaption>
 </figure>
 <h2>Kaufvertrag</h2>{_table(contract_rows(case, basis))}
 <h2>Entscheidungsgrundlage</h2>{_table(basis_rows(basis))}
@@ -143,6 +144,6 @@ def case_report_pdf(conn: Connection, principal: Principal, case_id: int, *,
     basis = preemption.decision_basis(conn, case)
     svg = area_map_svg(conn, "preemption_case", case_id, title=f"Karte: Vorkaufsrechtsfall {case['file_reference']}",
                        missing=f"no outline for pre-emption case {case_id} (its parcels are unknown)",
-                       extra=("pool",))
+                       extra=("pool", "preemption_areas"))
     html = case_document(case, basis, svg, today=today or dt.date.today())
     return render_pdf(html), f"vorkaufsrecht-fall-{case_id}.pdf"

@@ -34,6 +34,11 @@ SELECT 5, 'pool', NULL, NULL, ST_AsSVG(ST_ClipByBox2D(q.geom, f.b), 0, 1), NULL,
 FROM f, core.preemption_cases c, core.pool_held(c.municipality_ags, current_date) h
 JOIN core.parcels q ON q.flurstueckskennzeichen = h.flurstueckskennzeichen AND q.valid_to IS NULL
 WHERE c.id = :id AND q.geom && f.frame""",
+    # the areas of pre-emption rights (statutes, redevelopment areas …), outlined
+    "preemption_areas": """UNION ALL
+SELECT 5, 'preemption_area', a.kind, a.name, ST_AsSVG(ST_Intersection(ST_Boundary(a.geom), f.frame), 0, 1),
+       NULL, NULL, NULL, NULL
+FROM ref.preemption_areas a, f WHERE a.geom && f.frame AND ST_Intersects(ST_Boundary(a.geom), f.frame)""",
 }
 
 
@@ -77,6 +82,8 @@ def area_map_svg(conn: Connection, subject: str, subject_id: int, *, title: str,
                         f'{4 * unit:.1f}"',
             "estate": f'fill="none" stroke="#2f7d46" stroke-width="{1.5 * unit:.1f}" stroke-dasharray="{5 * unit:.1f} '
                       f'{3 * unit:.1f}"',
+            "preemption_area": f'fill="none" stroke="#b2182b" stroke-width="{2 * unit:.1f}" '
+                               f'stroke-dasharray="{6 * unit:.1f} {3 * unit:.1f}"',
             "pool": f'fill="#ffd92f" fill-opacity="0.55" stroke="#b8860b" stroke-width="{unit:.1f}"',
             "site": f'fill="#d62f2f" fill-opacity="0.25" stroke="#b01e1e" stroke-width="{3 * unit:.1f}"',
         }[layer]

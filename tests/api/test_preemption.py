@@ -360,3 +360,8 @@ def test_the_areas_of_pre_emption_rights_over_the_land_and_the_statute_hint(clie
                       "Satzung West": (pytest.approx(west.intersection(land).area / land.area, abs=0.001), "statute")}
     rows = dict(contract_rows(case, basis))
     assert "Hinweis" not in rows and "Vorkaufssatzung, § 25 Abs. 1 Nr. 2 BauGB" in rows["Vorkaufsrechtsgebiete"]
+    # the paper's map outlines the areas: the statute's edge runs through the land
+    svg = area_map_svg(conn, "preemption_case", case["id"], title="t", missing="x", extra=("preemption_areas",))
+    edges = re.findall(r'<path d="([^"]+)" fill="none" stroke="#b2182b"', svg)
+    assert len(edges) == 2 and "#b2182b" not in area_map_svg(conn, "preemption_case", case["id"], title="t",
+                                                              missing="x")
