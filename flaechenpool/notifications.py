@@ -208,7 +208,8 @@ def _reminder(item: Due, to: list[Recipient], mail: MailSettings, waiting: list[
         "Guten Tag,",
         "",
         f"in {item.municipality} {'warten' if n != 1 else 'wartet'} {n} Anfrage{'n' if n != 1 else ''} über die "
-        f"öffentliche Seite seit mehr als {days} Tagen auf Bearbeitung:",
+        "öffentliche Seite",
+        f"seit mehr als {days} Tagen auf Bearbeitung:",
         "",
         *rows,
         "",
@@ -240,9 +241,9 @@ def _deadlines(item: Due, to: list[Recipient], mail: MailSettings, cases: list[N
         "",
         (f"in {item.municipality} ist ein Vorkaufsrechtsfall noch nicht entschieden, dessen Frist" if n == 1 else
          f"in {item.municipality} sind {n} Vorkaufsrechtsfälle noch nicht entschieden, deren Frist"),
-        f"in höchstens {mail.deadline_warn_days} Tagen endet. Nach Ablauf der Frist (drei Monate ab Mitteilung des "
-        "Kaufvertrags,",
-        "§ 28 Abs. 2 BauGB) kann das Vorkaufsrecht nicht mehr ausgeübt werden.",
+        f"in höchstens {mail.deadline_warn_days} Tagen endet. Nach Ablauf der Frist (drei Monate ab",
+        "Mitteilung des Kaufvertrags, § 28 Abs. 2 BauGB) kann das Vorkaufsrecht nicht",
+        "mehr ausgeübt werden.",
         "",
         *rows,
         "",
@@ -250,18 +251,21 @@ def _deadlines(item: Due, to: list[Recipient], mail: MailSettings, cases: list[N
         f"  flaechenpool preemption list --municipality {item.municipality_ags} --due-within {mail.deadline_warn_days}",
         "  flaechenpool preemption decide FALL no_right|waived|exercised",
         f"  oder POST {link or ''}/api/preemption/FALL/decision",
+        "Entscheidungsvorlage (PDF, mit Karte und Entscheidungsgrundlage):",
+        "  flaechenpool preemption report FALL",
+        f"  oder GET {link or ''}/api/preemption/FALL/report.pdf",
         "",
-        "Diese Erinnerung kommt wöchentlich und in den letzten drei Tagen vor einer Frist täglich, solange Fälle "
-        "offen sind.",
+        "Diese Erinnerung kommt wöchentlich und in den letzten drei Tagen vor einer Frist",
+        "täglich, solange Fälle offen sind.",
     ]
     return _message(item, to, mail, subject, lines)
 
 
 def _message(item: Due, to: list[Recipient], mail: MailSettings, subject: str, lines: list[str]) -> EmailMessage:
     """The e-mail with ``lines`` as its text and the footer every notification ends with."""
-    footer = ["", "-- ", "Diese Nachricht hat der Flächenpool automatisch versandt, an die Flächenmanager der Gemeinde",
-              f"{item.municipality} (sonst an die Administration). Abbestellen: flaechenpool user change NAME "
-              "--no-notify"]
+    footer = ["", "-- ", "Diese Nachricht hat der Flächenpool automatisch versandt, an die Flächenmanager",
+              f"der Gemeinde {item.municipality} (sonst an die Administration).",
+              "Abbestellen: flaechenpool user change NAME --no-notify"]
     msg = EmailMessage()
     msg["Subject"] = " ".join(subject.split())      # names from the register: no line break reaches a header
     msg["From"] = formataddr(("Flächenpool", mail.sender))

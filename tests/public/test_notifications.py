@@ -301,6 +301,8 @@ def test_pre_emption_deadlines_are_recalled_weekly_and_daily_at_the_end(conn: Co
     assert listed == ["VK-SOON", "VK-NEAR"]                                  # soonest first, open real cases only
     # no price, in any format (the Message-ID's random digits may hold "987", so only the text is read)
     assert f"(Fall {soon})" in body(message) and "987" not in body(message) + message["Subject"]
+    assert "/api/preemption/FALL/report.pdf" in body(message)                # where the decision paper is
+    assert max(len(line) for line in body(message).splitlines()) <= 90        # readable in any mail client
     reminder = queued(conn)[-1]
     assert reminder["kind"] == "deadline" and reminder["reference"].endswith(str(dt.date.today()))   # daily now
     assert notifications.send_due(conn, mail, PUBLIC) == notifications.SendReport()       # once a day
