@@ -332,7 +332,9 @@ PREEMPTION_CASES = Collection(
         PROVENANCE,
     ),
     ("core.preemption_cases",),
-    min_role="land_manager", where="auth.may_read_personal_data(t.municipality_ags)", per_user=True,
+    min_role="land_manager", per_user=True,
+    where="((SELECT auth.acting_municipalities()) IS NULL "
+          "OR t.municipality_ags = ANY(CAST((SELECT auth.acting_municipalities()) AS text[])))",
     temporal=("notified_on", "deadline"), keywords=("Flächenpool", "Vorkaufsrecht"),
 )
 

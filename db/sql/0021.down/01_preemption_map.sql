@@ -1,4 +1,4 @@
-REVOKE EXECUTE ON FUNCTION auth.may_read_personal_data(text) FROM flaechenpool_land_manager;
+DROP FUNCTION auth.acting_municipalities();
 REVOKE USAGE ON SCHEMA auth FROM flaechenpool_land_manager;
 DROP FUNCTION core.preemption_days_left(text, date, date);
 DROP FUNCTION core.preemption_state(text, date, date, integer);

@@ -41,8 +41,27 @@ RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN p_decision IS NULL AND p_deadline >= p_today THEN p_deadline - p_today END
 $$;
 
--- The map's rows are those the caller may handle: admins all, land managers their municipalities' (the same rule
--- as for personal data). Land managers evaluate it in the collection's query.
--- (The schema's tables stay closed to them: only admins have grants on auth.*.)
+-- The map's rows are those the caller may handle: admins all, land managers their municipalities' (the rule of
+-- auth.may_read_personal_data). This function answers once per statement (as an InitPlan) what that function
+-- answers per row: the acting land manager's municipalities, NULL for admins (all), none for other roles.
+CREATE FUNCTION auth.acting_municipalities() RETURNS text[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    invoker text := CASE current_setting('role') WHEN 'none' THEN session_user::text ELSE current_setting('role') END;
+BEGIN
+    IF pg_has_role(invoker, 'flaechenpool_admin', 'MEMBER') THEN
+        RETURN NULL;
+    END IF;
+    IF NOT pg_has_role(invoker, 'flaechenpool_land_manager', 'MEMBER') THEN
+        RETURN '{}';
+    END IF;
+    RETURN ARRAY(
+        SELECT um.municipality_ags FROM auth.users u JOIN auth.user_municipalities um ON um.user_id = u.id
+        WHERE u.username = current_setting('flaechenpool.actor', true) AND u.active AND u.role = 'land_manager');
+END $$;
+COMMENT ON FUNCTION auth.acting_municipalities() IS
+    'Gemeinden des handelnden Flächenmanagers; NULL für Admins (alle), leer für andere Rollen';
+REVOKE ALL ON FUNCTION auth.acting_municipalities() FROM PUBLIC;
+-- (The schema's tables stay closed to land managers: only admins have grants on auth.*.)
 GRANT USAGE ON SCHEMA auth TO flaechenpool_land_manager;
-GRANT EXECUTE ON FUNCTION auth.may_read_personal_data(text) TO flaechenpool_land_manager;
+GRANT EXECUTE ON FUNCTION auth.acting_municipalities() TO flaechenpool_land_manager;
