@@ -85,13 +85,43 @@ def preemption_report(
 
 
 @preemption_app.command("record")
-def preemption_record(file: Annotated[Path, typer.Argument(help="JSON of the notice (as POST /api/preemption)")]
-                      ) -> None:
+def preemption_record(
+    file: Annotated[Path | None, typer.Argument(help="JSON of the notice (as POST /api/preemption); or the options")]
+    = None,
+    municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
+    reference: Annotated[str | None, typer.Option(help="File reference (Aktenzeichen)")] = None,
+    parcel: Annotated[list[str] | None, typer.Option(help="Flurstückskennzeichen (repeat for several)")] = None,
+    contract: Annotated[str | None, typer.Option(help="Contract date, 2026-11-02")] = None,
+    notified: Annotated[str | None, typer.Option(help="Day the notice arrived (the deadline runs from it)")] = None,
+    price: Annotated[float | None, typer.Option(help="Price in €")] = None,
+    basis: Annotated[str, typer.Option(help="general (§ 24 BauGB) or statute (§ 25 BauGB)")] = "general",
+    notes: Annotated[str | None, typer.Option()] = None,
+) -> None:
     """Record the notice of a sale contract; the deadline is three months from its arrival."""
+    from pydantic import ValidationError
+
     from flaechenpool import preemption
 
+    data = None
+    if file is None:
+        given = {"municipality_ags": municipality, "file_reference": reference, "parcels": parcel or None,
+                 "contract_date": contract, "notified_on": notified, "price_eur": price, "legal_basis": basis,
+                 "notes": notes}
+        try:
+            data = preemption.CaseCreate.model_validate({k: v for k, v in given.items() if v is not None})
+        except ValidationError as exc:
+            detail = exc.errors()[0]
+            message = detail["msg"].removeprefix("Value error, ")
+            options = {"municipality_ags": "municipality", "file_reference": "reference", "parcels": "parcel",
+                       "contract_date": "contract", "notified_on": "notified", "price_eur": "price",
+                       "legal_basis": "basis"}
+            field = str(detail["loc"][0]) if detail["loc"] else next((f for f in options if message.startswith(f)), "")
+            raise typer.BadParameter(message, param_hint=f"--{options[field]}" if field in options
+                                     else "FILE or the options") from None
+
     def record(conn: object) -> dict[str, object]:
-        case_id = preemption.record_case(conn, _operator(), _load_json(preemption.CaseCreate, file))  # type: ignore[arg-type]
+        notice = data if file is None else _load_json(preemption.CaseCreate, file)   # its errors name the file
+        case_id = preemption.record_case(conn, _operator(), notice)  # type: ignore[arg-type]
         return preemption.get_case(conn, _operator(), case_id)  # type: ignore[arg-type]
 
     case = _as_operator("pre-emption case recorded (CLI)", record)

@@ -284,6 +284,17 @@ def test_preemption_cases_from_the_command_line(tmp_path: Path, conn: Connection
                         {"t": transaction}).one() == ("pre_emption", 40000)
     final = invoke("preemption", "decide", str(case_id), "waived")
     assert final.exit_code == 1 and "a decision is final" in final.output
+    # or with options instead of a file; a bad option is named
+    by_options = invoke("preemption", "record", "--municipality", "16053000", "--reference", "VK-CLI-9", "--parcel",
+                        key, "--contract", "2024-01-05", "--notified", "2024-02-01", "--price", "99000", "--basis",
+                        "statute")
+    assert by_options.exit_code == 0, by_options.output
+    assert conn.execute(text("SELECT legal_basis, price_eur, parcels FROM core.preemption_cases WHERE file_reference = "
+                             "'VK-CLI-9'")).one() == ("statute", 99000, [key])
+    wrong = invoke("preemption", "record", "--municipality", "16053000", "--reference", "VK-CLI-10", "--parcel",
+                   key[:15], "--contract", "2024-01-05", "--notified", "2024-02-01")
+    assert wrong.exit_code == 2 and "--parcel" in wrong.output and "Flurstückskennzeichen" in wrong.output
+    assert invoke("preemption", "record", "--reference", "VK-CLI-11").exit_code == 2          # the rest missing
     broken = tmp_path / "kaputt.json"
     broken.write_text(json.dumps({"municipality_ags": "16053000", "file_reference": "VK-CLI-8", "legal_basis": "x",
                                   "parcels": [key], "contract_date": "2024-01-05", "notified_on": "2024-02-01"}))
