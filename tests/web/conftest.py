@@ -61,7 +61,9 @@ class Site:
 
 
 def _site(browser: Browser, live_server: LiveServer, viewport: dict[str, int]) -> Iterator[Site]:
-    context = browser.new_context(viewport=viewport, locale="de-DE", accept_downloads=True)
+    # a visitor west of Greenwich: a date read as UTC midnight would show the day (or month) before
+    context = browser.new_context(viewport=viewport, locale="de-DE", timezone_id="America/Los_Angeles",
+                                  accept_downloads=True)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

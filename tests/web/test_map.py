@@ -87,7 +87,7 @@ def test_shared_url_restores_view_filters_and_card(site: Site, conn: Connection)
     assert page.locator("#card-title").inner_text().startswith(target["name"])
     assert "null" not in page.locator("#site-card").inner_text()      # no photo, no description: left out
     facts = page.locator(".facts").inner_text()
-    assert "Bodenrichtwert" in facts and "€/m² (Stichtag 1.1.2024), illustrativ" in facts     # the demo's zone
+    assert "Bodenrichtwert" in facts and "€/m² (Stichtag 01.01.2024), illustrativ" in facts     # the demo's zone
     assert page.locator("#f-use").input_value() == "office"
     view = page.evaluate("(() => { const m = window.flaechenpool.map; const c = m.getCenter();"
                          " return [m.getZoom(), c.lat, c.lng]; })()")

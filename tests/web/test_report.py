@@ -26,6 +26,12 @@ def test_projects_tab_lists_and_draws_public_projects(site: Site, conn: Connecti
     names = page.locator("#project-list li.project .site-name").all_inner_texts()
     assert sorted(names) == sorted(public) and not set(names) & set(private)
     assert page.locator("#project-count").inner_text() in (f"{len(public)} Bauvorhaben", "1 Bauvorhaben")
+    months = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+              "November", "Dezember"]
+    starts = conn.execute(text("SELECT start_on FROM core.construction_projects WHERE public AND start_on IS NOT NULL "
+                               "AND extract(day FROM start_on) = 1")).scalars().all()
+    listed = page.locator("#project-list").inner_text()
+    assert starts and all(f"{months[d.month - 1]} {d.year}" in listed for d in starts)   # the first of a month too
     assert "tab=projects" in page.url
     assert page.evaluate("window.flaechenpool.map.getLayoutProperty('project-circle', 'visibility')") == "visible"
     assert page.evaluate("async () => (await window.flaechenpool.map.getSource('projects').getData()).features.length") \

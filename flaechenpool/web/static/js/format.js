@@ -50,11 +50,19 @@ export function price(eurM2) {
   return eurM2 == null ? "Preis auf Anfrage" : `${decimal.format(eurM2)} €/m²`;
 }
 
+/** A calendar date (ISO, "2024-01-01") as Germans write it, "01.01.2024", as the server's pages do; read as
+ * text, not as a Date, which west of Greenwich would show the day before. */
+export function day(iso) {
+  if (iso == null) return null;
+  const [y, m, d] = String(iso).slice(0, 10).split("-");
+  return `${d}.${m}.${y}`;
+}
+
 /** The land value (Bodenrichtwert) over a site with its reference date; invented demo values say so. */
 export function landValue(value) {
   if (value == null) return null;
-  const day = new Date(value.reference_date).toLocaleDateString("de-DE");
-  return `${decimal.format(value.value_eur_m2)} €/m² (Stichtag ${day})${value.illustrative ? ", illustrativ" : ""}`;
+  return `${decimal.format(value.value_eur_m2)} €/m² (Stichtag ${day(value.reference_date)})` +
+    (value.illustrative ? ", illustrativ" : "");
 }
 
 export function distance(m) {

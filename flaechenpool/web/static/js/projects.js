@@ -2,7 +2,7 @@
 import { getJSON } from "./api.js";
 import { PROJECT_KIND, STATUS, h, illustrativeBadge, label } from "./format.js";
 
-const dateFormat = new Intl.DateTimeFormat("de-DE", { month: "long", year: "numeric" });
+const dateFormat = new Intl.DateTimeFormat("de-DE", { month: "long", year: "numeric", timeZone: "UTC" });  // ISO dates are UTC midnight
 const month = (iso) => (iso ? dateFormat.format(new Date(iso)) : null);
 
 function period(p) {

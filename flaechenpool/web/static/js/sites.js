@@ -1,6 +1,6 @@
 // The list of sites in the map's view and the card of one site (from GET /api/public/sites[/{id}]).
 import { AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITIES, area, distance, fill, h, illustrativeBadge,
-  label, labels, landValue, price } from "./format.js";
+  day, label, labels, landValue, price } from "./format.js";
 
 export const siteId = (f) => Number(f.id ?? f.properties.id);
 const isIllustrative = (p) => p.illustrative === true || p.provenance === "illustrative";
@@ -80,7 +80,7 @@ export function renderCard(card, feature, onClose) {
       fact("Art der Nutzung", p.land_use_type_name),
       fact("Gewerbegebiet", p.estate),
       fact("Verfügbar", label(AVAILABILITY, p.availability)),
-      fact("Verfügbar ab", p.available_from ? new Date(p.available_from).toLocaleDateString("de-DE") : null),
+      fact("Verfügbar ab", day(p.available_from)),
       fact("Nutzungen", labels(USE, p.uses)),
       fact("Erschließung", labels(UTILITIES, p.utilities)),
       fact("Breitband", p.broadband_mbit ? `${p.broadband_mbit} Mbit/s` : null),
