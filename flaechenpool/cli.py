@@ -380,21 +380,15 @@ def import_layer_cmd(
     replace: Annotated[bool, typer.Option(help="Replace rows of an earlier import of this file")] = False,
 ) -> None:
     """Import municipality boundaries or a reference layer, in one transaction."""
-    from flaechenpool.db import set_context
     from flaechenpool.importing.layers import import_layer
 
-    settings = _settings()
-
-    def run() -> Any:
-        with _connection(settings) as conn:
-            with conn.begin():
-                set_context(conn, actor=_actor(), role="admin", reason=f"import layer {kind} {file.name}")
-                return import_layer(conn, kind, file, crs=crs, layer=layer, municipality=municipality,
-                                    replace=replace)
-
-    report = _run(run)
+    report = _as_operator(f"import layer {kind} {file.name}", lambda conn: import_layer(
+        conn, kind, file, crs=crs, layer=layer, municipality=municipality, replace=replace))
     out.print(f"{report.kind} from {report.file}: read {report.read}, inserted {report.inserted}, "
               f"updated {report.updated}, retired {report.retired}")
+    if report.skipped:
+        shown = ", ".join(str(r) for r in report.skipped[:10]) + (" …" if len(report.skipped) > 10 else "")
+        out.print(f"left out {len(report.skipped)} features without a value (zones the committee gave none): {shown}")
 
 
 @import_app.command("sites")

@@ -151,9 +151,9 @@ def test_land_values_are_read_with_german_numbers_and_dates(conn: Connection, tm
 
 @pytest.mark.parametrize(("brw", "stag", "expect"), [
     (["185,50", "abc", 95], ["2024-01-01"] * 3, "feature 2, field 'BRW': not a number: 'abc'"),
-    (["185,50", 0, 95], ["2024-01-01"] * 3, "feature 2, field 'BRW': must be above 0"),
+    (["185,50", -5, 95], ["2024-01-01"] * 3, "feature 2, field 'BRW': must be above 0"),
     (["185,50", 100, 95], ["2024-01-01", "2024-01-01", "31.02.2024"], "feature 3, field 'STAG': not a date"),
-    (["185,50", None, 95], ["2024-01-01"] * 3, "feature 2, field 'BRW': value missing"),
+    (["185,50", 100, 95], ["2024-01-01", None, "2024-01-01"], "feature 2, field 'STAG': value missing"),
 ])
 def test_bad_land_values_name_row_and_field_and_store_nothing(conn: Connection, tmp_path: Path, brw: list[object],
                                                               stag: list[object], expect: str) -> None:
@@ -197,3 +197,13 @@ def test_bad_preemption_areas_name_row_and_field_and_store_nothing(conn: Connect
         import_layer(conn, "preemption_areas", path)
     assert "needs --municipality" in str(exc.value)
     assert snapshot(conn, "ref.preemption_areas") == before
+
+
+def test_zones_without_a_value_are_left_out_and_counted(conn: Connection, tmp_path: Path) -> None:
+    """A real file holds zones for which the committee fixed no value (BRW empty or 0, "ohne Angabe"): they are
+    left out and named, the others stored; refusing the whole state-wide file for them would help nobody."""
+    path = land_values_file(tmp_path / "brw_ohne.gpkg", ["185,50", 0, None], ["2024-01-01"] * 3)
+    report = import_layer(conn, "land_values", path)
+    assert report.read == 3 and report.inserted == 1 and report.skipped == [2, 3]
+    assert conn.execute(text("SELECT zone_number FROM ref.land_values WHERE source = 'Import brw_ohne.gpkg'")
+                        ).scalars().all() == ["101"]

@@ -35,6 +35,9 @@ class LayerSpec:
     history: bool = False              # buildings: retire the municipality's current rows
     decode: dict[str, Callable[[Any], Any]] = field(default_factory=dict)   # a code list's value → its name
     casts: dict[str, str] = field(default_factory=dict)    # column → SQL type of its text value
+    # a feature whose column is empty (or 0) is left out and counted, not refused: a land-value zone for which the
+    # committee fixed no value ("ohne Angabe") is part of a real file, not an error in it
+    skip_without: str | None = None
 
 
 def decimal_value(value: Any) -> float | None:
@@ -53,8 +56,10 @@ def decimal_value(value: Any) -> float | None:
 
 
 def positive_value(value: Any) -> float | None:
-    """``decimal_value``, and above zero (a land value of 0 € is a missing one)."""
+    """``decimal_value``, and above zero; 0 is a missing value (``None``), as files write a zone without one."""
     number = decimal_value(value)
+    if number == 0:
+        return None
     if number is not None and not number > 0:
         raise ValueError(f"must be above 0: {value!r}")
     return number
@@ -151,7 +156,7 @@ LAYERS: dict[str, LayerSpec] = {
                               "development_state": ("entw", "entwicklungszustand", "development_state")},
                              required=("value_eur_m2", "reference_date"), defaults={"provenance": "official"},
                              decode={"value_eur_m2": positive_value, "reference_date": date_value},
-                             casts={"value_eur_m2": "numeric", "reference_date": "date"}),
+                             casts={"value_eur_m2": "numeric", "reference_date": "date"}, skip_without="value_eur_m2"),
 }
 
 _GEOMETRY = {"polygon": 3, "line": 2, "point": 1}
@@ -167,6 +172,7 @@ class LayerReport:
     updated: int = 0
     retired: int = 0
     repaired: int = 0
+    skipped: list[int] = field(default_factory=list)   # features left out for want of ``skip_without``
 
 
 def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = None, layer: str | None = None,
@@ -205,15 +211,19 @@ def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = N
                             attrs[col] = decode(attrs[col])
                         except ValueError as exc:
                             raise ImportFileError(str(exc), file=name, row=row, field=mapping[col]) from None
+                if spec.skip_without and attrs.get(spec.skip_without) in (None, ""):
+                    report.skipped.append(row)
+                    continue
                 for col in spec.required:
                     if attrs.get(col) in (None, ""):
                         raise ImportFileError("value missing", file=name, row=row, field=mapping[col])
                 if batch.wkb[i] is None:
                     raise ImportFileError("feature has no geometry", file=name, row=row, field="geometry")
                 rows.append({"row": row, "attrs": json.dumps(attrs), "wkb": bytes(batch.wkb[i]), "srid": vf.srid})
-            conn.execute(text("INSERT INTO layer_stage SELECT :row, CAST(:attrs AS jsonb), ST_GeomFromWKB(:wkb, :srid)"),
-                         rows)
-            report.read += len(rows)
+            if rows:
+                conn.execute(text("INSERT INTO layer_stage SELECT :row, CAST(:attrs AS jsonb), "
+                                  "ST_GeomFromWKB(:wkb, :srid)"), rows)
+            report.read += len(batch)
             if progress:
                 progress(report.read, vf.total)
         _validate(conn, spec, name, vf.crs, vf.srid)

@@ -300,3 +300,13 @@ def test_preemption_cases_from_the_command_line(tmp_path: Path, conn: Connection
                                   "parcels": [key], "contract_date": "2024-01-05", "notified_on": "2024-02-01"}))
     refused = invoke("preemption", "record", str(broken))
     assert refused.exit_code == 1 and "kaputt.json" in refused.output and "legal_basis" in refused.output
+
+
+def test_import_layer_names_the_zones_left_out(conn: Connection, tmp_path: Path) -> None:
+    from tests.test_import_layers import land_values_file
+
+    path = land_values_file(tmp_path / "brw.gpkg", ["185,50", 0, 95], ["2024-01-01"] * 3)
+    result = invoke("import", "layer", "land_values", str(path))
+    assert result.exit_code == 0, result.output
+    assert "land_values from brw.gpkg: read 3, inserted 2" in result.output
+    assert "left out 1 features without a value" in result.output and ": 2" in result.output
