@@ -85,6 +85,10 @@ def basis_rows(basis: dict[str, Any]) -> list[tuple[str, str]]:
         (f"Kandidaten (Analyselauf {basis['analysis_run']})" if basis["analysis_run"] else "Kandidaten",
          ", ".join(f"{c['id']} {c['kind']} ({number(c['score'], 1)} Punkte, Rang {c['rank']})"
                    for c in basis["candidates"]) or "keine"),
+        ("Frühere Fälle", "; ".join(
+            f"{e['file_reference']} (Mitteilung {day(e['notified_on'])}: "
+            + (f"{DECISION[e['decision']]} am {day(e['decided_on'])})" if e["decision"] else "offen)")
+            for e in basis["earlier_cases"]) or "keine"),
         ("Überschwemmungsgebiet", f"{number(100 * basis['flood_zone_share'], 1)} % der Fläche"),
         ("Schutzgebiete", f"{number(100 * basis['protected_area_share'], 1)} % der Fläche"),
         ("Gemeindeeigentum daneben", f"{neighbours['parcels']} Flurstück(e), {number(neighbours['area_m2'])} m²"

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError
 
-from flaechenpool.expose.case_report import contract_rows
+from flaechenpool.expose.case_report import basis_rows, contract_rows
 from flaechenpool.expose.mapsvg import area_map_svg
 from tests.api.conftest import ILMENAU, JENA
 
@@ -37,7 +37,8 @@ def free_parcels(conn: Connection, municipality: str = JENA, n: int = 2) -> list
     return list(conn.execute(text(
         "SELECT flurstueckskennzeichen FROM core.parcels p WHERE municipality_ags = :m AND valid_to IS NULL "
         "AND NOT EXISTS (SELECT 1 FROM core.pool_transaction_parcels t WHERE t.flurstueckskennzeichen = "
-        "p.flurstueckskennzeichen) ORDER BY 1 DESC LIMIT :n"), {"m": municipality, "n": n}).scalars())
+        "p.flurstueckskennzeichen) AND NOT EXISTS (SELECT 1 FROM core.preemption_cases c WHERE "
+        "p.flurstueckskennzeichen = ANY(c.parcels)) ORDER BY 1 DESC LIMIT :n"), {"m": municipality, "n": n}).scalars())
 
 
 def notice(parcels: list[str], notified: dt.date, reference: str = "VK-TEST-1", **extra: object) -> dict[str, object]:
@@ -365,3 +366,26 @@ def test_the_areas_of_pre_emption_rights_over_the_land_and_the_statute_hint(clie
     edges = re.findall(r'<path d="([^"]+)" fill="none" stroke="#b2182b"', svg)
     assert len(edges) == 2 and "#b2182b" not in area_map_svg(conn, "preemption_case", case["id"], title="t",
                                                               missing="x")
+
+
+def test_earlier_notices_on_the_same_parcels_are_listed(client: TestClient, auth: Auth, conn: Connection) -> None:
+    """The land was sold before? The basis lists the other cases on any of its parcels with their decision."""
+    first, second = free_parcels(conn, n=2)
+    old = client.post("/api/preemption", json=notice([first], TODAY - dt.timedelta(days=400), reference="VK-OLD"),
+                      headers=auth("lm_jena")).json()
+    decided = client.post(f"/api/preemption/{old['id']}/decision",
+                          json={"decision": "waived", "decided_on": (TODAY - dt.timedelta(days=380)).isoformat()},
+                          headers=auth("lm_jena"))
+    assert decided.status_code == 200
+    new = client.post("/api/preemption", json=notice([first, second], TODAY - dt.timedelta(days=3),
+                                                     reference="VK-NEW"), headers=auth("lm_jena")).json()
+    apart = client.post("/api/preemption", json=notice(free_parcels(conn, n=1), TODAY, reference="VK-APART"),
+                        headers=auth("lm_jena")).json()
+    basis = client.get(f"/api/preemption/{new['id']}", headers=auth("lm_jena")).json()["decision_basis"]
+    assert [(e["file_reference"], e["decision"]) for e in basis["earlier_cases"]] == [("VK-OLD", "waived")]
+    assert f"VK-OLD (Mitteilung {TODAY - dt.timedelta(days=400):%d.%m.%Y}: nicht ausgeübt am" in dict(
+        basis_rows(basis))["Frühere Fälle"]
+    back = client.get(f"/api/preemption/{old['id']}", headers=auth("lm_jena")).json()["decision_basis"]
+    assert [(e["file_reference"], e["decision"]) for e in back["earlier_cases"]] == [("VK-NEW", None)]
+    alone = client.get(f"/api/preemption/{apart['id']}", headers=auth("lm_jena")).json()["decision_basis"]
+    assert alone["earlier_cases"] == [] and dict(basis_rows(alone))["Frühere Fälle"] == "keine"

@@ -64,6 +64,13 @@ SELECT json_build_object(
               FROM ref.preemption_areas pa
               WHERE pa.municipality_ags = c.municipality_ags AND ST_Intersects(pa.geom, land.geom)) a
         WHERE a.share >= 0.001),
+    -- earlier notices on any of the parcels, and what was decided
+    'earlier_cases', (
+        SELECT coalesce(json_agg(json_build_object('id', e.id, 'file_reference', e.file_reference,
+                                                   'notified_on', e.notified_on, 'decision', e.decision,
+                                                   'decided_on', e.decided_on) ORDER BY e.notified_on DESC, e.id), '[]')
+        FROM core.preemption_cases e
+        WHERE e.parcels && c.parcels AND e.id <> c.id AND e.municipality_ags = c.municipality_ags),
     'flood_zone_share', (
         SELECT round(coalesce(ST_Area(ST_Intersection(ST_Union(f.geom), land.geom)) / nullif(ST_Area(land.geom), 0), 0)
                      ::numeric, 3)
