@@ -9,7 +9,7 @@ import datetime as dt
 from html import escape
 from typing import Any
 
-from flaechenpool.expose.labels import AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITY, day, land_value, number, words
+from flaechenpool.expose.labels import AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITY, day, land_value, number, renewal_areas, words
 from flaechenpool.web import FAVICON
 
 ATTRIBUTION = (
@@ -45,7 +45,7 @@ color:#666}@bottom-right{content:"Seite " counter(page) " von " counter(pages);f
 body{font-family:"DejaVu Sans",sans-serif;font-size:9pt;color:#1d2a33;line-height:1.4}
 h1{font-size:17pt;margin:0 0 2mm}.kicker{color:#23532f;font-weight:bold;letter-spacing:.05em;text-transform:uppercase;
 font-size:8pt}.note{background:#fff3cd;border-left:3pt solid #e6c866;padding:2mm 3mm;margin:3mm 0}
-figure{margin:0 0 4mm;border:0.5pt solid #aaa}figure svg{width:100%;height:70mm}
+figure{margin:0 0 4mm;border:0.5pt solid #aaa}figure svg{width:100%;height:62mm}
 figure.photo img{display:block;max-width:100%;max-height:60mm;margin:0 auto}figcaption{font-size:7.5pt;color:#444;
 padding:1mm 2mm}table{width:100%;border-collapse:collapse}th,td{text-align:left;vertical-align:top;padding:0.8mm 2mm;
 border-bottom:0.5pt solid #ccd}th{width:38%}h2{font-size:11pt;margin:3.5mm 0 1.5mm}.sources{font-size:7pt;color:#555}
@@ -73,6 +73,8 @@ def facts(site: dict[str, Any]) -> list[tuple[str, str]]:
     ]
     if site.get("land_value"):
         rows.insert(10, ("Bodenrichtwert", land_value(site["land_value"])))
+    if site.get("urban_renewal_areas"):
+        rows.insert(5, ("Besonderes Städtebaurecht", renewal_areas(site["urban_renewal_areas"]) or ""))
     if site.get("estate"):
         rows.append(("Gewerbegebiet", site["estate"]))
     if site.get("station_name"):

@@ -60,3 +60,14 @@ def land_value(value: dict[str, Any]) -> str:
     values say so."""
     return (f"{number(value['value_eur_m2'], 2)} €/m² (Stichtag {day(value['reference_date'])})"
             + (", illustrativ" if value.get("illustrative") else ""))
+
+
+RENEWAL = {"redevelopment": "Sanierungsgebiet oder Entwicklungsbereich",
+           "restructuring_preservation": "Stadtumbau- oder Erhaltungsgebiet"}
+
+
+def renewal_areas(areas: list[dict[str, Any]] | None) -> str | None:
+    """Areas of special urban law over a site: "„Porzellanwerk“ (Sanierungsgebiet oder Entwicklungsbereich)"."""
+    if not areas:
+        return None
+    return "; ".join(f"„{a['name']}“ ({RENEWAL.get(a['kind'], a['kind'])})" for a in areas)

@@ -88,3 +88,27 @@ def test_the_land_value_over_a_site_is_shown_where_zones_exist(client: TestClien
     conn.execute(text("DELETE FROM ref.land_values"))
     assert client.get(f"/api/public/sites/{s['id']}").json()["properties"]["land_value"] is None
     assert "Bodenrichtwert" not in client.get(f"/flaechen/{s['id']}").text
+
+
+def test_areas_of_special_urban_law_over_a_site_are_shown(client: TestClient, conn: Connection) -> None:
+    """A redevelopment area or preservation statute over a published site (more than 1 % of it, checked with
+    shapely on every published site) in the public feature, on the detail page and in the PDF."""
+    areas = [(name, kind, wkb.loads(bytes(g))) for name, kind, g in conn.execute(text(
+        "SELECT name, kind, ST_AsBinary(geom) FROM ref.preemption_areas "
+        "WHERE kind IN ('redevelopment', 'restructuring_preservation')")).all()]
+    assert areas, "the demo has a redevelopment area (Ilmenau's porcelain works)"
+    shown = 0
+    for site_id, g in conn.execute(text("SELECT id, ST_AsBinary(geom) FROM core.public_sites")).all():
+        outline = wkb.loads(bytes(g))
+        expected = sorted((n, k) for n, k, a in areas if a.intersection(outline).area > 0.01 * outline.area)
+        got = client.get(f"/api/public/sites/{site_id}").json()["properties"]["urban_renewal_areas"]
+        assert sorted((a["name"], a["kind"]) for a in got or []) == expected, site_id
+        shown += bool(expected)
+    assert shown >= 1
+    porcelain = site(conn, "Ehemaliges Porzellanwerk Ilmenau")
+    row = ("<dt>Besonderes Städtebaurecht</dt><dd>„Sanierungsgebiet Porzellanwerk (illustrativ)“ (Sanierungsgebiet "
+           "oder Entwicklungsbereich)</dd>")
+    assert row in client.get(f"/flaechen/{porcelain['id']}").text
+    pdf = " ".join(" ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(
+        client.get(f"/flaechen/{porcelain['id']}/expose.pdf").content)).pages).split())
+    assert "Besonderes Städtebaurecht" in pdf and "Sanierungsgebiet Porzellanwerk" in pdf

@@ -18,7 +18,7 @@ PUBLIC_FIELDS = {"id", "name", "municipality_ags", "municipality", "kind", "stat
                  "land_use_type", "land_use_type_name", "utilities", "broadband_mbit", "estate", "public_description",
                  "contact_office", "station_name", "station_distance_m", "junction_name", "junction_distance_m",
                  "label_point", "provenance", "illustrative", "updated_at", "expose_url", "expose_pdf_url",
-                 "inquiry_url", "thumbnail", "land_value"}
+                 "inquiry_url", "thumbnail", "land_value", "urban_renewal_areas"}
 
 
 def published(conn: Connection) -> dict[int, dict]:

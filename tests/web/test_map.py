@@ -110,3 +110,14 @@ def test_screenshots_at_desktop_and_phone_width(site: Site, phone: Site, conn: C
         # nothing wider than the viewport (no horizontal scrolling on phones)
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
         assert view.errors == []
+
+
+def test_the_card_names_a_redevelopment_area(site: Site, conn: Connection) -> None:
+    porcelain = conn.execute(text("SELECT id FROM core.sites WHERE name = 'Ehemaliges Porzellanwerk Ilmenau'")
+                             ).scalar_one()
+    page = site.open(f"?site={porcelain}")
+    page.locator("#card-title").wait_for()
+    facts = page.locator(".facts").inner_text()
+    assert "Besonderes Städtebaurecht" in facts
+    assert "„Sanierungsgebiet Porzellanwerk (illustrativ)“ (Sanierungsgebiet oder Entwicklungsbereich)" in facts
+    assert site.errors == []

@@ -41,6 +41,13 @@ json_build_object(
                                   'reference_date', max(v.reference_date),
                                   'illustrative', bool_or(v.provenance = 'illustrative')) END
                        FROM ref.land_value_zones(p.geom, ref.site_use_class(p.land_use_type, p.uses)) v),
+        -- areas of special urban law over the site: a redevelopment area or development zone (§§ 136 ff., 165 ff.
+        -- BauGB), an urban restructuring or preservation statute (§§ 171d, 172 BauGB), which bind building there
+        'urban_renewal_areas', (SELECT json_agg(json_build_object('name', a.name, 'kind', a.kind) ORDER BY a.name)
+                                FROM ref.preemption_areas a
+                                WHERE a.kind IN ('redevelopment', 'restructuring_preservation')
+                                  AND ST_Intersects(a.geom, p.geom)
+                                  AND ST_Area(ST_Intersection(a.geom, p.geom)) > 0.01 * ST_Area(p.geom)),
         'provenance', p.provenance,
         'illustrative', p.provenance = 'illustrative',
         'updated_at', p.updated_at,

@@ -50,6 +50,15 @@ export function price(eurM2) {
   return eurM2 == null ? "Preis auf Anfrage" : `${decimal.format(eurM2)} €/m²`;
 }
 
+const RENEWAL = { redevelopment: "Sanierungsgebiet oder Entwicklungsbereich",
+  restructuring_preservation: "Stadtumbau- oder Erhaltungsgebiet" };
+
+/** Areas of special urban law over a site (redevelopment area, preservation statute), as the detail page. */
+export function renewalAreas(areas) {
+  if (!areas || !areas.length) return null;
+  return areas.map((a) => `„${a.name}“ (${RENEWAL[a.kind] ?? a.kind})`).join("; ");
+}
+
 /** A calendar date (ISO, "2024-01-01") as Germans write it, "01.01.2024", as the server's pages do; read as
  * text, not as a Date, which west of Greenwich would show the day before. */
 export function day(iso) {

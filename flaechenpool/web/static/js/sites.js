@@ -1,6 +1,6 @@
 // The list of sites in the map's view and the card of one site (from GET /api/public/sites[/{id}]).
 import { AVAILABILITY, KIND, PLANNING_LAW, STATUS, USE, UTILITIES, area, distance, fill, h, illustrativeBadge,
-  day, label, labels, landValue, price } from "./format.js";
+  day, label, labels, landValue, price, renewalAreas } from "./format.js";
 
 export const siteId = (f) => Number(f.id ?? f.properties.id);
 const isIllustrative = (p) => p.illustrative === true || p.provenance === "illustrative";
@@ -77,6 +77,7 @@ export function renderCard(card, feature, onClose) {
       fact("Preis", price(p.asking_price_eur_m2)),
       fact("Bodenrichtwert", landValue(p.land_value)),
       fact("Planungsrecht", label(PLANNING_LAW, p.planning_law ?? "unknown")),
+      fact("Besonderes Städtebaurecht", renewalAreas(p.urban_renewal_areas)),
       fact("Art der Nutzung", p.land_use_type_name),
       fact("Gewerbegebiet", p.estate),
       fact("Verfügbar", label(AVAILABILITY, p.availability)),
