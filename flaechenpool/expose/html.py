@@ -86,7 +86,9 @@ def facts(site: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _map_caption(site: dict[str, Any]) -> str:
-    return (f"Lage von „{escape(site['name'])}“ (rot) mit Flurstücken, Flächennutzung und Bahnhöfen; "
+    renewal = ", Grenzen der Sanierungs- und Erhaltungsgebiete (rot gestrichelt)" if site.get("urban_renewal_areas") \
+        else ""
+    return (f"Lage von „{escape(site['name'])}“ (rot) mit Flurstücken, Flächennutzung und Bahnhöfen{renewal}; "
             "Kartenausschnitt in ETRS89 / UTM 32N, Norden oben.")
 
 

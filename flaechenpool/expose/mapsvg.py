@@ -39,12 +39,18 @@ WHERE c.id = :id AND q.geom && f.frame""",
 SELECT 5, 'preemption_area', a.kind, a.name, ST_AsSVG(ST_Intersection(ST_Boundary(a.geom), f.frame), 0, 1),
        NULL, NULL, NULL, NULL
 FROM ref.preemption_areas a, f WHERE a.geom && f.frame AND ST_Intersects(ST_Boundary(a.geom), f.frame)""",
+    # of those, the areas of special urban law investors weigh (public exposé)
+    "renewal_areas": """UNION ALL
+SELECT 5, 'preemption_area', a.kind, a.name, ST_AsSVG(ST_Intersection(ST_Boundary(a.geom), f.frame), 0, 1),
+       NULL, NULL, NULL, NULL
+FROM ref.preemption_areas a, f WHERE a.kind IN ('redevelopment', 'restructuring_preservation')
+  AND a.geom && f.frame AND ST_Intersects(ST_Boundary(a.geom), f.frame)""",
 }
 
 
 def site_map_svg(conn: Connection, site_id: int, *, title: str) -> str:
     """SVG of the published site ``site_id`` and its surroundings (404 when not published)."""
-    return area_map_svg(conn, "site", site_id, title=title,
+    return area_map_svg(conn, "site", site_id, title=title, extra=("renewal_areas",),
                         missing=f"Die Fläche {site_id} ist nicht veröffentlicht oder existiert nicht.")
 
 

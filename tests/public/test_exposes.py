@@ -108,7 +108,16 @@ def test_areas_of_special_urban_law_over_a_site_are_shown(client: TestClient, co
     porcelain = site(conn, "Ehemaliges Porzellanwerk Ilmenau")
     row = ("<dt>Besonderes Städtebaurecht</dt><dd>„Sanierungsgebiet Porzellanwerk (illustrativ)“ (Sanierungsgebiet "
            "oder Entwicklungsbereich)</dd>")
-    assert row in client.get(f"/flaechen/{porcelain['id']}").text
+    page = client.get(f"/flaechen/{porcelain['id']}").text
+    assert row in page and "Grenzen der Sanierungs- und Erhaltungsgebiete (rot gestrichelt)" in page
+    assert re.search(r'<path d="[^"]+" fill="none" stroke="#b2182b"', page)      # the area's edge on the map
+    # pre-emption statutes (§ 25 BauGB) are not drawn on public maps: Jena has them and no redevelopment area
+    jena = conn.execute(text("SELECT id FROM core.public_sites WHERE municipality_ags = '16053000'")).scalars().all()
+    crossing = conn.execute(text(
+        "SELECT count(*) FROM core.public_sites s JOIN ref.preemption_areas a ON ST_DWithin(ST_Boundary(a.geom), "
+        "s.geom, 300) WHERE s.municipality_ags = '16053000'")).scalar_one()
+    assert jena and crossing > 0                         # some statute edge runs within a Jena site's map frame
+    assert not [i for i in jena if "#b2182b" in client.get(f"/flaechen/{i}").text]
     pdf = " ".join(" ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(
         client.get(f"/flaechen/{porcelain['id']}/expose.pdf").content)).pages).split())
     assert "Besonderes Städtebaurecht" in pdf and "Sanierungsgebiet Porzellanwerk" in pdf
