@@ -25,6 +25,7 @@ def preemption_list(
     municipality: Annotated[str | None, typer.Option(help="AGS")] = None,
     state: Annotated[str | None, typer.Option(help="open, due (deadline within 14 days), lapsed, decided")] = None,
     due_within: Annotated[int | None, typer.Option(help="Open cases whose deadline is at most N days away")] = None,
+    parcel: Annotated[str | None, typer.Option(help="Cases naming this Flurstückskennzeichen")] = None,
     limit: Annotated[int, typer.Option(min=1, max=1000)] = 100,
 ) -> None:
     """The cases: open ones by deadline (soonest first), then the decided ones."""
@@ -35,7 +36,7 @@ def preemption_list(
         raise typer.BadParameter(f"one of {', '.join(STATE)}", param_hint="--state")
     rows = _as_operator("pre-emption cases (CLI)", lambda conn: preemption.list_cases(
         conn, _operator(), municipality=municipality, state=state, due_within=due_within,  # type: ignore[arg-type]
-        limit=limit))
+        parcel=parcel, limit=limit))
     several = len({c["municipality_ags"] for c in rows}) > 1
     table = Table(title=f"Vorkaufsrechtsfälle: {len(rows)}")
     for column in ("id", "Aktenzeichen / Flurstücke", *(["Gemeinde"] if several else []), "Frist", "Tage", "Stand"):

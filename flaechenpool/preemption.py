@@ -115,25 +115,30 @@ def record_case(conn: Connection, principal: Principal, data: CaseCreate) -> int
 
 
 def list_cases(conn: Connection, principal: Principal, *, municipality: str | None = None,
-               state: State | None = None, due_within: int | None = None, today: dt.date | None = None,
-               limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+               state: State | None = None, due_within: int | None = None, parcel: str | None = None,
+               today: dt.date | None = None, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
     """Cases of the municipalities the caller works for (admins: all), soonest open deadline first, then the
-    decided ones, newest first. ``due_within``: open cases whose deadline is at most that many days away."""
+    decided ones, newest first. ``due_within``: open cases whose deadline is at most that many days away;
+    ``parcel``: cases naming that parcel (was it sold before, and what was decided?)."""
     _role(principal)
     if municipality is not None:
         _check(principal, municipality)
     if due_within is not None and not 0 <= due_within <= 366:
         raise InputError("due_within: 0 to 366 days")
+    if parcel is not None and not KEY_RE.fullmatch(parcel):
+        raise InputError(f"parcel: {parcel!r} is no Flurstückskennzeichen (20 characters)")
     mine = None if principal.role == "admin" else list(principal.municipalities)
     rows = conn.execute(text(
         f"SELECT * FROM (SELECT {_COLUMNS} {_FROM} "
         "WHERE (CAST(:mine AS text[]) IS NULL OR c.municipality_ags = ANY(CAST(:mine AS text[]))) "
-        "AND (CAST(:m AS text) IS NULL OR c.municipality_ags = :m)) x "
+        "AND (CAST(:m AS text) IS NULL OR c.municipality_ags = :m) "
+        "AND (CAST(:parcel AS text) IS NULL OR c.parcels @> ARRAY[CAST(:parcel AS text)])) x "
         "WHERE (CAST(:state AS text) IS NULL OR x.state = :state) "
         "AND (CAST(:within AS integer) IS NULL OR x.days_left <= :within) "
         "ORDER BY x.decision IS NOT NULL, CASE WHEN x.decision IS NULL THEN x.deadline END, x.decided_on DESC, x.id "
         "LIMIT :limit OFFSET :offset"),
-        {"mine": mine, "m": municipality, "state": state, "within": due_within, "today": today or dt.date.today(),
+        {"mine": mine, "m": municipality, "parcel": parcel, "state": state, "within": due_within,
+         "today": today or dt.date.today(),
          "due": DUE_DAYS, "limit": limit, "offset": offset}).mappings()
     return [dict(r) for r in rows]
 

@@ -387,5 +387,10 @@ def test_earlier_notices_on_the_same_parcels_are_listed(client: TestClient, auth
         basis_rows(basis))["Frühere Fälle"]
     back = client.get(f"/api/preemption/{old['id']}", headers=auth("lm_jena")).json()["decision_basis"]
     assert [(e["file_reference"], e["decision"]) for e in back["earlier_cases"]] == [("VK-NEW", None)]
+    on_first = client.get("/api/preemption", params={"parcel": first}, headers=auth("lm_jena")).json()
+    assert [c["file_reference"] for c in on_first] == ["VK-NEW", "VK-OLD"]          # open first, then decided
+    assert client.get("/api/preemption", params={"parcel": first}, headers=auth("lm_ilmenau")).json() == []
+    bad = client.get("/api/preemption", params={"parcel": "x" * 20}, headers=auth("lm_jena"))
+    assert bad.status_code == 400 and "no Flurstückskennzeichen" in bad.json()["detail"]
     alone = client.get(f"/api/preemption/{apart['id']}", headers=auth("lm_jena")).json()["decision_basis"]
     assert alone["earlier_cases"] == [] and dict(basis_rows(alone))["Frühere Fälle"] == "keine"

@@ -264,6 +264,8 @@ def test_preemption_cases_from_the_command_line(tmp_path: Path, conn: Connection
     assert listed.exit_code == 0 and "VK-CLI-7" in listed.output and key in listed.output and "offen" in listed.output
     assert "┃ Frist" in listed.output and "…" not in listed.output        # a table that fits 80 columns
     assert invoke("preemption", "list", "--state", "soon").exit_code == 2
+    by_parcel = invoke("preemption", "list", "--parcel", key)
+    assert by_parcel.exit_code == 0 and "VK-CLI-7" in by_parcel.output and "Vorkaufsrechtsfälle: 1" in by_parcel.output
     shown = invoke("preemption", "show", str(case_id))
     assert shown.exit_code == 0, shown.output
     assert f"Vorkaufsrechtsfall {case_id}: VK-CLI-7 (Jena)" in shown.output and "42.000,00 €" in shown.output

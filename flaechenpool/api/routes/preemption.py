@@ -22,10 +22,12 @@ def get_cases(conn: ActingConnectionDep, principal: PrincipalDep,
               state: Annotated[preemption.State | None, Query(
                   description="open; due: deadline within 14 days; lapsed: deadline passed undecided; decided")] = None,
               due_within: Annotated[int | None, Query(ge=0, le=366, description="Open, deadline within N days")] = None,
+              parcel: Annotated[str | None, Query(min_length=20, max_length=20,
+                                                  description="Cases naming this Flurstückskennzeichen")] = None,
               limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Offset = 0) -> list[dict[str, Any]]:
     require_role(principal, *HANDLERS)
     return preemption.list_cases(conn, principal, municipality=municipality, state=state, due_within=due_within,
-                                 limit=limit, offset=offset)
+                                 parcel=parcel, limit=limit, offset=offset)
 
 
 @router.post("/api/preemption", status_code=201, summary="Record the notice of a sale contract (deadline: 3 months)")
