@@ -102,6 +102,7 @@ def preemption_record(
     from pydantic import ValidationError
 
     from flaechenpool import preemption
+    from flaechenpool.expose.case_report import contract_rows
 
     data = None
     if file is None:
@@ -120,13 +121,17 @@ def preemption_record(
             raise typer.BadParameter(message, param_hint=f"--{options[field]}" if field in options
                                      else "FILE or the options") from None
 
-    def record(conn: object) -> dict[str, object]:
+    def record(conn: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         notice = data if file is None else _load_json(preemption.CaseCreate, file)   # its errors name the file
-        case_id = preemption.record_case(conn, _operator(), notice)  # type: ignore[arg-type]
-        return preemption.get_case(conn, _operator(), case_id)  # type: ignore[arg-type]
+        case = preemption.get_case(conn, _operator(), preemption.record_case(conn, _operator(), notice))
+        return case, contract_rows(case, preemption.decision_basis(conn, case))
 
-    case = _as_operator("pre-emption case recorded (CLI)", record)
-    out.print(f"pre-emption case {case['id']} recorded: deadline {case['deadline']} ({case['days_left']} days)")
+    case, rows = _as_operator("pre-emption case recorded (CLI)", record)
+    left = "lapsed already" if case["days_left"] is None else f"{case['days_left']} days left"
+    out.print(f"pre-emption case {case['id']} recorded: deadline {case['deadline']} ({left})")
+    for label, text_ in rows:
+        if label == "Hinweis":                       # e.g. § 25 claimed and no statute recorded over the parcels
+            out.print(f"[yellow]Hinweis:[/yellow] {text_}")
 
 
 @preemption_app.command("decide")

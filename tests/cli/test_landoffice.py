@@ -291,6 +291,11 @@ def test_preemption_cases_from_the_command_line(tmp_path: Path, conn: Connection
                         key, "--contract", "2024-01-05", "--notified", "2024-02-01", "--price", "99000", "--basis",
                         "statute")
     assert by_options.exit_code == 0, by_options.output
+    statute = conn.execute(text("SELECT count(*) FROM ref.preemption_areas a JOIN core.parcels p ON ST_Intersects("
+                                "a.geom, p.geom) WHERE p.flurstueckskennzeichen = :k AND p.valid_to IS NULL AND "
+                                "a.kind LIKE 'statute%' AND ST_Area(ST_Intersection(a.geom, p.geom)) >= "
+                                "0.001 * ST_Area(p.geom)"), {"k": key}).scalar_one()
+    assert ("keine Vorkaufssatzung" in " ".join(by_options.output.split())) == (statute == 0)   # § 25 claimed
     assert conn.execute(text("SELECT legal_basis, price_eur, parcels FROM core.preemption_cases WHERE file_reference = "
                              "'VK-CLI-9'")).one() == ("statute", 99000, [key])
     wrong = invoke("preemption", "record", "--municipality", "16053000", "--reference", "VK-CLI-10", "--parcel",
