@@ -59,3 +59,53 @@ def test_0016_makes_the_thumbnails_of_photos_stored_before_and_goes_back(server_
             assert conn.execute(text("SELECT count(*) FROM core.site_photos")).scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def test_0020_to_0022_go_down_and_up_again(server_url: str) -> None:
+    """The land-value choice, the pre-emption map and the pre-emption areas have a way back to 0019 and up again;
+    the rule of personal data answers the same before and after 0021 wrote it once."""
+    url = recreate_database(server_url, "flaechenpool_test_migration")
+    engine = create_engine_for(url, Settings())
+
+    def rule() -> list[bool]:
+        """auth.may_read_personal_data for Jena and Ilmenau as an admin, Jena's land manager and a planner."""
+        answers = []
+        with engine.begin() as conn:      # the services call it inside their functions; here directly
+            conn.execute(text("GRANT USAGE ON SCHEMA auth TO flaechenpool_planner; GRANT EXECUTE ON FUNCTION "
+                              "auth.may_read_personal_data(text) TO flaechenpool_planner"))
+            for role, actor in (("flaechenpool_admin", "adm"), ("flaechenpool_land_manager", "lm"),
+                                ("flaechenpool_planner", "pl")):
+                conn.execute(text(f"SET LOCAL ROLE {role}"))
+                conn.execute(text("SELECT set_config('flaechenpool.actor', :a, true)"), {"a": actor})
+                answers += [conn.execute(text("SELECT auth.may_read_personal_data(:m)"), {"m": m}).scalar_one()
+                            for m in ("16053000", "16070029")]
+                conn.execute(text("RESET ROLE"))
+        return answers
+
+    try:
+        migrations.upgrade(engine, "0019")
+        with engine.begin() as conn:
+            for ags, name in (("16053000", "Jena"), ("16070029", "Ilmenau")):
+                conn.execute(text("INSERT INTO core.municipalities (ags, name, geom, source) VALUES (:a, :n, "
+                                  "ST_Multi(ST_MakeEnvelope(0, 0, 1000, 1000, 25832)), 'test')"), {"a": ags, "n": name})
+            user = conn.execute(text("INSERT INTO auth.users (username, display_name, role) VALUES ('lm', 'LM', 'land_manager') "
+                                     "RETURNING id")).scalar_one()
+            conn.execute(text("INSERT INTO auth.user_municipalities (user_id, municipality_ags) VALUES (:u, '16053000')"),
+                         {"u": user})
+        before = rule()
+        assert before == [True, True, True, False, False, False]
+        assert migrations.upgrade(engine, "head") == "0019"
+        assert rule() == before
+        config = migrations.alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0019")
+        assert rule() == before
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT to_regclass('ref.preemption_areas')")).scalar_one() is None
+            assert conn.execute(text("SELECT count(*) FROM ref.land_value_zones(ST_MakeEnvelope(0, 0, 1, 1, 25832))")
+                                ).scalar_one() == 0          # 0019's function with one argument is back
+        assert migrations.upgrade(engine, "head") == "0019"
+        assert rule() == before
+    finally:
+        engine.dispose()

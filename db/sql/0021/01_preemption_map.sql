@@ -42,8 +42,8 @@ RETURNS integer LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 $$;
 
 -- The map's rows are those the caller may handle: admins all, land managers their municipalities' (the rule of
--- auth.may_read_personal_data). This function answers once per statement (as an InitPlan) what that function
--- answers per row: the acting land manager's municipalities, NULL for admins (all), none for other roles.
+-- auth.may_read_personal_data). This function answers it once per statement (as an InitPlan): the acting land
+-- manager's municipalities, NULL for admins (all), none for other roles.
 CREATE FUNCTION auth.acting_municipalities() RETURNS text[]
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -62,6 +62,11 @@ END $$;
 COMMENT ON FUNCTION auth.acting_municipalities() IS
     'Gemeinden des handelnden Flächenmanagers; NULL für Admins (alle), leer für andere Rollen';
 REVOKE ALL ON FUNCTION auth.acting_municipalities() FROM PUBLIC;
+-- The per-row rule of personal data (0005) is now this function's answer, so the rule is written once.
+CREATE OR REPLACE FUNCTION auth.may_read_personal_data(p_municipality text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    SELECT coalesce(p_municipality = ANY (a.m), a.m IS NULL) FROM (SELECT auth.acting_municipalities() AS m) a
+$$;
 -- (The schema's tables stay closed to land managers: only admins have grants on auth.*.)
 GRANT USAGE ON SCHEMA auth TO flaechenpool_land_manager;
 GRANT EXECUTE ON FUNCTION auth.acting_municipalities() TO flaechenpool_land_manager;
