@@ -1,4 +1,4 @@
-"""The map extract of an exposé: the site, its parcels and surroundings as SVG, drawn from PostGIS
+"""The map extract of an exposé or a decision paper: an area, its parcels and surroundings as SVG, drawn from PostGIS
 (ST_AsSVG in EPSG:25832, metres) with a scale bar and a north arrow. Works offline."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from sqlalchemy import Connection, text
 
 from flaechenpool.db import load_sql
 from flaechenpool.errors import NotFound
+from flaechenpool.expose.labels import RENEWAL
 
 LAND_USE_FILL = {
     "industrial": "#e7d6e6", "commercial": "#f2dcdc", "retail": "#f2dcdc", "residential": "#ececec",
@@ -27,6 +28,11 @@ SUBJECTS = {
     "site": "SELECT geom FROM core.public_sites WHERE id = :id",
     "preemption_case": "SELECT geom FROM core.preemption_cases WHERE id = :id AND geom IS NOT NULL",
 }
+# the edges of the areas of ref.preemption_areas within the frame, of the kinds ``kinds`` (an SQL condition)
+_AREA_EDGES = """UNION ALL
+SELECT 5, 'preemption_area', a.kind, a.name, ST_AsSVG(ST_Intersection(ST_Boundary(a.geom), f.frame), 0, 1),
+       NULL, NULL, NULL, NULL
+FROM ref.preemption_areas a, f WHERE {kinds} AND a.geom && f.frame AND ST_Intersects(ST_Boundary(a.geom), f.frame)"""
 EXTRA_LAYERS = {
     # the land the municipality holds today (land pool), for the decision on a pre-emption case
     "pool": """UNION ALL
@@ -35,16 +41,9 @@ FROM f, core.preemption_cases c, core.pool_held(c.municipality_ags, current_date
 JOIN core.parcels q ON q.flurstueckskennzeichen = h.flurstueckskennzeichen AND q.valid_to IS NULL
 WHERE c.id = :id AND q.geom && f.frame""",
     # the areas of pre-emption rights (statutes, redevelopment areas …), outlined
-    "preemption_areas": """UNION ALL
-SELECT 5, 'preemption_area', a.kind, a.name, ST_AsSVG(ST_Intersection(ST_Boundary(a.geom), f.frame), 0, 1),
-       NULL, NULL, NULL, NULL
-FROM ref.preemption_areas a, f WHERE a.geom && f.frame AND ST_Intersects(ST_Boundary(a.geom), f.frame)""",
+    "preemption_areas": _AREA_EDGES.format(kinds="true"),
     # of those, the areas of special urban law investors weigh (public exposé)
-    "renewal_areas": """UNION ALL
-SELECT 5, 'preemption_area', a.kind, a.name, ST_AsSVG(ST_Intersection(ST_Boundary(a.geom), f.frame), 0, 1),
-       NULL, NULL, NULL, NULL
-FROM ref.preemption_areas a, f WHERE a.kind IN ('redevelopment', 'restructuring_preservation')
-  AND a.geom && f.frame AND ST_Intersects(ST_Boundary(a.geom), f.frame)""",
+    "renewal_areas": _AREA_EDGES.format(kinds="a.kind IN (" + ", ".join(f"'{k}'" for k in RENEWAL) + ")"),
 }
 
 
