@@ -134,17 +134,26 @@ def _read(work: Callable[[Any], Any], settings: Settings | None = None) -> Any:
     return _run(run)
 
 
-def _options(model: Any, **values: Any) -> Any:
-    """``model`` from command-line options; a value it refuses is an ``InputError`` naming the option."""
+def _options(model: Any, names: dict[str, str] | None = None, *, hint: str = "the options",
+             **values: Any) -> Any:
+    """``model`` from command-line options (those not given left to the model's defaults).
+
+    A value the model refuses is a usage error (exit code 2) naming the option: ``names`` maps a field to its
+    option where the two differ (``parcels`` → ``--parcel``). A rule over several fields names the field its
+    message begins with, else ``hint``."""
     from pydantic import ValidationError
 
-    from flaechenpool.errors import InputError
-
+    names = names or {}
     try:
-        return model.model_validate(values)
+        return model.model_validate({k: v for k, v in values.items() if v is not None})
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise InputError(f"--{'.'.join(str(p) for p in error['loc'])}: {error['msg']}") from None
+        message = error["msg"].removeprefix("Value error, ")
+        fields = [*values, *names]
+        field = (str(error["loc"][0]) if error["loc"]
+                 else next((f for f in fields if message.startswith(f)), None))
+        option = names.get(field, field) if field in fields else None
+        raise typer.BadParameter(message, param_hint=f"--{option.replace('_', '-')}" if option else hint) from None
 
 
 def _when(value: Any) -> str:

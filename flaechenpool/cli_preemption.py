@@ -99,27 +99,15 @@ def preemption_record(
     notes: Annotated[str | None, typer.Option()] = None,
 ) -> None:
     """Record the notice of a sale contract; the deadline is three months from its arrival."""
-    from pydantic import ValidationError
-
     from flaechenpool import preemption
     from flaechenpool.expose.case_report import contract_rows
 
-    data = None
-    if file is None:
-        given = {"municipality_ags": municipality, "file_reference": reference, "parcels": parcel or None,
-                 "contract_date": contract, "notified_on": notified, "price_eur": price, "legal_basis": basis,
-                 "notes": notes}
-        try:
-            data = preemption.CaseCreate.model_validate({k: v for k, v in given.items() if v is not None})
-        except ValidationError as exc:
-            detail = exc.errors()[0]
-            message = detail["msg"].removeprefix("Value error, ")
-            options = {"municipality_ags": "municipality", "file_reference": "reference", "parcels": "parcel",
-                       "contract_date": "contract", "notified_on": "notified", "price_eur": "price",
-                       "legal_basis": "basis"}
-            field = str(detail["loc"][0]) if detail["loc"] else next((f for f in options if message.startswith(f)), "")
-            raise typer.BadParameter(message, param_hint=f"--{options[field]}" if field in options
-                                     else "FILE or the options") from None
+    data = None if file is not None else _options(
+        preemption.CaseCreate, {"municipality_ags": "municipality", "file_reference": "reference",
+                                "parcels": "parcel", "contract_date": "contract", "notified_on": "notified",
+                                "price_eur": "price", "legal_basis": "basis"}, hint="FILE or the options",
+        municipality_ags=municipality, file_reference=reference, parcels=parcel or None, contract_date=contract,
+        notified_on=notified, price_eur=price, legal_basis=basis, notes=notes)
 
     def record(conn: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
         notice = data if file is None else _load_json(preemption.CaseCreate, file)   # its errors name the file
@@ -147,7 +135,9 @@ def preemption_decide(
     """Record the decision (final); an exercised right enters the land pool as a purchase."""
     from flaechenpool import preemption
 
-    body = _options(preemption.CaseDecision, decision=decision, decided_on=on.date() if on else None,
+    body = _options(preemption.CaseDecision,
+                    {"decided_on": "on", "effective_date": "effective", "price_eur": "price", "notes": "note"},
+                    decision=decision, decided_on=on.date() if on else None,
                     effective_date=effective.date() if effective else None, price_eur=price, notes=note)
     case = _as_operator(f"pre-emption case {case_id}: {decision} (CLI)",
                         lambda conn: preemption.decide(conn, _operator(), case_id, body))

@@ -119,7 +119,8 @@ def reports_accept(report_id: int,
     from flaechenpool import reports
 
     def run(conn: Any) -> int:
-        data = _options(reports.Acceptance, name=name, kind=kind, parcels=parcel or None, reason=reason)
+        data = _options(reports.Acceptance, {"parcels": "parcel"}, name=name, kind=kind, parcels=parcel or None,
+                        reason=reason)
         return reports.accept_report(conn, _operator(), report_id, data)
 
     site_id = _as_operator(reason or f"accept report {report_id}", run)

@@ -394,3 +394,27 @@ def test_earlier_notices_on_the_same_parcels_are_listed(client: TestClient, auth
     assert bad.status_code == 400 and "no Flurstückskennzeichen" in bad.json()["detail"]
     alone = client.get(f"/api/preemption/{apart['id']}", headers=auth("lm_jena")).json()["decision_basis"]
     assert alone["earlier_cases"] == [] and dict(basis_rows(alone))["Frühere Fälle"] == "keine"
+
+
+def test_the_basis_keeps_to_the_land_as_notified_when_a_parcel_is_split_later(client: TestClient, auth: Auth,
+                                                                                conn: Connection) -> None:
+    """A parcel of the notice retired since (split or merged in a later ALKIS import): the basis still measures
+    the land of the notice (its recorded outline, the last version's official area), as the paper's map draws it."""
+    keys = free_parcels(conn, n=2)
+    case = client.post("/api/preemption", json=notice(keys, TODAY - dt.timedelta(days=5), reference="VK-SPLIT"),
+                       headers=auth("lm_jena")).json()
+    before = client.get(f"/api/preemption/{case['id']}", headers=auth("lm_jena")).json()["decision_basis"]
+    official = float(conn.execute(text("SELECT sum(official_area_m2) FROM core.parcels WHERE valid_to IS NULL AND "
+                                       "flurstueckskennzeichen = ANY(:k)"), {"k": keys}).scalar_one())
+    assert before["area_m2"] == pytest.approx(official)
+    retired = conn.execute(text("UPDATE core.parcels SET valid_to = now() WHERE flurstueckskennzeichen = :k AND "
+                                "valid_to IS NULL"), {"k": keys[0]})
+    assert retired.rowcount == 1
+    after = client.get(f"/api/preemption/{case['id']}", headers=auth("lm_jena")).json()["decision_basis"]
+    assert after["area_m2"] == pytest.approx(official)            # was only the other parcel's before the fix
+    for field in ("price_eur_m2", "zoning_plans", "flood_zone_share", "protected_area_share", "land_value",
+                  "preemption_areas"):
+        assert after[field] == before[field], field
+    outline = shapely.from_wkb(bytes(conn.execute(text(
+        "SELECT ST_AsBinary(geom) FROM core.preemption_cases WHERE id = :i"), {"i": case["id"]}).scalar_one()))
+    assert outline.area == pytest.approx(official, rel=0.05)      # the parcels as they were, both of them

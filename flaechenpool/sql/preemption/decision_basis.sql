@@ -1,6 +1,9 @@
--- What the land office weighs before it decides a pre-emption case (Entscheidungsgrundlage), for the case's
--- current parcels: the areas of pre-emption rights over them (does a right exist?), the price per m², the sites
--- they belong to, the candidates of the newest finished
+-- What the land office weighs before it decides a pre-emption case (Entscheidungsgrundlage), for the land of the
+-- notice: the case's parcels as they were when it was recorded (their outline core.preemption_cases.geom, the
+-- same the decision paper's map draws; official areas and uses of the current version of each parcel, else of
+-- its last one, so a split or merge since does not lose the land). It gives the areas of pre-emption rights over
+-- the land (does a right exist?), the price per m², the sites
+-- the parcels belong to, the candidates of the newest finished
 -- analysis run of the municipality that hold them, the zoning plans over them (share of the land), the
 -- shares in flood zones and protected areas, the municipal land pool next to them (parcels the
 -- municipality holds today within 1 m: land it could join them to), and the land value (Bodenrichtwert)
@@ -9,16 +12,18 @@
 -- official area and the contract price against it (§ 28 (3) BauGB: a price well above the market value
 -- allows exercising the right at that value).
 WITH c AS (
-    SELECT id, municipality_ags, parcels, price_eur FROM core.preemption_cases WHERE id = :case_id
-), land AS (
-    SELECT ST_Union(p.geom) AS geom, sum(p.official_area_m2) AS official_m2
+    SELECT id, municipality_ags, parcels, price_eur, geom FROM core.preemption_cases WHERE id = :case_id
+), notified AS (      -- each parcel of the notice: its current version, else its last (as core.parcels_outline)
+    SELECT DISTINCT ON (p.flurstueckskennzeichen) p.flurstueckskennzeichen, p.official_area_m2, p.land_use
     FROM core.parcels p, c
-    WHERE p.flurstueckskennzeichen = ANY (c.parcels) AND p.valid_to IS NULL
+    WHERE p.flurstueckskennzeichen = ANY (c.parcels)
+    ORDER BY p.flurstueckskennzeichen, p.valid_to DESC NULLS FIRST
+), land AS (
+    SELECT c.geom, (SELECT sum(official_area_m2) FROM notified) AS official_m2 FROM c
 ), value_zones AS (   -- for the use of the largest parcel where zones overlap
-    SELECT z.* FROM land, c, ref.land_value_zones(land.geom, (
-        SELECT ref.parcel_use_class(p.land_use) FROM core.parcels p
-        WHERE p.flurstueckskennzeichen = ANY (c.parcels) AND p.valid_to IS NULL
-        ORDER BY p.official_area_m2 DESC NULLS LAST, p.flurstueckskennzeichen LIMIT 1)) z
+    SELECT z.* FROM land, ref.land_value_zones(land.geom, (
+        SELECT ref.parcel_use_class(n.land_use) FROM notified n
+        ORDER BY n.official_area_m2 DESC NULLS LAST, n.flurstueckskennzeichen LIMIT 1)) z
 ), land_value AS (
     SELECT max(reference_date) AS reference_date, sum(value_eur_m2 * m2) / nullif(sum(m2), 0) AS eur_m2,
            ST_Area(ST_Union(counted)) AS m2, bool_or(provenance = 'illustrative') AS illustrative,
