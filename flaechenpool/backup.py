@@ -121,7 +121,7 @@ def restore(settings: Settings, url: str, source: Path, *, echo: Echo = lambda m
             others = _sessions(conn, name)
             if others:
                 raise Conflict(f"{others} session(s) use the database {name}: stop the service before a restore")
-            conn.connection.dbapi_connection.cursor().execute(migrations.roles_sql())   # no placeholders: %I
+            conn.connection.cursor().execute(migrations.roles_sql())   # no placeholders: %I
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {_ident(staging)}")      # left by an interrupted restore
             conn.exec_driver_sql(f"CREATE DATABASE {_ident(staging)}")
         try:

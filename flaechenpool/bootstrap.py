@@ -42,7 +42,8 @@ def prepare_database(settings: Settings, *, echo: Callable[[str], None] = lambda
 
 
 def _parcels(counts: dict[str, object]) -> int:
-    total = int(counts.get("real_parcels", 0) or 0)
+    real = counts.get("real_parcels")       # an int; missing when the base part was there already
+    total = real if isinstance(real, int) else 0
     for town in ("jena", "ilmenau"):
         value = counts.get(town)
         if isinstance(value, dict):

@@ -9,9 +9,10 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import BaseModel
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
@@ -19,6 +20,8 @@ from sqlalchemy.exc import DBAPIError
 from flaechenpool.db import translate_db_error
 from flaechenpool.errors import FlaechenpoolError
 from flaechenpool.settings import Settings, load_settings
+
+Model = TypeVar("Model", bound=BaseModel)        # what _options builds from options
 
 app = typer.Typer(help="Flächenpool: land-management GIS service for German municipalities.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
@@ -134,8 +137,8 @@ def _read(work: Callable[[Any], Any], settings: Settings | None = None) -> Any:
     return _run(run)
 
 
-def _options(model: Any, names: dict[str, str] | None = None, *, hint: str = "the options",
-             **values: Any) -> Any:
+def _options(model: type[Model], names: dict[str, str] | None = None, *, hint: str = "the options",
+             **values: Any) -> Model:
     """``model`` from command-line options (those not given left to the model's defaults).
 
     A value the model refuses is a usage error (exit code 2) naming the option: ``names`` maps a field to its

@@ -100,7 +100,7 @@ def preemption_record(
 ) -> None:
     """Record the notice of a sale contract; the deadline is three months from its arrival."""
     from flaechenpool import preemption
-    from flaechenpool.expose.case_report import contract_rows
+    from flaechenpool.expose.case_report import WARNING
 
     data = None if file is not None else _options(
         preemption.CaseCreate, {"municipality_ags": "municipality", "file_reference": "reference",
@@ -109,17 +109,17 @@ def preemption_record(
         municipality_ags=municipality, file_reference=reference, parcels=parcel or None, contract_date=contract,
         notified_on=notified, price_eur=price, legal_basis=basis, notes=notes)
 
-    def record(conn: Any) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    def record(conn: Any) -> dict[str, Any]:
         notice = data if file is None else _load_json(preemption.CaseCreate, file)   # its errors name the file
-        case = preemption.get_case(conn, _operator(), preemption.record_case(conn, _operator(), notice))
-        return case, contract_rows(case, preemption.decision_basis(conn, case))
+        assert notice is not None                    # data is None only where a file is given
+        return preemption.with_basis(conn, preemption.get_case(conn, _operator(),
+                                                               preemption.record_case(conn, _operator(), notice)))
 
-    case, rows = _as_operator("pre-emption case recorded (CLI)", record)
+    case = _as_operator("pre-emption case recorded (CLI)", record)
     left = "lapsed already" if case["days_left"] is None else f"{case['days_left']} days left"
     out.print(f"pre-emption case {case['id']} recorded: deadline {case['deadline']} ({left})")
-    for label, text_ in rows:
-        if label == "Hinweis":                       # e.g. § 25 claimed and no statute recorded over the parcels
-            out.print(f"[yellow]Hinweis:[/yellow] {text_}")
+    for warning in case["warnings"]:                 # e.g. § 25 claimed and no statute recorded over the parcels
+        out.print(f"[yellow]Hinweis:[/yellow] {WARNING[warning['code']]}")
 
 
 @preemption_app.command("decide")

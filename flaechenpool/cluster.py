@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 from flaechenpool.errors import ClusterError
 from flaechenpool.settings import PROJECT_ROOT, ClusterSettings
@@ -165,8 +166,9 @@ class EmbeddedCluster:
         """Running means: a live postmaster of this data folder that answers ``pg_isready``."""
         pid, port = self._pid_file()
         running = _is_postmaster(pid, self.data_dir) and self._ready(port)
-        port, pid = (port, pid) if running else (self._recorded_port(), None)
-        return ClusterStatus(self.root, self.data_dir, self.socket_dir, port, running, pid)
+        if not running:
+            return ClusterStatus(self.root, self.data_dir, self.socket_dir, self._recorded_port(), False, None)
+        return ClusterStatus(self.root, self.data_dir, self.socket_dir, port, True, pid)
 
     def start(self) -> ClusterStatus:
         """Start the server (initdb first if needed) unless it runs; ensure the database and PostGIS."""
@@ -376,16 +378,20 @@ class EmbeddedCluster:
     def _ensure_database(self, port: int) -> None:
         """Create ``settings.database`` if missing, and the PostGIS extension in it."""
         name = self.settings.database
-        connect = {"host": str(self.socket_dir), "port": port, "user": "postgres", "connect_timeout": 10}
+
+        def connect(dbname: str) -> psycopg.Connection[TupleRow]:
+            return psycopg.connect(dbname=dbname, host=str(self.socket_dir), port=port, user="postgres",
+                                   connect_timeout=10, autocommit=True)
+
         try:
-            with psycopg.connect(dbname="postgres", autocommit=True, **connect) as conn:
+            with connect("postgres") as conn:
                 if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
                     conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
                     self.echo(f"created database {name}")
                 available = "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'"
                 if conn.execute(available).fetchone() is None:
                     raise ClusterError(_POSTGIS_MISSING)
-            with psycopg.connect(dbname=name, autocommit=True, **connect) as conn:
+            with connect(name) as conn:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
         except psycopg.Error as exc:
             reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib import resources
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import psycopg
 from sqlalchemy import Connection, Dialect, Engine, create_engine, event, text
@@ -205,7 +205,9 @@ def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]
              plans: PlanMode | None = None, text_as_buffer: bool = False) -> list[tuple[Any, ...] | None]:
     """``read_as`` for several read statements, all in the same ONE round trip and transaction (e.g. a
     page and its count: both see the same snapshot); the first row of each."""
-    driver = conn.connection.driver_connection
+    # None only on a closed or invalidated connection, which cannot run statements anyway; the
+    # driver is psycopg, the only one this module supports (pipelines, psycopg.Error below)
+    driver = cast(psycopg.Connection[Any], conn.connection.driver_connection)
     own = bool(driver.autocommit)
     context = driver_sql(conn.dialect, _CONTEXT + (_PLAN_MODE if plans else ""))
     prepare = True if plans == "force_generic_plan" else None
@@ -233,7 +235,9 @@ def reads_as(conn: Connection, statements: Sequence[tuple[str, Mapping[str, Any]
             with contextlib.suppress(psycopg.Error):      # a broken connection: the pool replaces it
                 driver.execute("ROLLBACK")
         statement, params = statements[0]
-        lost = conn.dialect.is_disconnect(exc, driver, None)
+        # SQLAlchemy's annotations want its DBAPI protocol types (psycopg.Error is no subclass of their
+        # DBAPIModule.Error; psycopg's overloaded cursor() differs): its psycopg dialect takes these
+        lost = conn.dialect.is_disconnect(exc, driver, None)  # type: ignore[arg-type]
         if lost:
             conn.invalidate()     # the pool replaces it
         raise DBAPIError.instance(statement, dict(params), exc, psycopg.Error, dialect=conn.dialect,

@@ -89,6 +89,7 @@ class EstateCreate(EstateFields):
 def save_estate(conn: Connection, principal: Principal, data: EstateFields, *, estate_id: int | None = None,
                 srid: int = 4326) -> int:
     """Create (``estate_id`` None) or change an estate; land managers of its municipality only."""
+    municipality: str | None
     if estate_id is None:
         assert isinstance(data, EstateCreate)
         municipality = data.municipality_ags

@@ -15,8 +15,9 @@ def read_owners(conn: Connection, principal: Principal, keys: list[str], *, purp
     """Current owners of the parcels ``keys`` (Flurstückskennzeichen)."""
     if not purpose.strip():
         raise InputError("reading owners needs a purpose")
-    found = dict(conn.execute(text("SELECT flurstueckskennzeichen, municipality_ags FROM core.parcels "
-                                   "WHERE flurstueckskennzeichen = ANY(:k) AND valid_to IS NULL"), {"k": keys}).all())
+    found: dict[str, str] = dict(conn.execute(text(
+        "SELECT flurstueckskennzeichen, municipality_ags FROM core.parcels "
+        "WHERE flurstueckskennzeichen = ANY(:k) AND valid_to IS NULL"), {"k": keys}).all())
     missing = [k for k in keys if k not in found]
     if missing:
         raise NotFound(f"no current parcel {', '.join(missing)}")

@@ -228,8 +228,9 @@ def find_geojson_as(conn: Connection, q: ParcelQuery, *, srid: int, actor: str,
     """A GeoJSON FeatureCollection built in PostGIS, the number returned and matched, read as ``role``:
     the caller's context, the page and its count in ONE round trip (``db.reads_as``; on an autocommit
     connection a transaction of their own, one snapshot for both)."""
-    (fc, n), (matched,) = reads_as(conn, [_geojson_sql(q, srid), _count_sql(q)], actor=actor, role=role,
-                                   text_as_buffer=True)  # type: ignore[misc]
+    page, count = reads_as(conn, [_geojson_sql(q, srid), _count_sql(q)], actor=actor, role=role, text_as_buffer=True)
+    assert page is not None and count is not None   # aggregates without GROUP BY: one row each, always
+    (fc, n), (matched,) = page, count
     return bytes(fc), int(n), int(matched)
 
 

@@ -7,6 +7,7 @@ A sale of land the municipality does not hold on the effective date is refused b
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -82,9 +83,9 @@ def record_transaction(conn: Connection, principal: Principal, data: Transaction
     keys = [p.flurstueckskennzeichen for p in data.parcels]
     if len(set(keys)) != len(keys):
         raise InputError("a parcel is listed twice")
-    areas = dict(conn.execute(text("SELECT flurstueckskennzeichen, official_area_m2 FROM core.parcels "
-                                   "WHERE flurstueckskennzeichen = ANY(:k) AND valid_to IS NULL "
-                                   "AND municipality_ags = :m"), {"k": keys, "m": data.municipality_ags}).all())
+    areas: dict[str, Decimal | None] = dict(conn.execute(text(
+        "SELECT flurstueckskennzeichen, official_area_m2 FROM core.parcels WHERE flurstueckskennzeichen = ANY(:k) "
+        "AND valid_to IS NULL AND municipality_ags = :m"), {"k": keys, "m": data.municipality_ags}).all())
     missing = [k for k in keys if k not in areas]
     if missing:
         raise UnprocessableError(f"no current parcel of municipality {data.municipality_ags}: {', '.join(missing)}")

@@ -168,6 +168,23 @@ def decision_basis(conn: Connection, case: dict[str, Any]) -> dict[str, Any]:
                                         {"case_id": case["id"]}).scalar_one()))
 
 
+def warnings(case: dict[str, Any], basis: dict[str, Any]) -> list[dict[str, str]]:
+    """What the record itself contradicts and the office should check before deciding (a ``code`` and an English
+    ``detail``): a right claimed under a statute (§ 25 BauGB) where no pre-emption statute is recorded over the
+    land (``basis``: ``decision_basis`` of ``case``)."""
+    found = []
+    if case["legal_basis"] == "statute" and not any(a["legal_basis"] == "statute" for a in basis["preemption_areas"]):
+        found.append({"code": "no_statute_recorded",
+                      "detail": "legal basis § 25 BauGB, but no pre-emption statute is recorded over the parcels"})
+    return found
+
+
+def with_basis(conn: Connection, case: dict[str, Any]) -> dict[str, Any]:
+    """``case`` with its ``decision_basis`` and its ``warnings`` (as the API answers for one case)."""
+    basis = decision_basis(conn, case)
+    return {**case, "decision_basis": basis, "warnings": warnings(case, basis)}
+
+
 def decide(conn: Connection, principal: Principal, case_id: int, data: CaseDecision) -> dict[str, Any]:
     """Record the decision; an exercised right also records the purchase in the land pool (one transaction:
     both or neither)."""

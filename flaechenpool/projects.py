@@ -160,7 +160,8 @@ def list_projects(conn: Connection, *, municipality: str | None = None, status: 
 def public_projects(conn: Connection, *, municipalities: list[str] | None = None, statuses: list[str] | None = None,
                     kinds: list[str] | None = None, bbox: BBox | None = None, srid: int = 4326) -> str:
     """Public construction projects as GeoJSON text (German messages: the public page asks)."""
-    conditions, params = [], {"srid": srid, "d": 7 if srid == 4326 else 2}
+    conditions: list[str] = []
+    params: dict[str, Any] = {"srid": srid, "d": 7 if srid == 4326 else 2}
     for name, values, allowed in (("municipality_ags", municipalities, None), ("status", statuses, STATUSES),
                                   ("kind", kinds, KINDS)):
         if values:

@@ -47,7 +47,8 @@ def add_photo(conn: Connection, principal: Principal, site_id: int, data: bytes,
     _writable_site(conn, principal, site_id)
     photo = check_photo(data, max_bytes=limits.max_photo_bytes, max_pixels=limits.max_photo_pixels, thumbnail=True)
     with conn.begin_nested() if conn.in_transaction() else conn.begin():
-        count = conn.execute(text("SELECT count(*) FROM core.site_photos WHERE site_id = :s"), {"s": site_id}).scalar()
+        count = conn.execute(text("SELECT count(*) FROM core.site_photos WHERE site_id = :s"),
+                             {"s": site_id}).scalar_one()
         if count >= MAX_PER_SITE:
             raise Conflict(f"site {site_id} has {MAX_PER_SITE} photos already; remove one first")
         row = conn.execute(text(

@@ -273,7 +273,8 @@ def list_sites(conn: Connection, principal: Principal, *, municipality: str | No
                srid: int = 4326) -> str:
     """Sites as a GeoJSON FeatureCollection text, built in PostGIS."""
     cols = _columns(principal)
-    where, params = ["true"], {"limit": limit, "offset": offset, "srid": srid, "d": 7 if srid == 4326 else 2}
+    where = ["true"]
+    params: dict[str, Any] = {"limit": limit, "offset": offset, "srid": srid, "d": 7 if srid == 4326 else 2}
     if principal.is_anonymous:
         where.append("s.published AND s.retired_at IS NULL")
     elif not include_retired:

@@ -130,8 +130,8 @@ def _session(conn: Connection, timeout_ms: int | None, workspace: str, parcels: 
     SERIAL_BELOW, the statement limit, the workspace first on the search path, bulk writing), restored
     afterwards."""
     names = [*RUN_SETTINGS, "statement_timeout", "search_path", "flaechenpool.bulk", "max_parallel_workers_per_gather"]
-    before = dict(conn.execute(text("SELECT n, coalesce(current_setting(n, true), '') FROM unnest(CAST(:n AS text[])) n"),
-                               {"n": names}).all())
+    before: dict[str, str] = dict(conn.execute(text(
+        "SELECT n, coalesce(current_setting(n, true), '') FROM unnest(CAST(:n AS text[])) n"), {"n": names}).all())
     values = {**RUN_SETTINGS, "statement_timeout": str(timeout_ms) if timeout_ms is not None else before["statement_timeout"],
               "search_path": f"{workspace}, {before['search_path']}, pg_temp", "flaechenpool.bulk": "on",
               "max_parallel_workers_per_gather": "0" if parcels < SERIAL_BELOW else before["max_parallel_workers_per_gather"]}
@@ -199,8 +199,8 @@ def _parcels(conn: Connection, municipalities: list[str] | None) -> int:
 
 
 def _counts(conn: Connection, run_id: int) -> dict[str, Any]:
-    kinds = dict(conn.execute(text("SELECT kind, count(*) FROM analysis.candidates WHERE run_id = :r GROUP BY kind"),
-                              {"r": run_id}).all())
+    kinds: dict[str, int] = dict(conn.execute(text(
+        "SELECT kind, count(*) FROM analysis.candidates WHERE run_id = :r GROUP BY kind"), {"r": run_id}).all())
     extra = conn.execute(text(
         "SELECT (SELECT coalesce(sum(buildings), 0) FROM ap_scope) AS building_parcel_pairs, "
         "(SELECT count(*) FROM ap_vacancies) AS vacancies, "

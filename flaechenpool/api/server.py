@@ -154,7 +154,7 @@ class TileProtocol(HttpToolsProtocol):
         key = (self.url, authorization)
         again = self.again.get(key)
         tile = None if again is None else still_cached(self.application, again.known, authorization)
-        if tile is None:
+        if again is None or tile is None:       # tile is None whenever again is
             planned = self._plan(key, authorization)
             if planned is None or isinstance(planned, Planned):
                 return None if planned is None else _Build(planned, if_none_match)

@@ -6,6 +6,8 @@ names of invented people and companies end in "(fiktiv)".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, text
@@ -144,11 +146,12 @@ def generate_jena_sites(conn: Connection, rng: np.random.Generator) -> dict[str,
         if not keys:
             continue
         published = kind == "commercial_land"
+        district = conn.execute(text(
+            "SELECT d.name FROM core.districts d JOIN core.parcels p ON ST_Intersects(d.geom, "
+            "ST_PointOnSurface(p.geom)) WHERE p.flurstueckskennzeichen = :k LIMIT 1"), {"k": keys[0]}).scalar()
         ids[kind].append(_site(
             conn, municipality_ags=JENA, name=("Abbruchfläche " if kind == "brownfield" else "Gewerbefläche ")
-            + conn.execute(text("SELECT d.name FROM core.districts d JOIN core.parcels p ON ST_Intersects(d.geom, "
-                                "ST_PointOnSurface(p.geom)) WHERE p.flurstueckskennzeichen = :k LIMIT 1"),
-                           {"k": keys[0]}).scalar() or "Jena",
+            + (district or "Jena"),
             kind=kind, status="marketed" if published else "assessed", planning_law="s34_inner_area",
             intended_uses=["commercial", "office"] if published else ["mixed"],
             obstacles=["demolition"] if kind == "brownfield" else [], availability="within_3_years",
@@ -306,7 +309,7 @@ def preemption_cases(conn: Connection, exercised: int, exercised_key: str, free_
         {"src": SOURCE + "; keine amtliche Satzung"})
 
 
-def _area(rows: list, key: str) -> float:
+def _area(rows: Iterable[Sequence[Any]], key: str) -> float:
     return next(float(a) for k, _, a, _ in rows if k == key)
 
 

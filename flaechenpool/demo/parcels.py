@@ -8,6 +8,7 @@ every row is stored with provenance 'illustrative'.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TypedDict
 
 import numpy as np
 import shapely
@@ -50,7 +51,7 @@ class KeyMaker:
 
 def _jena_gemarkung(conn: Connection) -> tuple[list[tuple[object, str]], str]:
     """(district geometry, Gemarkung number) pairs: Ortsteil names matched to Gemarkung names."""
-    gemarkungen = dict(
+    gemarkungen: dict[str, str] = dict(
         conn.execute(
             text("SELECT name, substr(gemarkung_key, 3) FROM ref.gemarkungen WHERE municipality_ags = :a"),
             {"a": JENA},
@@ -142,7 +143,15 @@ def _station_xy(conn: Connection, eva: str) -> tuple[float, float]:
     return float(x), float(y)
 
 
-def generate_ilmenau(conn: Connection, rng: np.random.Generator) -> dict[str, object]:
+class IlmenauParcels(TypedDict):
+    """What ``generate_ilmenau`` made: the counts, and the parcel keys of each area."""
+
+    parcels: int
+    buildings: int
+    areas: dict[str, list[str]]     # technology_quarter, porcelain_works, housing
+
+
+def generate_ilmenau(conn: Connection, rng: np.random.Generator) -> IlmenauParcels:
     """Parcels around Ilmenau station: a technology quarter, the former porcelain works, housing."""
     sx, sy = _station_xy(conn, "8010178")  # Ilmenau station
     boundary = shapely_wkb.loads(bytes(conn.execute(

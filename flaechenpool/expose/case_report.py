@@ -29,6 +29,9 @@ AREA_KIND = {
     "statute_measures": "Vorkaufssatzung, § 25 Abs. 1 Nr. 2 BauGB",
     "statute_housing": "Vorkaufssatzung, § 25 Abs. 1 Nr. 3 BauGB",
 }
+# the German words of preemption.warnings, by code
+WARNING = {"no_statute_recorded": "Rechtsgrundlage § 25 BauGB, aber keine Vorkaufssatzung über den Flurstücken "
+                                  "erfasst: bitte prüfen"}
 CONFIDENTIAL = "Nur für den Dienstgebrauch: enthält den Kaufpreis eines privaten Kaufvertrags."
 
 
@@ -51,9 +54,7 @@ def contract_rows(case: dict[str, Any], basis: dict[str, Any]) -> list[tuple[str
         ("Vorkaufsrechtsgebiete", "; ".join(f"{a['name']}: {AREA_KIND[a['kind']]}, {number(100 * a['share'])} % "
                                             "der Fläche" for a in areas) or "keines erfasst"),
     ]
-    if case["legal_basis"] == "statute" and not any(a["legal_basis"] == "statute" for a in areas):
-        rows.append(("Hinweis", "Rechtsgrundlage § 25 BauGB, aber keine Vorkaufssatzung über den Flurstücken "
-                                "erfasst: bitte prüfen"))
+    rows += [("Hinweis", WARNING[w["code"]]) for w in preemption.warnings(case, basis)]
     return [
         *rows,
         ("Flurstücke", ", ".join(case["parcels"])),

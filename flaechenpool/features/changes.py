@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -111,7 +111,7 @@ class ChangeTracker:
         self.gaps = {i: now for i in range(max(newest - self.lookback, 0) + 1, newest) if i not in recent}
         self.max_id = newest
 
-    def _advance(self, rows: list[Any], now: float) -> None:
+    def _advance(self, rows: Sequence[Any], now: float) -> None:
         assert self.max_id is not None
         seen = {int(r.id) for r in rows}
         newest = max(seen | {self.max_id})

@@ -269,8 +269,8 @@ class Compiler:
         if op in ARRAY:
             if len(args) != 2:
                 raise InputError(f"filter: {op.upper()} needs two arrays")
-            left, right = (self.array(a) for a in args)
-            return f"({left} {ARRAY[op]} {right})", "boolean"
+            first, second = (self.array(a) for a in args)
+            return f"({first} {ARRAY[op]} {second})", "boolean"
         if op == "accenti":
             raise InputError("filter: ACCENTI is not supported by this server")
         raise InputError(f"filter: unknown operator or function {op!r}")

@@ -155,7 +155,8 @@ def replace(conn: Connection, state: OgcState, principal: Principal, collection_
     _same_municipality(conn, principal, site_id, given)
     if given.get("name") is None or given.get("kind") is None:
         raise UnprocessableError("a replacement names at least name and kind")
-    values = {p.name: None for p in c.visible(principal.role) if p.writable and p.name != "municipality_ags"}
+    values: dict[str, Any] = {p.name: None for p in c.visible(principal.role)
+                              if p.writable and p.name != "municipality_ags"}
     values.update({k: v for k, v in REPLACE_DEFAULTS.items() if k in values})
     values.update({k: v for k, v in given.items() if v is not None})
     values["geometry"] = _geometry(doc, crs)

@@ -73,7 +73,7 @@ def layer_sql(c: Collection, role: str, z: int) -> str | None:
 def _tile_sql(layers: tuple[Collection, ...], role: str, z: int) -> str | None:
     """The tile (the layers' MVTs concatenated) and the number of rows its envelope selected, in one scan
     per layer; the number is what lets a tile with none stand for its descendants (``TileCache``)."""
-    parts = []
+    parts: list[str] = []
     for c in layers:
         sql = layer_sql(c, role, z)
         if sql is not None:

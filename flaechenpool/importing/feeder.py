@@ -129,7 +129,8 @@ class Feeder:
                 kind, payload = pickle.loads(_read(stdout))
                 if kind == "batch":
                     keys, rows = _read(stdout), _read(stdout)
-                    payload = Encoded(*payload[:2], keys, rows, *payload[2:])
+                    first_row, count, direct, municipalities = payload      # as _serve sends them
+                    payload = Encoded(first_row, count, keys, rows, direct, municipalities)
             except (EOFError, OSError, ValueError):  # the process ended, or close() closed the pipes
                 kind, payload = "gone", None
             while not self._stop.is_set():

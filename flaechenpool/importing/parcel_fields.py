@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -113,7 +113,8 @@ class RowMaker:
         bad = next((i for i, value in enumerate(updated) if value is ValueError), None)
         if bad is not None:
             raise self.fail("is not a date", first + bad, f["updated"])
-        return Values(first, keys, ags, areas.tolist(), use, detail, column("address"), column("alkis_id"),
+        checked = cast(list[str], keys)     # the loop above raised on every None
+        return Values(first, checked, ags, areas.tolist(), use, detail, column("address"), column("alkis_id"),
                       updated, batch.wkb.tolist())
 
     def municipalities(self, cols: dict[str, np.ndarray], first: int) -> list[str]:

@@ -285,7 +285,7 @@ def _list_layers(source: str, options: dict[str, str]) -> list[tuple[str, str | 
     """(name, geometry type) of each layer; open options reach GDAL only through read_info."""
     if not options:
         return [(str(n), g) for n, g in pyogrio.list_layers(source)]
-    layers = []
+    layers: list[tuple[str, str | None]] = []
     while True:
         try:
             info = pyogrio.read_info(source, layer=len(layers), **options)

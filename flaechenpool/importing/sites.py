@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import shapely
 from shapely.geometry import mapping
@@ -26,11 +27,13 @@ from flaechenpool.auth import Principal
 from flaechenpool.errors import FlaechenpoolError, ImportFileError
 from flaechenpool.importing.reading import open_vector
 
-KIND_OF_CATEGORY = {text_key(name): kind for kind, name in FLOO_CATEGORIES.items()} | \
-    {text_key(kind): kind for kind in FLOO_CATEGORIES} | {
-        text_key("geringfügig genutzte Fläche"): "underused",   # FLOO's other name for it
-        text_key("Leerstand im Gebäude"): "partial_vacancy",
-    }
+# every value is a site kind: FLOO_CATEGORIES is keyed by them (and SiteCreate checks the kind again)
+KIND_OF_CATEGORY = cast(dict[str, sites.Kind], {
+    **{text_key(name): kind for kind, name in FLOO_CATEGORIES.items()},
+    **{text_key(kind): kind for kind in FLOO_CATEGORIES},
+    text_key("geringfügig genutzte Fläche"): "underused",   # FLOO's other name for it
+    text_key("Leerstand im Gebäude"): "partial_vacancy",
+})
 
 
 @dataclass

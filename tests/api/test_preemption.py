@@ -345,8 +345,17 @@ def test_the_areas_of_pre_emption_rights_over_the_land_and_the_statute_hint(clie
         "SELECT ST_AsBinary(geom) FROM core.parcels WHERE flurstueckskennzeichen = ANY(:k) AND valid_to IS NULL"),
         {"k": keys}).scalars()])
     conn.execute(text("DELETE FROM ref.preemption_areas"))
-    basis = client.get(f"/api/preemption/{case['id']}", headers=auth("lm_jena")).json()["decision_basis"]
-    assert basis["preemption_areas"] == []
+    answer = client.get(f"/api/preemption/{case['id']}", headers=auth("lm_jena")).json()
+    basis = answer["decision_basis"]
+    assert basis["preemption_areas"] == [] and [w["code"] for w in answer["warnings"]] == ["no_statute_recorded"]
+    posted = client.post("/api/preemption", json=notice(keys, TODAY - dt.timedelta(days=4), reference="VK-AREA-2"),
+                         headers=auth("lm_jena"))                 # the one who records it hears of it at once
+    assert posted.status_code == 201 and posted.headers["location"] == f"/api/preemption/{posted.json()['id']}"
+    assert [w["code"] for w in posted.json()["warnings"]] == ["no_statute_recorded"]
+    assert client.get(posted.headers["location"], headers=auth("lm_jena")).json() == posted.json()
+    general = client.post("/api/preemption", json=notice(keys, TODAY, reference="VK-AREA-3", legal_basis="general"),
+                          headers=auth("lm_jena")).json()
+    assert general["warnings"] == []                              # § 24: nothing to check against the record
     assert ("Vorkaufsrechtsgebiete", "keines erfasst") in contract_rows(case, basis)
     assert any(label == "Hinweis" and "keine Vorkaufssatzung" in text_ for label, text_ in contract_rows(case, basis))
     west = shapely.box(land.bounds[0] - 10, land.bounds[1] - 10, land.centroid.x, land.bounds[3] + 10)
@@ -361,6 +370,7 @@ def test_the_areas_of_pre_emption_rights_over_the_land_and_the_statute_hint(clie
                       "Satzung West": (pytest.approx(west.intersection(land).area / land.area, abs=0.001), "statute")}
     rows = dict(contract_rows(case, basis))
     assert "Hinweis" not in rows and "Vorkaufssatzung, § 25 Abs. 1 Nr. 2 BauGB" in rows["Vorkaufsrechtsgebiete"]
+    assert client.get(f"/api/preemption/{case['id']}", headers=auth("lm_jena")).json()["warnings"] == []
     # the paper's map outlines the areas: the statute's edge runs through the land
     svg = area_map_svg(conn, "preemption_case", case["id"], title="t", missing="x", extra=("preemption_areas",))
     edges = re.findall(r'<path d="([^"]+)" fill="none" stroke="#b2182b"', svg)

@@ -30,19 +30,22 @@ def get_cases(conn: ActingConnectionDep, principal: PrincipalDep,
                                  parcel=parcel, limit=limit, offset=offset)
 
 
-@router.post("/api/preemption", status_code=201, summary="Record the notice of a sale contract (deadline: 3 months)")
-def post_case(conn: ActingConnectionDep, principal: PrincipalDep, body: preemption.CaseCreate) -> dict[str, Any]:
+@router.post("/api/preemption", status_code=201, summary="Record the notice of a sale contract (deadline: 3 months); "
+             "answers the case as GET does, with what to check (warnings)")
+def post_case(conn: ActingConnectionDep, principal: PrincipalDep, body: preemption.CaseCreate,
+              response: Response) -> dict[str, Any]:
     require_role(principal, *HANDLERS)
     case_id = preemption.record_case(conn, principal, body)
-    return preemption.get_case(conn, principal, case_id)
+    response.headers["Location"] = f"/api/preemption/{case_id}"
+    return preemption.with_basis(conn, preemption.get_case(conn, principal, case_id))
 
 
 @router.get("/api/preemption/{case_id}", summary="One pre-emption case with its deadline, state and decision basis "
-            "(sites, analysis candidates, zoning plans, flood and protected shares, municipal parcels next to it)")
+            "(sites, analysis candidates, zoning plans, flood and protected shares, municipal parcels next to it) "
+            "and what to check (warnings)")
 def get_case(conn: ActingConnectionDep, principal: PrincipalDep, case_id: int) -> dict[str, Any]:
     require_role(principal, *HANDLERS)
-    case = preemption.get_case(conn, principal, case_id)
-    return {**case, "decision_basis": preemption.decision_basis(conn, case)}
+    return preemption.with_basis(conn, preemption.get_case(conn, principal, case_id))
 
 
 @router.post("/api/preemption/{case_id}/decision",
