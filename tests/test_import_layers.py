@@ -149,6 +149,36 @@ def test_land_values_are_read_with_german_numbers_and_dates(conn: Connection, tm
         "SELECT count(*) FROM ref.land_values WHERE source = 'Import brw_jena.gpkg'")).scalar_one() == 3
 
 
+def test_land_values_of_a_boris_service_with_numeric_codes_and_several_years(conn: Connection,
+                                                                            tmp_path: Path) -> None:
+    """As BORIS-TH's WFS (vBORIS_simple_wfs) answers, saved to a file: long upper-case field names, the numeric
+    codes of the AdV's Bodenrichtwert model (ENTWICKLUNGSZUSTAND 1000 building land, 4000 farmland; NUTZUNGSART
+    1310 Gewerbegebiet) and the years of one zone in one layer. Stored as letters, and where a site's ground
+    lies in building land and farmland of the newest year, the building land's value applies."""
+    trade, farm = box(680000, 5645000, 681000, 5646000), box(680500, 5645000, 681500, 5646000)
+    gpd.GeoDataFrame({"BODENRICHTWERT": [60.0, 75.0, 1.2, 1.5], "STICHTAG": ["2022-01-01", "2024-01-01"] * 2,
+                      "ENTWICKLUNGSZUSTAND": [1000, 1000, 4000, 4000], "NUTZUNGSART": ["1310", "1310", None, None],
+                      "BODENRICHTWERTNUMMER": ["7001", "7001", "9001", "9001"],
+                      "BODENRICHTWERTZONENAME": ["Gewerbe Süd", "Gewerbe Süd", "Acker", "Acker"],
+                      "GEMEINDE": ["16053000"] * 4},
+                     geometry=[trade, trade, farm, farm], crs=25832).to_file(tmp_path / "boris_th.gml",
+                                                                            driver="GML")
+    report = import_layer(conn, "land_values", tmp_path / "boris_th.gml")
+    assert report.inserted == 4
+    rows = conn.execute(text("SELECT zone_number, name, use, development_state, reference_date::text, value_eur_m2 "
+                             "FROM ref.land_values WHERE source = 'Import boris_th.gml' ORDER BY 5, 1")).all()
+    assert [tuple(r[:5]) for r in rows] == [
+        ("7001", "Gewerbe Süd", "GE", "B", "2022-01-01"), ("9001", "Acker", None, "LF", "2022-01-01"),
+        ("7001", "Gewerbe Süd", "GE", "B", "2024-01-01"), ("9001", "Acker", None, "LF", "2024-01-01")]
+    conn.execute(text("DELETE FROM ref.land_values WHERE source <> 'Import boris_th.gml'"))   # the demo's zones
+    site = box(680250, 5645200, 681250, 5645800)                  # half in the trade zone, all of it in farmland
+    zones = conn.execute(text("SELECT zone_number, value_eur_m2, m2 FROM ref.land_value_zones("
+                              "ST_GeomFromText(:g, 25832), 'G') ORDER BY 1"), {"g": site.wkt}).all()
+    assert [(z[0], float(z[1])) for z in zones] == [("7001", 75.0), ("9001", 1.5)]     # the newest year only
+    assert [round(z[2]) for z in zones] == [round(site.intersection(trade).area),
+                                            round(site.difference(trade).area)]     # building land first
+
+
 @pytest.mark.parametrize(("brw", "stag", "expect"), [
     (["185,50", "abc", 95], ["2024-01-01"] * 3, "feature 2, field 'BRW': not a number: 'abc'"),
     (["185,50", -5, 95], ["2024-01-01"] * 3, "feature 2, field 'BRW': must be above 0"),

@@ -80,6 +80,31 @@ def date_value(value: Any) -> str | None:
     raise ValueError(f"not a date: {value!r} (2024-01-01 or 01.01.2024)")
 
 
+# Land values (Bodenrichtwerte) come with letters (the BRW-RL's and VBORIS's: ENTW "B", NUTA "WA") or with the
+# numeric codes of the AdV's Bodenrichtwert model, which the Länder's BORIS services write (BORIS-TH:
+# ENTWICKLUNGSZUSTAND 1000 for building land). Both are stored as the letters ref.land_value_zones ranks by.
+DEVELOPMENT_STATES = {"1000": "B", "2000": "R", "3000": "E", "4000": "LF", "5000": "SF",
+                      "baureifes land": "B", "rohbauland": "R", "bauerwartungsland": "E",
+                      "flächen der land- oder forstwirtschaft": "LF", "land- und forstwirtschaft": "LF",
+                      "sonstige fläche": "SF", "sonstige flächen": "SF"}
+LAND_VALUE_USES = {"1100": "W", "1110": "WS", "1120": "WR", "1130": "WA", "1140": "WB",
+                   "1200": "M", "1210": "MD", "1220": "MDW", "1230": "MI", "1240": "MK", "1250": "MU",
+                   "1300": "G", "1310": "GE", "1320": "GI", "1400": "S", "1410": "SE", "1420": "SO", "1500": "GB"}
+
+
+def coded(table: dict[str, str]) -> Callable[[Any], str | None]:
+    """A decoder of a code list: a code (1000, "1000", 1000.0) or wording in ``table`` becomes its letters;
+    anything else is kept as written (a committee's own note is no error)."""
+    def decode(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, int | float) and float(value).is_integer():
+            value = int(value)
+        text_ = " ".join(str(value).split())
+        return table.get(text_.lower(), text_)
+    return decode
+
+
 PREEMPTION_AREA_KINDS = {
     "reallocation": ("umlegung",),
     "redevelopment": ("sanierung", "entwicklungsbereich"),
@@ -140,7 +165,6 @@ LAYERS: dict[str, LayerSpec] = {
                           {"class": ("nutzart", "class", "landuse", "objart", "bez"), "name": ("name",),
                            "external_id": ("oid", "osm_id", "id")},
                           required=("class",), defaults={"category": "landuse", "provenance": "official"}),
-    # Bodenrichtwerte: the field names of the VBORIS exchange format (BRW, STAG, NUTA, ENTW, WNUM, BRZNAME)
     "preemption_areas": LayerSpec("ref.preemption_areas", "polygon",
                                   {"name": ("name", "bezeichnung", "satzung"), "kind": ("kind", "art", "typ"),
                                    "in_force_since": ("in_force_since", "rechtskraft", "inkrafttreten", "datum")},
@@ -148,14 +172,21 @@ LAYERS: dict[str, LayerSpec] = {
                                   defaults={"provenance": "official"},
                                   decode={"kind": preemption_area_kind, "in_force_since": date_value},
                                   casts={"in_force_since": "date"}),
+    # Bodenrichtwerte: the field names of the VBORIS exchange format (BRW, STAG, NUTA, ENTW, WNUM, BRZNAME) or of
+    # the BORIS services (BODENRICHTWERT, STICHTAG, ENTWICKLUNGSZUSTAND, NUTZUNGSART, BODENRICHTWERTNUMMER), with
+    # letters or the numeric codes of the AdV's model (DEVELOPMENT_STATES, LAND_VALUE_USES)
     "land_values": LayerSpec("ref.land_values", "polygon",
                              {"value_eur_m2": ("brw", "bodenrichtwert", "value_eur_m2", "wert"),
                               "reference_date": ("stag", "stichtag", "reference_date"),
-                              "zone_number": ("wnum", "brwznr", "zone_number", "zonennummer"),
-                              "name": ("brzname", "zonenname", "name"), "use": ("nuta", "nutzung", "use"),
-                              "development_state": ("entw", "entwicklungszustand", "development_state")},
+                              "zone_number": ("wnum", "brwznr", "brwnr", "bodenrichtwertnummer", "zone_number",
+                                              "zonennummer"),
+                              "name": ("brzname", "bodenrichtwertzonename", "bodenrichtwertzonenname", "zonenname",
+                                       "name"),
+                              "use": ("nuta", "nutzungsart", "nutzung", "anu", "art", "use"),
+                              "development_state": ("entw", "entwicklungszustand", "ewz", "development_state")},
                              required=("value_eur_m2", "reference_date"), defaults={"provenance": "official"},
-                             decode={"value_eur_m2": positive_value, "reference_date": date_value},
+                             decode={"value_eur_m2": positive_value, "reference_date": date_value,
+                                     "use": coded(LAND_VALUE_USES), "development_state": coded(DEVELOPMENT_STATES)},
                              casts={"value_eur_m2": "numeric", "reference_date": "date"}, skip_without="value_eur_m2"),
 }
 
