@@ -92,6 +92,47 @@ def test_alkis_building_functions_given_as_codes_are_stored_by_name(conn: Connec
     assert text_key("Wohnhaus") not in farm
 
 
+def test_zoning_plans_read_xplanung_codes_and_german_words(conn: Connection, tmp_path: Path) -> None:
+    """Rechtsstand as XPlanung's code (4000, also as a number), its name or a town's wording; the type of use by
+    the BauNVO's abbreviation in any case or its German name."""
+    path = tmp_path / "bplaene.gpkg"
+    gpd.GeoDataFrame({"planname": ["Am Bahnhof", "Porzellanwerk", "Alte Ziegelei", "Nordhang", "Gewerbe Ost"],
+                      "rechtsstand": ["4000", "im Verfahren", "Aufgehoben", "TeilweiseUntergegangen", "rechtskräftig"],
+                      "ArtDerNutzung": ["mi", "Gewerbegebiet", None, "Dörfliches Wohngebiet", "GI"]},
+                     geometry=[box(680000 + 300 * i, 5645000, 680200 + 300 * i, 5645200) for i in range(5)],
+                     crs=25832).to_file(path)
+    assert import_layer(conn, "zoning_plans", path, municipality="16053000").inserted == 5
+    rows = conn.execute(text("SELECT name, legal_status, land_use_type FROM ref.zoning_plans WHERE source = "
+                             "'Import bplaene.gpkg' ORDER BY ST_XMin(geom)")).all()
+    assert [tuple(r) for r in rows] == [
+        ("Am Bahnhof", "in_force", "MI"), ("Porzellanwerk", "in_preparation", "GE"),
+        ("Alte Ziegelei", "repealed", None), ("Nordhang", "partially_in_force", "MDW"),
+        ("Gewerbe Ost", "in_force", "GI")]
+    numbers = tmp_path / "xplan.gpkg"                                 # the code as a number, as XPlanGML has it
+    gpd.GeoDataFrame({"name": ["Süd"], "rechtsstand": [4000]}, geometry=[box(681600, 5645000, 681800, 5645200)],
+                     crs=25832).to_file(numbers)
+    import_layer(conn, "zoning_plans", numbers, municipality="16053000")
+    assert conn.execute(text("SELECT legal_status FROM ref.zoning_plans WHERE source = 'Import xplan.gpkg'")
+                        ).scalar_one() == "in_force"
+
+
+@pytest.mark.parametrize(("field", "value", "expect"), [
+    ("rechtsstand", "vielleicht", "feature 2, field 'rechtsstand': unknown legal state of a plan: 'vielleicht'"),
+    ("ArtDerNutzung", "Schlossgebiet", "feature 2, field 'ArtDerNutzung': unknown land_use_type: 'Schlossgebiet'"),
+])
+def test_unknown_plan_states_and_types_are_named_and_store_nothing(conn: Connection, tmp_path: Path, field: str,
+                                                                  value: str, expect: str) -> None:
+    before = snapshot(conn, "ref.zoning_plans")
+    path = tmp_path / "bplaene.gpkg"
+    gpd.GeoDataFrame({"name": ["A", "B"], field: ["4000" if field == "rechtsstand" else "GE", value]},
+                     geometry=[box(680000, 5645000, 680100, 5645100), box(680200, 5645000, 680300, 5645100)],
+                     crs=25832).to_file(path)
+    with pytest.raises(ImportFileError) as exc:
+        import_layer(conn, "zoning_plans", path, municipality="16053000")
+    assert expect in str(exc.value) and "bplaene.gpkg" in str(exc.value)
+    assert snapshot(conn, "ref.zoning_plans") == before
+
+
 @pytest.mark.parametrize("case", ["wrong_crs", "missing_field", "empty_value", "no_geometry", "not_a_file", "no_kind"])
 def test_bad_files_name_file_row_and_field_and_change_nothing(conn: Connection, tmp_path: Path, case: str) -> None:
     before = snapshot(conn, "ref.zoning_plans")

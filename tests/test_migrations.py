@@ -109,3 +109,26 @@ def test_0020_to_0022_go_down_and_up_again(server_url: str) -> None:
         assert rule() == before
     finally:
         engine.dispose()
+
+
+def test_0023_gives_the_special_types_of_use_xplanungs_codes_and_goes_back(server_url: str) -> None:
+    url = recreate_database(server_url, "flaechenpool_test_migration")
+    engine = create_engine_for(url, Settings())
+    query = text("SELECT abbreviation, code FROM core.xp_land_use_types WHERE enumeration = "
+                 "'XP_BesondereArtDerBaulNutzung' AND code >= 2000 ORDER BY code")
+    try:
+        migrations.upgrade(engine, "0022")
+        with engine.connect() as conn:
+            assert conn.execute(query).all() == [("SO_E", 2000), ("SO", 3000), ("SO_W", 4000), ("SO_B", 9999)]
+        migrations.upgrade(engine, "0023")
+        with engine.connect() as conn:     # XPlanung: 2100 SondergebietSonst, 3000 Wochenendhausgebiet, 4000 Sondergebiet
+            assert conn.execute(query).all() == [("SO_E", 2000), ("SO", 2100), ("SO_W", 3000), ("SO_1968", 4000),
+                                                 ("SO_B", 9999)]
+        config = migrations.alembic_config()
+        with engine.begin() as conn:
+            config.attributes["connection"] = conn
+            command.downgrade(config, "0022")
+        with engine.connect() as conn:
+            assert conn.execute(query).all() == [("SO_E", 2000), ("SO", 3000), ("SO_W", 4000), ("SO_B", 9999)]
+    finally:
+        engine.dispose()

@@ -38,6 +38,9 @@ class LayerSpec:
     # a feature whose column is empty (or 0) is left out and counted, not refused: a land-value zone for which the
     # committee fixed no value ("ohne Angabe") is part of a real file, not an error in it
     skip_without: str | None = None
+    # column → SQL of (word, stored value) pairs read at the start of an import: a code list the database holds,
+    # compared without case (a word not in it is refused naming the feature and the field)
+    lookups: dict[str, str] = field(default_factory=dict)
 
 
 def decimal_value(value: Any) -> float | None:
@@ -105,6 +108,37 @@ def coded(table: dict[str, str]) -> Callable[[Any], str | None]:
     return decode
 
 
+# The legal state of a zoning plan (Rechtsstand): XPlanung's BP_Rechtsstand codes (4000 InkraftGetreten …), their
+# names, or the words towns write ("rechtskräftig", "im Verfahren")
+LEGAL_STATES = {
+    "in_preparation": ("1000", "2000", "2100", "2200", "2300", "2400", "3000", "aufstellungsbeschluss", "entwurf",
+                       "fruehzeitigebehoerdenbeteiligung", "fruehzeitigeoeffentlichkeitsbeteiligung",
+                       "behoerdenbeteiligung", "oeffentlicheauslegung", "satzung", "im verfahren", "imverfahren",
+                       "in aufstellung", "aufstellung", "offenlage", "öffentliche auslegung", "satzungsbeschluss"),
+    "in_force": ("4000", "inkraftgetreten", "in kraft getreten", "in kraft", "rechtskräftig", "rechtskraeftig",
+                 "rechtsverbindlich", "wirksam", "festgesetzt"),
+    "partially_in_force": ("4500", "teilweiseuntergegangen", "teilweise untergegangen", "teilweise außer kraft",
+                           "teilweise aufgehoben", "teilweise rechtskräftig"),
+    "repealed": ("5000", "50000", "50001", "untergegangen", "aufgehoben", "ausserkraft", "außer kraft",
+                 "ausser kraft", "außer kraft getreten", "funktionslos"),
+}
+
+
+def legal_state(value: Any) -> str | None:
+    """The legal state of a zoning plan from our key, an XPlanung code or name, or a German wording; ValueError
+    naming the choices otherwise."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and float(value).is_integer():
+        value = int(value)
+    text_ = " ".join(str(value).lower().split())
+    for state, words in LEGAL_STATES.items():
+        if text_ == state or text_ in words:
+            return state
+    raise ValueError(f"unknown legal state of a plan: {value!r} ({', '.join(LEGAL_STATES)}, an XPlanung "
+                     "Rechtsstand such as 4000 or InkraftGetreten, or rechtskräftig, im Verfahren, aufgehoben)")
+
+
 PREEMPTION_AREA_KINDS = {
     "reallocation": ("umlegung",),
     "redevelopment": ("sanierung", "entwicklungsbereich"),
@@ -148,7 +182,12 @@ LAYERS: dict[str, LayerSpec] = {
                                "legal_status": ("legal_status", "rechtsstand"),
                                "land_use_type": ("land_use_type", "artdernutzung", "baunvo")},
                               required=("name",), needs_municipality=True,
-                              defaults={"legal_status": "in_force", "provenance": "official"}),
+                              defaults={"legal_status": "in_force", "provenance": "official"},
+                              decode={"legal_status": legal_state},
+                              # the abbreviation (GE) or the name (Gewerbegebiet) of the BauNVO's types
+                              lookups={"land_use_type": "SELECT abbreviation, abbreviation FROM core.xp_land_use_types "
+                                                        "UNION ALL SELECT name_de, abbreviation FROM "
+                                                        "core.xp_land_use_types"}),
     "buildings": LayerSpec("core.buildings", "polygon",
                            {"alkis_id": ("oid", "oi", "gml_id", "alkis_id", "id"),
                             "function": ("funktion", "gfk", "gebaeudefunktion", "function"),
@@ -231,12 +270,14 @@ def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = N
         conn.execute(text("CREATE TEMP TABLE IF NOT EXISTS layer_stage (row integer, attrs jsonb, geom geometry) "
                           "ON COMMIT DROP"))
         conn.execute(text("TRUNCATE layer_stage"))
+        decoders = {**spec.decode, **{col: _lookup(col, {w.lower(): v for w, v in conn.execute(text(sql)).all()})
+                                      for col, sql in spec.lookups.items()}}
         for batch in vf.batches(20_000, columns=list(mapping.values())):
             rows = []
             for i in range(len(batch)):
                 row = batch.first_row + i
                 attrs = {col: _value(batch.columns[f][i]) for col, f in mapping.items()}
-                for col, decode in spec.decode.items():
+                for col, decode in decoders.items():
                     if col in attrs:
                         try:
                             attrs[col] = decode(attrs[col])
@@ -260,6 +301,19 @@ def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = N
         _validate(conn, spec, name, vf.crs, vf.srid)
         _write(conn, spec, report, municipality=municipality, source=source or f"Import {name}", replace=replace)
     return report
+
+
+def _lookup(column: str, words: dict[str, str]) -> Callable[[Any], str | None]:
+    """A decoder by a code list of the database (``LayerSpec.lookups``)."""
+    def decode(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        found = words.get(" ".join(str(value).lower().split()))
+        if found is None:
+            raise ValueError(f"unknown {column}: {value!r} (one of {', '.join(sorted(set(words.values())))}, or its "
+                             "German name)")
+        return found
+    return decode
 
 
 def _value(v: Any) -> Any:
