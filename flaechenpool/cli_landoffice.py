@@ -299,11 +299,15 @@ def vacancies_summary(association: Annotated[str | None, typer.Option(help="e.g.
     result = _read(lambda conn: vacancies.summary(conn, association=association, municipality=municipality))
     rows = result["municipalities"] + (result["districts"] if districts else [])
     table = Table(title=f"Leerstand am {result['as_of']}")
-    for column in ("municipality", "district", "buildings", "vacant", "rate %", "mean years", "max years"):
-        table.add_column(column)
+    table.add_column("municipality")
+    if districts:
+        table.add_column("district")
+    for column in ("buildings", "vacant", "rate %", "mean years", "max years"):
+        table.add_column(column, justify="right")
     for r in rows:
-        table.add_row(r["municipality"], r.get("district") or "", str(r["buildings"]), str(r["vacant"]),
-                      str(r["rate_pct"] or ""), str(r["mean_years"] or ""), str(r["max_years"] or ""))
+        table.add_row(r["municipality"], *([r.get("district") or ""] if districts else []), str(r["buildings"]),
+                      str(r["vacant"]), str(r["rate_pct"] or ""), str(r["mean_years"] or ""),
+                      str(r["max_years"] or ""))
     show(table)
 
 

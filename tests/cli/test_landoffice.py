@@ -96,6 +96,8 @@ def test_pool_and_vacancy_reports() -> None:
     summary = invoke("vacancies", "summary", "--association", "thueringer-becken", "--districts")
     assert summary.exit_code == 0
     assert all(town in summary.output for town in ("Sömmerda", "Buttstädt", "Kindelbrück", "Straußfurt"))
+    towns = invoke("vacancies", "summary", "--association", "thueringer-becken")     # one row a town, 80 columns
+    assert "district" not in towns.output and "── 1 / 4" not in towns.output and "┃ municipality" in towns.output
 
 
 def test_vacancies_recorded_listed_and_ended(tmp_path: Path, conn: Connection) -> None:
