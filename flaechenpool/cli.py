@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.exc import DBAPIError
@@ -38,11 +39,19 @@ err = Console(stderr=True, soft_wrap=True)
 
 def show(table: Table) -> None:
     """Print a table. One that cannot fit the terminal without cutting a word (a parcel key, a number, a
-    date: rich would shorten it to "16030100…") is printed as a block of "heading  value" lines per row,
-    as psql's expanded display does; a wider terminal (or COLUMNS) gets the table."""
+    date: rich would shorten it to "16030100…") is tried without its vertical lines, else printed as a block of
+    "heading  value" lines per row, as psql's expanded display does; a wider terminal (or COLUMNS) gets the
+    table."""
     if not table.show_header or _ellipses(table, out.width) <= _ellipses(table, 100_000):
         out.print(table)
         return
+    framed = table.box, table.pad_edge, table.collapse_padding
+    # without the vertical lines and with one space between columns, the columns gain two of every three
+    table.box, table.pad_edge, table.collapse_padding = box.SIMPLE_HEAD, False, True
+    if _ellipses(table, out.width) <= _ellipses(table, 100_000):
+        out.print(table)
+        return
+    table.box, table.pad_edge, table.collapse_padding = framed
     if table.title:
         out.print(table.title, style="italic", highlight=False)
     headings = [str(column.header).replace("\n", " ") for column in table.columns]

@@ -21,6 +21,8 @@ sites_app = typer.Typer(help="The site register (Potenzialflächen).", no_args_i
 pool_app = typer.Typer(help="The municipal land pool (Flächenpool).", no_args_is_help=True)
 vacancies_app = typer.Typer(help="The shared vacancy register.", no_args_is_help=True)
 estates_app = typer.Typer(help="Commercial estates (Gewerbegebiete) and their land balance.", no_args_is_help=True)
+# how a parcel came into the pool (pool.TransactionKind), in the land office's words
+ACQUIRED_BY = {"purchase": "Kauf", "exchange": "Tausch", "lease_in": "Pacht", "pre_emption": "Vorkauf"}
 
 
 def _operator() -> Any:
@@ -127,15 +129,19 @@ def sites_list(municipality: Annotated[str | None, typer.Option(help="AGS")] = N
                status: Annotated[str | None, typer.Option()] = None) -> None:
     """Current sites as a table."""
     from flaechenpool import sites
+    from flaechenpool.expose.labels import number
 
     features = _read(lambda conn: json.loads(sites.list_sites(
         conn, _operator(), municipality=municipality, kind=kind, status=status, limit=10_000)))["features"]
     table = Table(title=f"Potenzialflächen: {len(features)}")
-    for column in ("id", "name", "kind", "status", "area m²", "published"):
+    for column in ("id", "name", "kind", "status"):
         table.add_column(column)
+    table.add_column("m²", justify="right")
+    table.add_column("public")
     for f in features:
         p = f["properties"]
-        table.add_row(str(f["id"]), p["name"], p["kind"], p["status"], f"{p['area_m2']:.0f}", str(p["published"]))
+        table.add_row(str(f["id"]), p["name"], p["kind"], p["status"], number(p["area_m2"]),
+                      "yes" if p["published"] else "")
     show(table)
 
 
@@ -258,22 +264,27 @@ def pool_holdings(municipality: Annotated[str, typer.Option(help="AGS")],
                                                                     help="Also show changes since")] = None) -> None:
     """What the municipality held on a date (and what changed since another date)."""
     from flaechenpool import pool
+    from flaechenpool.expose.labels import day as german_day
     from flaechenpool.expose.labels import number
 
     day = as_of.date() if as_of else dt.date.today()
     held, changed = _read(lambda conn: (pool.holdings(conn, municipality, day), (
         pool.changes(conn, municipality, since.date(), day) if since else None)))
-    table = Table(title=f"Flächenpool {municipality} am {day.isoformat()}: {held['count']} Flurstücke, "
+    table = Table(title=f"Flächenpool {municipality} am {german_day(day)}: {held['count']} Flurstücke, "
                         f"{number(held['area_m2'])} m², Buchwert {number(held['book_value_eur'], 2)} €")
-    for column in ("flurstueckskennzeichen", "gemarkung", "acquired_on", "acquired_by", "area_m2", "book_value_eur"):
-        table.add_column(column)
+    table.add_column("Flurstück")
+    table.add_column("Gemarkung")
+    table.add_column("erworben")
+    table.add_column("m²", justify="right")
+    table.add_column("Buchwert €", justify="right")
     for row in held["parcels"]:
-        table.add_row(row["flurstueckskennzeichen"], row["gemarkung"] or "", str(row["acquired_on"]),
-                      row["acquired_by"], f"{row['area_m2']:.0f}", f"{row['book_value_eur'] or 0:.2f}")
+        table.add_row(row["flurstueckskennzeichen"], row["gemarkung"] or "",
+                      f"{german_day(row['acquired_on'])} ({ACQUIRED_BY.get(row['acquired_by'], row['acquired_by'])})",
+                      number(row["area_m2"]), number(row["book_value_eur"] or 0, 2))
     show(table)
     if changed:
         change = changed["area_change_m2"]
-        out.print(f"seit {since.date().isoformat() if since else ''}: "
+        out.print(f"seit {german_day(since.date()) if since else ''}: "
                   f"+{len(changed['acquired'])} / -{len(changed['disposed'])} Flurstücke, "
                   f"{'+' if change >= 0 else '-'}{number(abs(change))} m²")
 

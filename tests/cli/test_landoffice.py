@@ -53,6 +53,19 @@ def test_a_table_too_wide_for_the_terminal_becomes_a_block_per_row(width: int, c
         assert shown.output.count("official_area_m2") == len(keys)
 
 
+@pytest.mark.parametrize("width", [80, 250])
+def test_a_table_that_fits_without_its_lines_keeps_its_rows(width: int) -> None:
+    """Ilmenau's sites at 80 columns: the framed table would cut "Technologiequartier" and "in_mobilisation";
+    without the vertical lines it fits, row by row; a wide terminal gets the frame."""
+    with pytest.MonkeyPatch.context() as terminal:
+        terminal.setattr(cli.out, "width", width)
+        shown = invoke("sites", "list", "--municipality", "16070029")
+    assert shown.exit_code == 0 and "…" not in shown.output and "── 1 /" not in shown.output
+    assert "Technologiequartier" in shown.output and "in_mobilisation" in shown.output
+    assert max(len(line) for line in shown.output.splitlines()) <= width
+    assert ("┃ id" in shown.output) == (width == 250) and ("│" in shown.output) == (width == 250)
+
+
 def test_site_lifecycle_from_the_command_line(tmp_path: Path, conn: Connection) -> None:
     key = conn.execute(text("SELECT flurstueckskennzeichen FROM core.parcels WHERE municipality_ags = '16053000' "
                             "AND valid_to IS NULL ORDER BY 1 DESC LIMIT 1")).scalar_one()
@@ -90,9 +103,10 @@ def test_site_lifecycle_from_the_command_line(tmp_path: Path, conn: Connection) 
 
 def test_pool_and_vacancy_reports() -> None:
     held = invoke("pool", "holdings", "--municipality", "16053000", "--as-of", "2025-01-01", "--since", "2019-01-01")
-    assert held.exit_code == 0 and "Flächenpool 16053000 am 2025-01-01" in held.output
+    assert held.exit_code == 0 and "Flächenpool 16053000 am 01.01.2025" in held.output
+    assert "┃ Flurstück" in held.output and re.search(r"\d\d\.\d\d\.\d{4} \((Kauf|Tausch|Vorkauf)\)", held.output)
     assert re.search(r"\d\.\d{3} m², Buchwert [\d.]+,\d\d €", held.output)     # German number format
-    assert re.search(r"seit 2019-01-01: \+\d+ / -\d+ Flurstücke, [+-]\d", held.output)
+    assert re.search(r"seit 01.01.2019: \+\d+ / -\d+ Flurstücke, [+-]\d", held.output)
     summary = invoke("vacancies", "summary", "--association", "thueringer-becken", "--districts")
     assert summary.exit_code == 0
     assert all(town in summary.output for town in ("Sömmerda", "Buttstädt", "Kindelbrück", "Straußfurt"))
