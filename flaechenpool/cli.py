@@ -399,12 +399,16 @@ def import_layer_cmd(
     crs: Annotated[str | None, typer.Option(help="CRS when the file declares none")] = None,
     layer: Annotated[str | None, typer.Option(help="Layer of a multi-layer file")] = None,
     replace: Annotated[bool, typer.Option(help="Replace rows of an earlier import of this file")] = False,
+    feature_kind: Annotated[str | None, typer.Option("--kind", help=(
+        "The kind of features the file has no field for: protected_areas NSG, LSG, FFH, SPA …; flood_zones "
+        "HQhäufig, HQ100, HQextrem; preemption_areas Sanierungsgebiet …"))] = None,
 ) -> None:
     """Import municipality boundaries or a reference layer, in one transaction."""
     from flaechenpool.importing.layers import import_layer
 
     report = _as_operator(f"import layer {kind} {file.name}", lambda conn: import_layer(
-        conn, kind, file, crs=crs, layer=layer, municipality=municipality, replace=replace))
+        conn, kind, file, crs=crs, layer=layer, municipality=municipality, replace=replace,
+        feature_kind=feature_kind))
     out.print(f"{report.kind} from {report.file}: read {report.read}, inserted {report.inserted}, "
               f"updated {report.updated}, retired {report.retired}")
     if report.skipped:

@@ -133,6 +133,23 @@ def test_unknown_plan_states_and_types_are_named_and_store_nothing(conn: Connect
     assert snapshot(conn, "ref.zoning_plans") == before
 
 
+def test_protected_areas_and_flood_zones_read_the_authorities_words(conn: Connection, tmp_path: Path) -> None:
+    """Schutzgebiete by category word or abbreviation, flood zones by scenario (HQ100 is not HQ10)."""
+    squares = [box(680000 + 300 * i, 5645000, 680200 + 300 * i, 5645200) for i in range(6)]
+    gpd.GeoDataFrame({"Gebietsname": list("ABCDEF"), "Kategorie": ["NSG", "Landschaftsschutzgebiet", "FFH-Gebiet",
+                                                                   "Vogelschutzgebiet (SPA)", "nd", "Biosphärenreservat"]},
+                     geometry=squares, crs=25832).to_file(tmp_path / "schutz.gpkg")
+    import_layer(conn, "protected_areas", tmp_path / "schutz.gpkg")
+    assert conn.execute(text("SELECT string_agg(kind, ' ' ORDER BY name) FROM ref.protected_areas WHERE source = "
+                             "'Import schutz.gpkg'")).scalar_one() == \
+        "nature_reserve landscape_reserve ffh_area bird_reserve other biosphere_reserve"
+    gpd.GeoDataFrame({"gewaesser": ["Saale"] * 4, "szenario": ["HQ100", "HQhäufig", "HQ extrem", "HQ10"]},
+                     geometry=squares[:4], crs=25832).to_file(tmp_path / "hwgk.gpkg")
+    import_layer(conn, "flood_zones", tmp_path / "hwgk.gpkg")
+    assert conn.execute(text("SELECT array_agg(kind ORDER BY ST_XMin(geom)) FROM ref.flood_zones WHERE source = "
+                             "'Import hwgk.gpkg'")).scalar_one() == ["hq100", "hq_frequent", "hq_extreme", "hq_frequent"]
+
+
 @pytest.mark.parametrize("case", ["wrong_crs", "missing_field", "empty_value", "no_geometry", "not_a_file", "no_kind"])
 def test_bad_files_name_file_row_and_field_and_change_nothing(conn: Connection, tmp_path: Path, case: str) -> None:
     before = snapshot(conn, "ref.zoning_plans")

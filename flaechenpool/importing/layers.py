@@ -13,6 +13,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as replace_fields
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,21 @@ def legal_state(value: Any) -> str | None:
                      "Rechtsstand such as 4000 or InkraftGetreten, or rechtskräftig, im Verfahren, aufgehoben)")
 
 
+def worded(kinds: dict[str, tuple[str, ...]], what: str, hint: str) -> Callable[[Any], str | None]:
+    """A decoder of a kind from its key or a German wording: a word of ``kinds`` within the text, or, written
+    "=NSG", the whole text (an abbreviation); the first kind that matches wins. ValueError naming the kinds and
+    ``hint`` otherwise."""
+    def decode(value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        text_ = " ".join(str(value).lower().replace("§", " ").split())
+        for kind, words in kinds.items():
+            if text_ == kind or any(text_ == w[1:] if w.startswith("=") else w in text_ for w in words):
+                return kind
+        raise ValueError(f"unknown {what}: {value!r} (one of {', '.join(kinds)}, or {hint})")
+    return decode
+
+
 PREEMPTION_AREA_KINDS = {
     "reallocation": ("umlegung",),
     "redevelopment": ("sanierung", "entwicklungsbereich"),
@@ -147,19 +163,32 @@ PREEMPTION_AREA_KINDS = {
     "statute_measures": ("25 abs. 1 nr. 2", "25 abs. 1 satz 1 nr. 2"),
     "statute_housing": ("25 abs. 1 nr. 3", "25 abs. 1 satz 1 nr. 3"),
 }
-
-
-def preemption_area_kind(value: Any) -> str | None:
-    """The kind of a pre-emption area from its code or a German wording ("Sanierungsgebiet", "Vorkaufssatzung
-    § 25 Abs. 1 Nr. 2 BauGB"); ValueError naming the kinds if it is none of them."""
-    if value is None or value == "":
-        return None
-    text_ = " ".join(str(value).lower().replace("§", " ").split())
-    for kind, words in PREEMPTION_AREA_KINDS.items():
-        if text_ == kind or any(w in text_ for w in words):
-            return kind
-    raise ValueError(f"unknown kind of pre-emption area: {value!r} (one of {', '.join(PREEMPTION_AREA_KINDS)}, or "
-                     "Umlegungsgebiet, Sanierungsgebiet, Stadtumbau-/Erhaltungssatzung, § 25 Abs. 1 Nr. 1–3)")
+# the kind of a pre-emption area from its code or a German wording ("Sanierungsgebiet", "Vorkaufssatzung § 25 Abs. 1
+# Nr. 2 BauGB")
+preemption_area_kind = worded(PREEMPTION_AREA_KINDS, "kind of pre-emption area",
+                              "Umlegungsgebiet, Sanierungsgebiet, Stadtumbau-/Erhaltungssatzung, § 25 Abs. 1 Nr. 1–3")
+# Schutzgebiete as the nature conservation authorities name and abbreviate them (a file of one category has no
+# field for it: ``import layer protected_areas FILE --kind NSG``)
+PROTECTED_AREA_KINDS = {
+    "landscape_reserve": ("landschaftsschutz", "=lsg"),
+    "bird_reserve": ("vogelschutz", "=spa", "=sca", "=vsg"),
+    "ffh_area": ("ffh", "fauna-flora-habitat", "=sac", "=sci"),
+    "nature_reserve": ("naturschutzgebiet", "=nsg"),
+    "national_park": ("nationalpark", "=nlp"),
+    "biosphere_reserve": ("biosphäre", "biosphaere", "=br", "=bsr"),
+    "other": ("naturdenkmal", "landschaftsbestandteil", "naturpark", "=nd", "=glb", "=np", "=fnd"),
+}
+protected_area_kind = worded(PROTECTED_AREA_KINDS, "kind of protected area",
+                             "NSG, LSG, FFH, SPA, Nationalpark, Biosphärenreservat, Naturdenkmal")
+# Überschwemmungsgebiete and the flood scenarios of the hazard maps (HQhäufig, HQ100, HQextrem)
+FLOOD_ZONE_KINDS = {
+    "hq_extreme": ("extrem", "hq200", "hq 200", "hq300", "niedrige wahrscheinlichkeit", "risikogebiet"),
+    "hq_frequent": ("häufig", "haeufig", "=hq10", "=hq 10", "=hq20", "=hq 20", "=hq25", "hohe wahrscheinlichkeit"),
+    "hq100": ("hq100", "hq 100", "festgesetzt", "vorläufig gesichert", "überschwemmungsgebiet",
+              "mittlere wahrscheinlichkeit"),
+}
+flood_zone_kind = worded(FLOOD_ZONE_KINDS, "kind of flood zone", "HQhäufig, HQ100, HQextrem, festgesetztes "
+                         "Überschwemmungsgebiet")
 
 
 LAYERS: dict[str, LayerSpec] = {
@@ -172,11 +201,14 @@ LAYERS: dict[str, LayerSpec] = {
                            "ifopt": ("ifopt",), "traffic": ("verkehr", "traffic")},
                           required=("eva_nr", "name"), upsert_key="eva_nr", defaults={"provenance": "open_data"}),
     "flood_zones": LayerSpec("ref.flood_zones", "polygon", {"name": ("name", "bezeichnung", "gewaesser"),
-                                                            "kind": ("kind", "typ")},
-                             defaults={"kind": "hq100", "provenance": "official"}),
+                                                            "kind": ("kind", "typ", "szenario", "art")},
+                             defaults={"kind": "hq100", "provenance": "official"}, decode={"kind": flood_zone_kind}),
     "protected_areas": LayerSpec("ref.protected_areas", "polygon",
-                                 {"name": ("name", "bezeichnung"), "kind": ("kind",), "external_id": ("id", "kennung")},
-                                 defaults={"kind": "other", "provenance": "official"}),
+                                 {"name": ("name", "bezeichnung", "gebietsname"),
+                                  "kind": ("kind", "kategorie", "schutzkategorie", "gebietsart", "typ", "art"),
+                                  "external_id": ("id", "kennung", "gebietsnummer", "sitecode")},
+                                 defaults={"kind": "other", "provenance": "official"},
+                                 decode={"kind": protected_area_kind}),
     "zoning_plans": LayerSpec("ref.zoning_plans", "polygon",
                               {"name": ("name", "planname", "bezeichnung"), "plan_number": ("nummer", "plan_number", "planid"),
                                "legal_status": ("legal_status", "rechtsstand"),
@@ -247,12 +279,21 @@ class LayerReport:
 
 def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = None, layer: str | None = None,
                  municipality: str | None = None, source: str | None = None, replace: bool = False,
+                 feature_kind: str | None = None,
                  progress: Callable[[int, int | None], None] | None = None) -> LayerReport:
-    """Import one layer file of ``kind`` (see ``LAYERS``) in one transaction."""
+    """Import one layer file of ``kind`` (see ``LAYERS``) in one transaction. ``feature_kind`` is the kind of the
+    features that have no field for it (a file of nature reserves only: "NSG")."""
     if kind not in LAYERS:
         raise ImportFileError(f"unknown layer kind {kind!r}; choose one of {', '.join(LAYERS)}", file=str(path))
     spec = LAYERS[kind]
     name = path.name
+    if feature_kind is not None:
+        if "kind" not in spec.decode:
+            raise ImportFileError(f"layer {kind} has no kind to give (--kind)", file=name)
+        try:
+            spec = replace_fields(spec, defaults={**spec.defaults, "kind": spec.decode["kind"](feature_kind)})
+        except ValueError as exc:
+            raise ImportFileError(str(exc), file=name, field="--kind") from None
     if spec.needs_municipality and not municipality:
         raise ImportFileError(f"layer {kind} needs --municipality (AGS)", file=name)
     report = LayerReport(kind, name)

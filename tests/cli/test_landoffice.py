@@ -334,3 +334,27 @@ def test_import_layer_names_the_zones_left_out(conn: Connection, tmp_path: Path)
     assert result.exit_code == 0, result.output
     assert "land_values from brw.gpkg: read 3, inserted 2" in result.output
     assert "left out 1 features without a value" in result.output and ": 2" in result.output
+
+
+def test_a_file_of_one_category_gets_its_kind_from_the_option(conn: Connection, tmp_path: Path) -> None:
+    """A file of nature reserves (NSG) only: --kind gives every feature the kind; a kind it cannot read is named."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from tests.test_import_layers import snapshot
+
+    path = tmp_path / "nsg.gpkg"
+    gpd.GeoDataFrame({"name": ["Kernberge", "Leutratal"]}, crs=25832,
+                     geometry=[box(680000, 5645000, 680200, 5645200), box(680400, 5645000, 680600, 5645200)]
+                     ).to_file(path)
+    before = snapshot(conn, "ref.protected_areas")
+    wrong = invoke("import", "layer", "protected_areas", str(path), "--kind", "Schlosspark")
+    assert wrong.exit_code == 1 and "nsg.gpkg, field '--kind': unknown kind of protected area: 'Schlosspark'" in \
+        " ".join(wrong.output.split())
+    stations = invoke("import", "layer", "stations", str(path), "--kind", "NSG")
+    assert stations.exit_code == 1 and "layer stations has no kind" in stations.output
+    assert snapshot(conn, "ref.protected_areas") == before
+    done = invoke("import", "layer", "protected_areas", str(path), "--kind", "Naturschutzgebiet")
+    assert done.exit_code == 0 and "inserted 2" in done.output, done.output
+    assert conn.execute(text("SELECT array_agg(DISTINCT kind) FROM ref.protected_areas WHERE source = "
+                             "'Import nsg.gpkg'")).scalar_one() == ["nature_reserve"]
