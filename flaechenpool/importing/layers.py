@@ -96,48 +96,22 @@ LAND_VALUE_USES = {"1100": "W", "1110": "WS", "1120": "WR", "1130": "WA", "1140"
                    "1300": "G", "1310": "GE", "1320": "GI", "1400": "S", "1410": "SE", "1420": "SO", "1500": "GB"}
 
 
-def coded(table: dict[str, str]) -> Callable[[Any], str | None]:
-    """A decoder of a code list: a code (1000, "1000", 1000.0) or wording in ``table`` becomes its letters;
-    anything else is kept as written (a committee's own note is no error)."""
-    def decode(value: Any) -> str | None:
-        if value is None or value == "":
-            return None
-        if isinstance(value, int | float) and float(value).is_integer():
-            value = int(value)
-        text_ = " ".join(str(value).split())
-        return table.get(text_.lower(), text_)
-    return decode
-
-
-# The legal state of a zoning plan (Rechtsstand): XPlanung's BP_Rechtsstand codes (4000 InkraftGetreten …), their
-# names, or the words towns write ("rechtskräftig", "im Verfahren")
-LEGAL_STATES = {
-    "in_preparation": ("1000", "2000", "2100", "2200", "2300", "2400", "3000", "aufstellungsbeschluss", "entwurf",
-                       "fruehzeitigebehoerdenbeteiligung", "fruehzeitigeoeffentlichkeitsbeteiligung",
-                       "behoerdenbeteiligung", "oeffentlicheauslegung", "satzung", "im verfahren", "imverfahren",
-                       "in aufstellung", "aufstellung", "offenlage", "öffentliche auslegung", "satzungsbeschluss"),
-    "in_force": ("4000", "inkraftgetreten", "in kraft getreten", "in kraft", "rechtskräftig", "rechtskraeftig",
-                 "rechtsverbindlich", "wirksam", "festgesetzt"),
-    "partially_in_force": ("4500", "teilweiseuntergegangen", "teilweise untergegangen", "teilweise außer kraft",
-                           "teilweise aufgehoben", "teilweise rechtskräftig"),
-    "repealed": ("5000", "50000", "50001", "untergegangen", "aufgehoben", "ausserkraft", "außer kraft",
-                 "ausser kraft", "außer kraft getreten", "funktionslos"),
-}
-
-
-def legal_state(value: Any) -> str | None:
-    """The legal state of a zoning plan from our key, an XPlanung code or name, or a German wording; ValueError
-    naming the choices otherwise."""
+def _text(value: Any) -> str | None:
+    """A field's value as text with single spaces; a code written as a number (1000.0) as its digits."""
     if value is None or value == "":
         return None
     if isinstance(value, int | float) and float(value).is_integer():
         value = int(value)
-    text_ = " ".join(str(value).lower().split())
-    for state, words in LEGAL_STATES.items():
-        if text_ == state or text_ in words:
-            return state
-    raise ValueError(f"unknown legal state of a plan: {value!r} ({', '.join(LEGAL_STATES)}, an XPlanung "
-                     "Rechtsstand such as 4000 or InkraftGetreten, or rechtskräftig, im Verfahren, aufgehoben)")
+    return " ".join(str(value).split())
+
+
+def coded(table: dict[str, str]) -> Callable[[Any], str | None]:
+    """A decoder of a code list: a code (1000, "1000", 1000.0) or wording in ``table`` becomes its letters;
+    anything else is kept as written (a committee's own note is no error)."""
+    def decode(value: Any) -> str | None:
+        text_ = _text(value)
+        return None if text_ is None else table.get(text_.lower(), text_)
+    return decode
 
 
 def worded(kinds: dict[str, tuple[str, ...]], what: str, hint: str) -> Callable[[Any], str | None]:
@@ -145,9 +119,10 @@ def worded(kinds: dict[str, tuple[str, ...]], what: str, hint: str) -> Callable[
     "=NSG", the whole text (an abbreviation); the first kind that matches wins. ValueError naming the kinds and
     ``hint`` otherwise."""
     def decode(value: Any) -> str | None:
-        if value is None or value == "":
+        text_ = _text(value)
+        if text_ is None:
             return None
-        text_ = " ".join(str(value).lower().replace("§", " ").split())
+        text_ = " ".join(text_.lower().replace("§", " ").split())
         for kind, words in kinds.items():
             if text_ == kind or any(text_ == w[1:] if w.startswith("=") else w in text_ for w in words):
                 return kind
@@ -189,6 +164,24 @@ FLOOD_ZONE_KINDS = {
 }
 flood_zone_kind = worded(FLOOD_ZONE_KINDS, "kind of flood zone", "HQhäufig, HQ100, HQextrem, festgesetztes "
                          "Überschwemmungsgebiet")
+
+
+# The legal state of a zoning plan (Rechtsstand): XPlanung's BP_Rechtsstand codes (4000 InkraftGetreten …), their
+# names, or the words towns write ("rechtskräftig", "im Verfahren"); each the whole text
+LEGAL_STATES = {state: tuple("=" + w for w in words) for state, words in {
+    "in_preparation": ("1000", "2000", "2100", "2200", "2300", "2400", "3000", "aufstellungsbeschluss", "entwurf",
+                       "fruehzeitigebehoerdenbeteiligung", "fruehzeitigeoeffentlichkeitsbeteiligung",
+                       "behoerdenbeteiligung", "oeffentlicheauslegung", "satzung", "im verfahren", "imverfahren",
+                       "in aufstellung", "aufstellung", "offenlage", "öffentliche auslegung", "satzungsbeschluss"),
+    "in_force": ("4000", "inkraftgetreten", "in kraft getreten", "in kraft", "rechtskräftig", "rechtskraeftig",
+                 "rechtsverbindlich", "wirksam", "festgesetzt"),
+    "partially_in_force": ("4500", "teilweiseuntergegangen", "teilweise untergegangen", "teilweise außer kraft",
+                           "teilweise aufgehoben", "teilweise rechtskräftig"),
+    "repealed": ("5000", "50000", "50001", "untergegangen", "aufgehoben", "ausserkraft", "außer kraft",
+                 "ausser kraft", "außer kraft getreten", "funktionslos"),
+}.items()}
+legal_state = worded(LEGAL_STATES, "legal state of a plan", "an XPlanung Rechtsstand such as 4000 or "
+                     "InkraftGetreten, or rechtskräftig, im Verfahren, aufgehoben")
 
 
 LAYERS: dict[str, LayerSpec] = {
@@ -347,9 +340,10 @@ def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = N
 def _lookup(column: str, words: dict[str, str]) -> Callable[[Any], str | None]:
     """A decoder by a code list of the database (``LayerSpec.lookups``)."""
     def decode(value: Any) -> str | None:
-        if value is None or value == "":
+        text_ = _text(value)
+        if text_ is None:
             return None
-        found = words.get(" ".join(str(value).lower().split()))
+        found = words.get(text_.lower())
         if found is None:
             raise ValueError(f"unknown {column}: {value!r} (one of {', '.join(sorted(set(words.values())))}, or its "
                              "German name)")
