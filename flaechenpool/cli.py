@@ -411,6 +411,8 @@ def import_layer_cmd(
         feature_kind=feature_kind))
     out.print(f"{report.kind} from {report.file}: read {report.read}, inserted {report.inserted}, "
               f"updated {report.updated}, retired {report.retired}")
+    if report.kinds:
+        out.print("read as: " + ", ".join(f"{k} {n}" for k, n in sorted(report.kinds.items())), highlight=False)
     if report.skipped:
         shown = ", ".join(str(r) for r in report.skipped[:10]) + (" …" if len(report.skipped) > 10 else "")
         out.print(f"left out {len(report.skipped)} features without a value (zones the committee gave none): {shown}")

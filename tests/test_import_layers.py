@@ -139,7 +139,9 @@ def test_protected_areas_and_flood_zones_read_the_authorities_words(conn: Connec
     gpd.GeoDataFrame({"Gebietsname": list("ABCDEF"), "Kategorie": ["NSG", "Landschaftsschutzgebiet", "FFH-Gebiet",
                                                                    "Vogelschutzgebiet (SPA)", "nd", "Biosphärenreservat"]},
                      geometry=squares, crs=25832).to_file(tmp_path / "schutz.gpkg")
-    import_layer(conn, "protected_areas", tmp_path / "schutz.gpkg")
+    report = import_layer(conn, "protected_areas", tmp_path / "schutz.gpkg")
+    assert report.kinds == {"nature_reserve": 1, "landscape_reserve": 1, "ffh_area": 1, "bird_reserve": 1,
+                            "other": 1, "biosphere_reserve": 1}
     assert conn.execute(text("SELECT string_agg(kind, ' ' ORDER BY name) FROM ref.protected_areas WHERE source = "
                              "'Import schutz.gpkg'")).scalar_one() == \
         "nature_reserve landscape_reserve ffh_area bird_reserve other biosphere_reserve"

@@ -268,6 +268,7 @@ class LayerReport:
     retired: int = 0
     repaired: int = 0
     skipped: list[int] = field(default_factory=list)   # features left out for want of ``skip_without``
+    kinds: dict[str, int] = field(default_factory=dict)  # features by the kind read from the file (or --kind)
 
 
 def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = None, layer: str | None = None,
@@ -325,6 +326,9 @@ def import_layer(conn: Connection, kind: str, path: Path, *, crs: str | None = N
                         raise ImportFileError("value missing", file=name, row=row, field=mapping[col])
                 if batch.wkb[i] is None:
                     raise ImportFileError("feature has no geometry", file=name, row=row, field="geometry")
+                if "kind" in spec.decode:           # what the words of the file were read as, for the report
+                    read_as = attrs.get("kind") or spec.defaults.get("kind", "")
+                    report.kinds[read_as] = report.kinds.get(read_as, 0) + 1
                 rows.append({"row": row, "attrs": json.dumps(attrs), "wkb": bytes(batch.wkb[i]), "srid": vf.srid})
             if rows:
                 conn.execute(text("INSERT INTO layer_stage SELECT :row, CAST(:attrs AS jsonb), "

@@ -356,5 +356,6 @@ def test_a_file_of_one_category_gets_its_kind_from_the_option(conn: Connection, 
     assert snapshot(conn, "ref.protected_areas") == before
     done = invoke("import", "layer", "protected_areas", str(path), "--kind", "Naturschutzgebiet")
     assert done.exit_code == 0 and "inserted 2" in done.output, done.output
+    assert "read as: nature_reserve 2" in done.output                # what the words became, to check
     assert conn.execute(text("SELECT array_agg(DISTINCT kind) FROM ref.protected_areas WHERE source = "
                              "'Import nsg.gpkg'")).scalar_one() == ["nature_reserve"]
