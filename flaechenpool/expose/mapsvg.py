@@ -47,6 +47,20 @@ WHERE c.id = :id AND q.geom && f.frame""",
 }
 
 
+def _label(text_: str, x: float, y: float, size: float, frame: tuple[float, float, float, float], *,
+           centred: bool) -> str:
+    """An SVG text at (x, y), moved inside ``frame`` (x, top, width, height) where it would run over its edge. The
+    width is estimated (DejaVu Sans: about 0.6 of the font size a character); one wider than the frame stays."""
+    x0, top, w, h = frame
+    width, margin = 0.6 * size * len(text_), 0.5 * size
+    left = x - width / 2 if centred else x
+    if width + 2 * margin <= w:
+        left = min(max(left, x0 + margin), x0 + w - margin - width)
+    y = min(max(y, top + size + margin), top + h - margin)
+    anchor = f'x="{left + width / 2:.1f}" text-anchor="middle" fill-opacity="0.8"' if centred else f'x="{left:.1f}"'
+    return f'<text {anchor} y="{y:.1f}" font-size="{size:.1f}" class="label">{escape(text_)}</text>'
+
+
 def site_map_svg(conn: Connection, site_id: int, *, title: str) -> str:
     """SVG of the published site ``site_id`` and its surroundings (404 when not published)."""
     return area_map_svg(conn, "site", site_id, title=title, extra=("renewal_areas",),
@@ -73,8 +87,8 @@ def area_map_svg(conn: Connection, subject: str, subject_id: int, *, title: str,
             x, y = row["x"], -row["y"]
             shapes.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{5 * unit:.1f}" fill="#fff" stroke="#1d2a33" '
                           f'stroke-width="{2 * unit:.1f}"/>')
-            labels.append(f'<text x="{x + 8 * unit:.1f}" y="{y + 4 * unit:.1f}" font-size="{12 * unit:.1f}" '
-                          f'class="label">{escape(row["label"] or "")}</text>')
+            labels.append(_label(row["label"] or "", x + 8 * unit, y + 4 * unit, 12 * unit,
+                                 (x0, top, w, h), centred=False))
             continue
         if not path:
             continue
@@ -94,8 +108,7 @@ def area_map_svg(conn: Connection, subject: str, subject_id: int, *, title: str,
         }[layer]
         shapes.append(f'<path d="{path}" {style} fill-rule="evenodd"/>')
         if layer == "estate" and row["label"]:
-            labels.append(f'<text x="{row["x"]:.1f}" y="{-row["y"]:.1f}" font-size="{11 * unit:.1f}" class="label" '
-                          f'text-anchor="middle" fill-opacity="0.8">{escape(row["label"])}</text>')
+            labels.append(_label(row["label"], row["x"], -row["y"], 11 * unit, (x0, top, w, h), centred=True))
     bar = _scale_length(w)
     bx, by = x0 + 12 * unit, top + h - 14 * unit
     scale = (f'<rect x="{bx - 4 * unit:.1f}" y="{by - 16 * unit:.1f}" width="{bar + 8 * unit:.1f}" height="{24 * unit:.1f}" '

@@ -121,3 +121,24 @@ def test_areas_of_special_urban_law_over_a_site_are_shown(client: TestClient, co
     pdf = " ".join(" ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(
         client.get(f"/flaechen/{porcelain['id']}/expose.pdf").content)).pages).split())
     assert "Besonderes Städtebaurecht" in pdf and "Sanierungsgebiet Porzellanwerk" in pdf
+
+
+def test_every_label_of_every_site_map_stays_inside_the_map(client: TestClient, conn: Connection) -> None:
+    """The name of an estate or a station near the edge of a map frame is moved in, not cut (the porcelain works'
+    map cut "Technologiequartier am Bahnhof" at its right edge). The width is estimated as the code does."""
+    from flaechenpool.expose.mapsvg import site_map_svg
+
+    labelled = 0
+    for site_id in conn.execute(text("SELECT id FROM core.public_sites ORDER BY id")).scalars():
+        svg = site_map_svg(conn, site_id, title="t")
+        x0, top, w, h = (float(v) for v in re.search(r'viewBox="([^"]+)"', svg).group(1).split())   # type: ignore[union-attr]
+        for attrs, label in re.findall(r"<text ([^>]*)>([^<]+)</text>", svg):
+            if label in ("N", "t") or label.endswith(" m"):           # north arrow, scale bar
+                continue
+            x, y, size = (float(re.search(rf'\b{a}="([-\d.]+)"', attrs).group(1))  # type: ignore[union-attr]
+                          for a in ("x", "y", "font-size"))
+            width = 0.6 * size * len(label)
+            left = x - width / 2 if 'text-anchor="middle"' in attrs else x
+            assert x0 <= left and left + width <= x0 + w and top + size <= y <= top + h, (site_id, label)
+            labelled += 1
+    assert labelled >= 5

@@ -42,9 +42,10 @@ UNION ALL
 SELECT 5, 'boundary', NULL, m.name, ST_AsSVG(ST_Intersection(ST_Boundary(m.geom), f.frame), 0, 1), NULL, NULL, NULL, NULL
 FROM core.municipalities m, f WHERE m.geom && f.frame AND ST_Intersects(ST_Boundary(m.geom), f.frame)
 UNION ALL
-SELECT 5, 'estate', NULL, e.name, ST_AsSVG(ST_ClipByBox2D(e.geom, f.b), 0, 1),
-       ST_X(ST_PointOnSurface(e.geom)), ST_Y(ST_PointOnSurface(e.geom)), NULL, NULL
-FROM core.estates e, f WHERE e.geom && f.frame
+SELECT 5, 'estate', NULL, e.name, ST_AsSVG(c.part, 0, 1),      -- the label on the part within the frame
+       ST_X(ST_PointOnSurface(c.part)), ST_Y(ST_PointOnSurface(c.part)), NULL, NULL
+FROM core.estates e, f, LATERAL (SELECT ST_ClipByBox2D(e.geom, f.b) AS part) c
+WHERE e.geom && f.frame AND NOT ST_IsEmpty(c.part)
 UNION ALL
 SELECT 6, 'site', NULL, NULL, ST_AsSVG(f.geom, 0, 1), NULL, NULL, NULL, NULL FROM f
 UNION ALL
