@@ -24,6 +24,9 @@ SORT_COLUMNS = {"name": "p.name", "area": "p.area_m2", "price": "p.asking_price_
                 "station_distance": "p.station_distance_m", "junction_distance": "p.junction_distance_m",
                 "municipality": "p.municipality", "updated": "p.updated_at"}
 MAX_LIMIT = 1000
+# the kinds of ref.preemption_areas that are special urban law investors weigh (Sanierungsgebiet,
+# Entwicklungsbereich, Stadtumbau-/Erhaltungssatzung): on the public site and its map; statutes of § 25 BauGB not
+RENEWAL_KINDS = ("redevelopment", "restructuring_preservation")
 
 
 @dataclass
@@ -123,8 +126,12 @@ def _decimals(srid: int) -> int:
 
 
 def _feature_sql() -> str:
-    """The Feature expression of public/site_feature.sql without its comment lines."""
+    """The Feature expression of public/site_feature.sql without its comment lines (``_feature_params``)."""
     return "\n".join(line for line in load_sql("public/site_feature").splitlines() if not line.startswith("--"))
+
+
+def _feature_params(srid: int) -> dict[str, Any]:
+    return {"srid": srid, "d": _decimals(srid), "renewal_kinds": list(RENEWAL_KINDS)}
 
 
 def site_collection(conn: Connection, query: SiteFilter, *, srid: int = 4326) -> str:
@@ -133,14 +140,14 @@ def site_collection(conn: Connection, query: SiteFilter, *, srid: int = 4326) ->
     where, params = query.where()
     sql = (load_sql("public/sites").replace("/*filters*/", where).replace("/*order*/", query.order())
            .replace("/*feature*/", _feature_sql()))
-    params.update(srid=srid, d=_decimals(srid), limit=query.limit, offset=query.offset)
+    params.update(_feature_params(srid), limit=query.limit, offset=query.offset)
     return str(conn.execute(text(sql), params).scalar_one())
 
 
 def site_feature(conn: Connection, site_id: int, *, srid: int = 4326) -> dict[str, Any]:
     """One published site as a GeoJSON Feature; 404 (German) when it is not published."""
     row = conn.execute(text(f"SELECT {_feature_sql()}::text FROM core.public_sites p WHERE p.id = :i"),
-                       {"i": site_id, "srid": srid, "d": _decimals(srid)}).scalar()
+                       {"i": site_id, **_feature_params(srid)}).scalar()
     if row is None:
         raise NotFound(f"Die Fläche {site_id} ist nicht veröffentlicht oder existiert nicht.")
     feature = dict(json.loads(row))

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, text
 
 from flaechenpool.db import load_sql
 from flaechenpool.errors import NotFound
-from flaechenpool.expose.labels import RENEWAL
+from flaechenpool.public_sites import RENEWAL_KINDS
 
 LAND_USE_FILL = {
     "industrial": "#e7d6e6", "commercial": "#f2dcdc", "retail": "#f2dcdc", "residential": "#ececec",
@@ -43,7 +43,7 @@ WHERE c.id = :id AND q.geom && f.frame""",
     # the areas of pre-emption rights (statutes, redevelopment areas …), outlined
     "preemption_areas": _AREA_EDGES.format(kinds="true"),
     # of those, the areas of special urban law investors weigh (public exposé)
-    "renewal_areas": _AREA_EDGES.format(kinds="a.kind IN (" + ", ".join(f"'{k}'" for k in RENEWAL) + ")"),
+    "renewal_areas": _AREA_EDGES.format(kinds="a.kind IN (" + ", ".join(f"'{k}'" for k in RENEWAL_KINDS) + ")"),
 }
 
 

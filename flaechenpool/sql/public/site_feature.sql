@@ -45,7 +45,7 @@ json_build_object(
         -- BauGB), an urban restructuring or preservation statute (§§ 171d, 172 BauGB), which bind building there
         'urban_renewal_areas', (SELECT json_agg(json_build_object('name', a.name, 'kind', a.kind) ORDER BY a.name)
                                 FROM ref.preemption_areas a
-                                WHERE a.kind IN ('redevelopment', 'restructuring_preservation')
+                                WHERE a.kind = ANY (CAST(:renewal_kinds AS text[]))
                                   AND ST_Intersects(a.geom, p.geom)
                                   AND ST_Area(ST_Intersection(a.geom, p.geom)) > 0.01 * ST_Area(p.geom)),
         'provenance', p.provenance,
